@@ -69,3 +69,20 @@ class Tool(Protocol):
     args_model: ClassVar[type[BaseModel]]
 
     def invoke(self, args: BaseModel) -> ToolResult: ...
+
+
+class ToolCaller(Protocol):
+    """The only way anything reaches a tool: the governance gateway implements this.
+
+    ``caller`` names who asks (``triage``, ``investigation``, ``model``, ``mcp``, ``human:<name>``);
+    ``investigation_id`` ties the call to a per-investigation budget and audit context.
+    """
+
+    def call(
+        self,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        caller: str,
+        investigation_id: str | None = None,
+    ) -> ToolResult: ...

@@ -1,0 +1,1 @@
+"""Triage, hypothesis generators, the adversarial verifier, reports and model providers."""

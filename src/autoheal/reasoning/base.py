@@ -1,0 +1,93 @@
+"""The seams of the investigation engine.
+
+* A :class:`HypothesisGenerator` looks at the evidence it can gather through the context's governed
+  tools and returns hypotheses, each carrying the evidence that raised it.
+* A :class:`FalsificationCheck` attacks one hypothesis and returns a
+  :class:`~autoheal.domain.investigation.VerificationCheck` (passed / failed / unknown, with evidence).
+* The engine (``autoheal.reasoning.engine``) runs generators, then checks, ranks, and streams
+  :class:`~autoheal.domain.investigation.InvestigationEvent` objects.
+
+Generators and checks never touch a tool directly: they call ``ctx.call(...)``, which goes through
+the governance gateway and turns the result into cited :class:`Evidence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from autoheal.clock import Clock
+from autoheal.domain.alerts import Alert
+from autoheal.domain.investigation import (
+    Evidence,
+    Hypothesis,
+    InvestigationEvent,
+    VerificationCheck,
+)
+from autoheal.domain.tools import ToolCaller, ToolResult
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(slots=True)
+class InvestigationContext:
+    """Everything a generator or check may use. ``incident`` is the window around the alert's
+    onset; ``reference`` a fault-free window before it."""
+
+    investigation_id: str
+    subject: str
+    alerts: Sequence[Alert]
+    incident: Window
+    reference: Window
+    tools: ToolCaller
+    clock: Clock
+    services: Sequence[str] = ()
+    emit: Callable[[InvestigationEvent], None] = lambda event: None
+    caller: str = "investigation"
+    prior: Sequence[Mapping[str, Any]] = ()  # similar past incidents (context graph), when any
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def call(self, tool: str, args: Mapping[str, Any], summary: str) -> tuple[ToolResult, Evidence]:
+        """Run a governed tool call and record it as evidence (whatever its status)."""
+        result = self.tools.call(
+            tool, args, caller=self.caller, investigation_id=self.investigation_id
+        )
+        ev = Evidence(
+            id=f"ev{len(self.evidence) + 1}",
+            tool=tool,
+            args=dict(args),
+            summary=summary if result.ok else f"{summary}: {result.status.value} {result.message}".strip(),
+            data=None,
+            observed_at=self.clock.now(),
+        )
+        self.evidence.append(ev)
+        self.emit(
+            InvestigationEvent(
+                kind="evidence",
+                at=self.clock.now(),
+                payload={"evidence": ev.to_dict(), "status": result.status.value},
+            )
+        )
+        return result, ev
+
+
+class HypothesisGenerator(Protocol):
+    name: str
+
+    def generate(self, ctx: InvestigationContext) -> list[Hypothesis]: ...
+
+
+class FalsificationCheck(Protocol):
+    name: str
+
+    def attack(self, hypothesis: Hypothesis, ctx: InvestigationContext) -> VerificationCheck: ...
