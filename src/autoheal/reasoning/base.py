@@ -13,6 +13,7 @@ the governance gateway and turns the result into cited :class:`Evidence`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,7 @@ from autoheal.domain.investigation import (
     InvestigationEvent,
     VerificationCheck,
 )
-from autoheal.domain.tools import ToolCaller, ToolResult
+from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +57,31 @@ class InvestigationContext:
     caller: str = "investigation"
     prior: Sequence[Mapping[str, Any]] = ()  # similar past incidents (context graph), when any
     evidence: list[Evidence] = field(default_factory=list)
+    # status of every evidence item by id: the report builder cites only evidence whose call succeeded
+    statuses: dict[str, ToolStatus] = field(default_factory=dict)
+    # identical calls within one investigation are answered once (generators and checks share them)
+    _cache: dict[str, tuple[ToolResult, Evidence]] = field(default_factory=dict, repr=False)
 
-    def call(self, tool: str, args: Mapping[str, Any], summary: str) -> tuple[ToolResult, Evidence]:
-        """Run a governed tool call and record it as evidence (whatever its status)."""
-        result = self.tools.call(
-            tool, args, caller=self.caller, investigation_id=self.investigation_id
-        )
+    def call(
+        self,
+        tool: str,
+        args: Mapping[str, Any],
+        summary: str,
+        *,
+        caller: str | None = None,
+    ) -> tuple[ToolResult, Evidence]:
+        """Run a governed tool call and record it as evidence (whatever its status).
+
+        ``caller`` overrides the context's caller (the language model's queries use ``model``).
+        A call with the same tool, arguments and caller as an earlier one returns the earlier
+        result and evidence without reaching the tool again.
+        """
+        who = caller or self.caller
+        key = json.dumps([tool, who, args], sort_keys=True, default=str)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        result = self.tools.call(tool, args, caller=who, investigation_id=self.investigation_id)
         ev = Evidence(
             id=f"ev{len(self.evidence) + 1}",
             tool=tool,
@@ -71,14 +91,34 @@ class InvestigationContext:
             observed_at=self.clock.now(),
         )
         self.evidence.append(ev)
+        self.statuses[ev.id] = result.status
+        self._cache[key] = (result, ev)
         self.emit(
             InvestigationEvent(
                 kind="evidence",
                 at=self.clock.now(),
-                payload={"evidence": ev.to_dict(), "status": result.status.value},
+                payload={"evidence": ev.to_dict(), "status": result.status.value, "caller": who},
             )
         )
         return result, ev
+
+    def cite(self, evidence: Evidence, summary: str, data: Any = None) -> Evidence:
+        """The same query with a sharper summary of what it showed for one claim (same status)."""
+        ev = Evidence(
+            id=f"{evidence.id}.{sum(1 for e in self.evidence if e.id.startswith(evidence.id + '.')) + 1}",
+            tool=evidence.tool,
+            args=evidence.args,
+            summary=summary,
+            data=data,
+            observed_at=evidence.observed_at,
+        )
+        self.evidence.append(ev)
+        self.statuses[ev.id] = self.statuses.get(evidence.id, ToolStatus.ERROR)
+        return ev
+
+    def succeeded(self, evidence: Evidence) -> bool:
+        """True when ``evidence`` was gathered in this investigation and its tool call succeeded."""
+        return self.statuses.get(evidence.id) is ToolStatus.OK
 
 
 class HypothesisGenerator(Protocol):

@@ -1,0 +1,54 @@
+"""What triage needs to know about the past, as a small protocol, and an in-memory implementation.
+
+``SqlAlertHistory`` (``autoheal.reasoning.triage.sql_history``) implements it on the alert and
+triage tables; :class:`InMemoryAlertHistory` is a real implementation for the simulator, the
+triage benchmark and tests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transition
+
+
+class AlertHistory(Protocol):
+    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
+        """Every firing/resolved change of this fingerprint at or after ``since``, oldest first."""
+        ...
+
+    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
+        """Triage verdicts (and their outcomes when known) of this fingerprint since ``since``."""
+        ...
+
+    def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
+        """Open incidents and signal verdicts on ``service`` since ``since``, newest first."""
+        ...
+
+
+class InMemoryAlertHistory:
+    def __init__(self) -> None:
+        self._transitions: list[Transition] = []
+        self._verdicts: list[PastVerdict] = []
+        self._signals: list[RecentSignal] = []
+
+    def add_transition(self, transition: Transition) -> None:
+        self._transitions.append(transition)
+
+    def add_verdict(self, verdict: PastVerdict) -> None:
+        self._verdicts.append(verdict)
+
+    def add_signal(self, signal: RecentSignal) -> None:
+        self._signals.append(signal)
+
+    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
+        found = [t for t in self._transitions if t.fingerprint == fingerprint and t.at >= since]
+        return sorted(found, key=lambda t: t.at)
+
+    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
+        return [v for v in self._verdicts if v.fingerprint == fingerprint and v.at >= since]
+
+    def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
+        found = [s for s in self._signals if s.service == service and s.at >= since]
+        return sorted(found, key=lambda s: s.at, reverse=True)

@@ -1,0 +1,123 @@
+"""Triage's plain types: the verdict, the signals behind it, and what history provides."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from autoheal.domain.investigation import Evidence
+
+
+class TriageKind(StrEnum):
+    NOISE = "noise"  # acknowledged with a one-line explanation instead of a page
+    DUPLICATE = "duplicate"  # belongs to an open incident / recent signal on the same service
+    KNOWN_ISSUE = "known_issue"  # a recurrence of something already tracked
+    SIGNAL = "signal"  # goes on to a deep investigation
+
+
+class Lean(StrEnum):
+    """Which way a signal pushes the verdict."""
+
+    NOISE = "noise"
+    SIGNAL = "signal"  # a veto: while any is present the alert is never called noise
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class TriageSignal:
+    """One reasoning step of triage: what was looked at, what it showed, and the evidence."""
+
+    name: str
+    lean: Lean
+    weight: float  # log-odds contribution to the signal score (negative = towards noise)
+    detail: str
+    evidence: tuple[Evidence, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "lean": self.lean.value,
+            "weight": round(self.weight, 3),
+            "detail": self.detail,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "facts": self.facts,
+        }
+
+
+@dataclass(slots=True)
+class TriageVerdict:
+    group_key: str
+    kind: TriageKind
+    score: float  # 0..1, how likely this needs a human (the verdict itself follows the rules)
+    explanation: str  # one line; for noise it is what the acknowledgement says
+    reasons: list[str]
+    signals: list[TriageSignal]
+    assessed_at: datetime
+    service: str | None = None
+    fingerprints: tuple[str, ...] = ()
+    related: str | None = None  # duplicate of / known issue reference
+    duration_ms: float = 0.0
+
+    @property
+    def needs_investigation(self) -> bool:
+        return self.kind is TriageKind.SIGNAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group_key": self.group_key,
+            "kind": self.kind.value,
+            "score": round(self.score, 4),
+            "explanation": self.explanation,
+            "reasons": list(self.reasons),
+            "signals": [s.to_dict() for s in self.signals],
+            "assessed_at": self.assessed_at.isoformat(),
+            "service": self.service,
+            "fingerprints": list(self.fingerprints),
+            "related": self.related,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+def logistic(log_odds: float) -> float:
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+# --- what triage needs from the store ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Transition:
+    fingerprint: str
+    status: str  # firing | resolved
+    at: datetime
+
+
+class Outcome(StrEnum):
+    """What a past alert turned out to be, once someone (or an investigation) said so."""
+
+    ACTIONABLE = "actionable"
+    NOT_ACTIONABLE = "not_actionable"
+    KNOWN_ISSUE = "known_issue"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PastVerdict:
+    fingerprint: str
+    kind: TriageKind
+    at: datetime
+    outcome: Outcome = Outcome.UNKNOWN
+    reference: str | None = None  # ticket / incident id for a known issue
+
+
+@dataclass(frozen=True, slots=True)
+class RecentSignal:
+    """An open incident or a recent signal verdict on a service (what a duplicate belongs to)."""
+
+    group_key: str
+    service: str
+    at: datetime
+    reference: str  # incident id or triage verdict id
+    open: bool = True

@@ -1,0 +1,304 @@
+"""The triage signals, one function each: (facts) -> TriageSignal with its evidence.
+
+Each is cheap (at most one tool call) so that a group is triaged well under a second. A signal that
+cannot be established (tool failed, no data) is NEUTRAL: it never pushes towards noise.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
+from autoheal.domain.investigation import Evidence
+from autoheal.domain.tools import ToolStatus
+from autoheal.reasoning import reading
+from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.reasoning.triage.config import TriageConfig
+from autoheal.reasoning.triage.history import AlertHistory
+from autoheal.reasoning.triage.model import Lean, Outcome, TriageKind, TriageSignal
+
+HISTORY_TOOL = "autoheal.alert_history"
+
+
+@dataclass(slots=True)
+class Facts:
+    group: AlertGroup
+    alerts: Sequence[Alert]
+    history: AlertHistory
+    config: TriageConfig
+    ctx: InvestigationContext
+    now: datetime
+
+    @property
+    def service(self) -> str | None:
+        return self.group.service or next((a.service for a in self.alerts if a.service), None)
+
+    @property
+    def firing(self) -> list[Alert]:
+        return [a for a in self.alerts if a.status is AlertStatus.FIRING]
+
+    def history_evidence(self, what: str, args: dict[str, object], summary: str) -> Evidence:
+        """Store reads are evidence too (the alert history is Autoheal's own record)."""
+        ev = Evidence(
+            id=f"ev{len(self.ctx.evidence) + 1}",
+            tool=HISTORY_TOOL,
+            args={"read": what, **args},
+            summary=summary,
+            observed_at=self.now,
+        )
+        self.ctx.evidence.append(ev)
+        self.ctx.statuses[ev.id] = ToolStatus.OK
+        return ev
+
+
+def state(f: Facts) -> TriageSignal:
+    if f.firing:
+        oldest = min(a.starts_at for a in f.firing)
+        age = (f.now - oldest).total_seconds()
+        return TriageSignal(
+            "state",
+            Lean.NEUTRAL,
+            0.5,
+            f"{len(f.firing)} of {len(f.alerts)} alert(s) still firing, for {_human(age)}",
+            facts={"firing": len(f.firing), "age_seconds": age},
+        )
+    durations = [
+        ((a.ends_at or f.now) - a.starts_at).total_seconds() for a in f.alerts if a.ends_at is not None
+    ]
+    longest = max(durations, default=0.0)
+    if longest <= f.config.transient_seconds:
+        return TriageSignal(
+            "state",
+            Lean.NOISE,
+            -1.5,
+            f"already resolved on its own after {_human(longest)} (transient)",
+            facts={"firing": 0, "longest_seconds": longest},
+        )
+    return TriageSignal(
+        "state",
+        Lean.NEUTRAL,
+        0.0,
+        f"resolved after {_human(longest)} (too long to be a transient)",
+        facts={"firing": 0, "longest_seconds": longest},
+    )
+
+
+def flapping(f: Facts) -> TriageSignal:
+    since = f.now - timedelta(seconds=f.config.flapping_window_seconds)
+    worst, worst_fp = 0, None
+    for alert in f.alerts:
+        count = len(f.history.transitions(alert.fingerprint, since))
+        if count > worst:
+            worst, worst_fp = count, alert.fingerprint
+    window = _human(f.config.flapping_window_seconds)
+    ev = f.history_evidence(
+        "transitions",
+        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        f"at most {worst} firing/resolved changes per alert in the last {window}",
+    )
+    if worst >= f.config.flapping_transitions:
+        return TriageSignal(
+            "flapping",
+            Lean.NOISE,
+            -1.5,
+            f"flapped {worst} times in the last {window}",
+            (ev,),
+            {"transitions": worst, "fingerprint": worst_fp},
+        )
+    return TriageSignal("flapping", Lean.NEUTRAL, 0.0, f"{worst} changes in the last {window}", (ev,))
+
+
+def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
+    """Past verdicts of these fingerprints; returns the signal and a known-issue reference."""
+    since = f.now - timedelta(days=f.config.history_days)
+    verdicts = [v for a in f.alerts for v in f.history.past_verdicts(a.fingerprint, since)]
+    judged = [v for v in verdicts if v.outcome is not Outcome.UNKNOWN]
+    actionable = [v for v in judged if v.outcome is Outcome.ACTIONABLE]
+    known = sorted((v for v in judged if v.outcome is Outcome.KNOWN_ISSUE), key=lambda v: v.at)
+    ev = f.history_evidence(
+        "past_verdicts",
+        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        f"{len(verdicts)} past verdict(s), {len(judged)} with an outcome, {len(actionable)} actionable",
+    )
+    days = int(f.config.history_days)
+    if known:
+        ref = known[-1].reference or known[-1].fingerprint
+        return (
+            TriageSignal(
+                "history",
+                Lean.NEUTRAL,
+                0.0,
+                f"a known issue ({ref}) was recorded for this alert",
+                (ev,),
+                {"known_issue": ref},
+            ),
+            ref,
+        )
+    if len(judged) >= f.config.never_actionable_min and not actionable:
+        return (
+            TriageSignal(
+                "history",
+                Lean.NOISE,
+                -1.0,
+                f"fired {len(verdicts)} times in {days} days and was never actionable",
+                (ev,),
+                {"past": len(verdicts), "actionable": 0},
+            ),
+            None,
+        )
+    if actionable:
+        share = len(actionable) / len(judged)
+        return (
+            TriageSignal(
+                "history",
+                Lean.SIGNAL if share >= 0.5 else Lean.NEUTRAL,
+                1.0 * share,
+                f"actionable {len(actionable)} of {len(judged)} times in {days} days",
+                (ev,),
+                {"past": len(verdicts), "actionable": len(actionable)},
+            ),
+            None,
+        )
+    return TriageSignal("history", Lean.NEUTRAL, 0.0, "no judged history", (ev,)), None
+
+
+def suppression(f: Facts) -> TriageSignal:
+    """Alertmanager silences (through the governed tool) and configured maintenance windows."""
+    reasons: list[str] = []
+    evidence: list[Evidence] = []
+    result, ev = f.ctx.call(reading.SILENCES, {}, "active Alertmanager silences")
+    evidence.append(ev)
+    if result.ok:
+        for alert in f.alerts:
+            for s in reading.read_silences(result.data):
+                if reading.silence_matches(s, alert.labels, f.now):
+                    sid = s.get("id", "?") if isinstance(s, dict) else "?"
+                    comment = s.get("comment", "") if isinstance(s, dict) else ""
+                    reasons.append(f"silenced by {sid} ({comment})" if comment else f"silenced by {sid}")
+                    break
+    for window in f.config.maintenance:
+        for alert in f.alerts:
+            if window.covers(f.now, alert.service or f.service, alert.labels):
+                reasons.append(f"inside maintenance window {window.name!r} until {window.end.isoformat()}")
+                break
+    if reasons:
+        return TriageSignal("suppression", Lean.NOISE, -3.0, "; ".join(sorted(set(reasons))), tuple(evidence))
+    return TriageSignal("suppression", Lean.NEUTRAL, 0.0, "no silence or maintenance window", tuple(evidence))
+
+
+def duplicate(f: Facts) -> tuple[TriageSignal, str | None]:
+    if not f.service:
+        return TriageSignal("duplicate", Lean.NEUTRAL, 0.0, "no service to compare with"), None
+    since = f.now - timedelta(seconds=f.config.duplicate_window_seconds)
+    others = [s for s in f.history.recent_signals(f.service, since) if s.group_key != f.group.key and s.open]
+    ev = f.history_evidence(
+        "recent_signals",
+        {"service": f.service, "since": since.isoformat()},
+        f"{len(others)} open incident(s) or recent signal(s) on {f.service}",
+    )
+    if others:
+        ref = others[0].reference
+        return (
+            TriageSignal(
+                "duplicate",
+                Lean.NEUTRAL,
+                0.0,
+                f"{f.service} already has an open signal ({ref}, {others[0].group_key})",
+                (ev,),
+                {"reference": ref},
+            ),
+            ref,
+        )
+    return TriageSignal("duplicate", Lean.NEUTRAL, 0.0, "nothing open on this service", (ev,)), None
+
+
+def trend(f: Facts) -> TriageSignal:
+    """Re-evaluate the alert's own expression: is the condition still true, and getting worse?"""
+    alert = next((a for a in f.alerts if reading.expression_from_url(a.generator_url)), None)
+    expr = reading.expression_from_url(alert.generator_url) if alert else None
+    if alert is None or expr is None:
+        return TriageSignal("trend", Lean.NEUTRAL, 0.0, "no expression to re-evaluate (no generatorURL)")
+    window = Window(f.now - timedelta(seconds=f.config.trend_lookback_seconds), f.now)
+    step = reading.step_for(window, 60)
+    result, ev = f.ctx.call(
+        reading.QUERY_RANGE, reading.range_args(expr, window, step), f"re-evaluated {expr}"
+    )
+    if not result.ok and result.status.value != "no_data":
+        return TriageSignal("trend", Lean.NEUTRAL, 0.0, f"could not re-evaluate: {result.message}", (ev,))
+    series = [s for s in reading.read_series(result.data) if _same_alert(s.labels, alert.labels)]
+    points = max(series, key=lambda s: len(s.values), default=None)
+    if points is None or not points.values:
+        detail = "condition no longer true (expression returns nothing now)"
+        lean, weight = (Lean.NOISE, -0.5) if not f.firing else (Lean.NEUTRAL, 0.0)
+        return TriageSignal("trend", lean, weight, detail, (ev,), {"trend": "recovered"})
+    active = points.times[-1] >= f.now.timestamp() - max(3 * step, 150.0)
+    third = max(1, len(points.values) // 3)
+    first, last = statistics.median(points.values[:third]), statistics.median(points.values[-third:])
+    lower_is_worse = bool(re.search(r"<\s*=?\s*[-+]?[0-9.]+\s*$", expr)) and ">" not in expr
+    change = (last - first) / max(abs(first), 1e-9)
+    worsening = active and (
+        change <= -f.config.trend_rise_ratio if lower_is_worse else change >= f.config.trend_rise_ratio
+    )
+    facts = {
+        "trend": "worsening" if worsening else ("active" if active else "recovered"),
+        "first": first,
+        "last": last,
+    }
+    ev = f.ctx.cite(ev, f"{expr}: {first:.4g} -> {last:.4g} over {_human(window.seconds)}")
+    if worsening:
+        return TriageSignal(
+            "trend", Lean.SIGNAL, 1.5, f"still true and worsening ({first:.4g} -> {last:.4g})", (ev,), facts
+        )
+    if active:
+        return TriageSignal(
+            "trend", Lean.NEUTRAL, 0.5, f"still true, steady ({first:.4g} -> {last:.4g})", (ev,), facts
+        )
+    return TriageSignal("trend", Lean.NOISE, -0.5, "condition no longer true", (ev,), facts)
+
+
+def changes(f: Facts) -> TriageSignal:
+    if not f.service:
+        return TriageSignal("changes", Lean.NEUTRAL, 0.0, "no service to look up changes for")
+    window = Window(f.now - timedelta(seconds=f.config.changes_lookback_seconds), f.now)
+    result, ev = f.ctx.call(
+        reading.CHANGES, reading.window_args(window, f.service), f"changes on {f.service} in the last hour"
+    )
+    found = [c for c in reading.read_changes(result.data) if c.service == f.service] if result.ok else []
+    if found:
+        last = found[-1]
+        ago = _human((f.now - last.at).total_seconds())
+        what = f"{last.kind} {last.version or last.summary}".strip()
+        ev = f.ctx.cite(ev, f"{len(found)} change(s) on {f.service}; latest {what} {ago} ago")
+        return TriageSignal(
+            "changes", Lean.SIGNAL, 1.5, f"{what} on {f.service} {ago} ago", (ev,), {"changes": len(found)}
+        )
+    return TriageSignal("changes", Lean.NEUTRAL, 0.0, f"no change on {f.service} in the last hour", (ev,))
+
+
+def severity(f: Facts) -> TriageSignal:
+    worst = max((a.severity for a in f.alerts), key=lambda s: s.rank, default=f.group.severity)
+    if worst is Severity.CRITICAL and f.firing and f.config.critical_blocks_noise:
+        return TriageSignal("severity", Lean.SIGNAL, 1.0, "critical and still firing")
+    return TriageSignal("severity", Lean.NEUTRAL, 0.25 * (worst.rank - 2), f"severity {worst.value}")
+
+
+def _same_alert(series_labels: dict[str, str] | object, alert_labels: object) -> bool:
+    labels = dict(series_labels)  # type: ignore[call-overload]
+    wanted = dict(alert_labels)  # type: ignore[call-overload]
+    return all(wanted.get(k, v) == v for k, v in labels.items() if k != "__name__")
+
+
+def _human(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+__all__ = ["Facts", "TriageKind"]

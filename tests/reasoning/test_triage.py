@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from autoheal.clock import ManualClock
+from autoheal.domain.alerts import AlertGroup, AlertStatus, Severity
+from autoheal.domain.tools import ToolResult
+from autoheal.reasoning.triage import (
+    InMemoryAlertHistory,
+    MaintenanceWindow,
+    Outcome,
+    PastVerdict,
+    RecentSignal,
+    Transition,
+    Triage,
+    TriageConfig,
+    TriageKind,
+)
+
+from .fakes import T0, CannedTools, alert, matrix, ramp
+
+EXPR = 'rate(http_errors_total{service="checkout"}[5m]) > 0.05'
+
+
+def quiet_tools() -> CannedTools:
+    return (
+        CannedTools()
+        .on("alertmanager.silences", ToolResult.success([]))
+        .on("changes.list", ToolResult.success([]))
+        .on("prometheus.query_range", ToolResult.empty())
+    )
+
+
+def group_for(*alerts):  # type: ignore[no-untyped-def]
+    return AlertGroup(
+        key=f"{{}}:{{alertname={alerts[0].name}}}",
+        labels={"alertname": alerts[0].name},
+        fingerprints=tuple(a.fingerprint for a in alerts),
+        service=alerts[0].service,
+    )
+
+
+def assess(tools, alerts, history=None, config=None, now=None):  # type: ignore[no-untyped-def]
+    clock = ManualClock(now or T0 + timedelta(minutes=10))
+    return Triage(tools, clock, config).assess(group_for(*alerts), alerts, history or InMemoryAlertHistory())
+
+
+def test_flapping_alert_is_noise_with_one_line_explanation() -> None:
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=8))
+    history = InMemoryAlertHistory()
+    for i in range(6):
+        history.add_transition(
+            Transition(a.fingerprint, "firing" if i % 2 == 0 else "resolved", T0 + timedelta(minutes=i))
+        )
+    verdict = assess(quiet_tools(), [a], history)
+    assert verdict.kind is TriageKind.NOISE
+    assert "flapped 6 times" in verdict.explanation
+    assert "\n" not in verdict.explanation
+    flapping = next(s for s in verdict.signals if s.name == "flapping")
+    assert flapping.evidence and flapping.evidence[0].tool == "autoheal.alert_history"
+
+
+def test_self_resolved_transient_is_noise() -> None:
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(seconds=45))
+    verdict = assess(quiet_tools(), [a], now=T0 + timedelta(minutes=2))
+    assert verdict.kind is TriageKind.NOISE
+    assert "resolved on its own after 45 s" in verdict.explanation
+
+
+def test_transient_with_a_recent_deploy_is_signal() -> None:
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(seconds=45))
+    tools = quiet_tools().on(
+        "changes.list",
+        ToolResult.success(
+            [
+                {
+                    "id": "c1",
+                    "at": (T0 - timedelta(minutes=5)).isoformat(),
+                    "service": "checkout",
+                    "kind": "deploy",
+                    "version": "v2",
+                }
+            ]
+        ),
+    )
+    verdict = assess(tools, [a], now=T0 + timedelta(minutes=2))
+    assert verdict.kind is TriageKind.SIGNAL
+    assert any("deploy v2" in r for r in verdict.reasons)
+
+
+def test_duplicate_of_open_signal_on_same_service() -> None:
+    a = alert()
+    history = InMemoryAlertHistory()
+    history.add_signal(RecentSignal("other-group", "checkout", T0 - timedelta(minutes=3), "INC-7"))
+    verdict = assess(quiet_tools(), [a], history)
+    assert verdict.kind is TriageKind.DUPLICATE
+    assert verdict.related == "INC-7"
+
+
+def test_real_incident_worsening_is_signal() -> None:
+    a = alert(expr=EXPR, severity=Severity.CRITICAL)
+    now = T0 + timedelta(minutes=10)
+    values = ramp(now - timedelta(minutes=15), 15, lambda i: 0.06 + 0.02 * i)
+    tools = quiet_tools().on(
+        "prometheus.query_range", ToolResult.success(matrix([({"service": "checkout"}, values)]))
+    )
+    verdict = assess(tools, [a], now=now)
+    assert verdict.kind is TriageKind.SIGNAL
+    assert verdict.score > 0.8
+    trend = next(s for s in verdict.signals if s.name == "trend")
+    assert trend.facts["trend"] == "worsening"
+    _tool, args, caller = next(c for c in tools.calls if c[0] == "prometheus.query_range")
+    assert args["query"] == EXPR and caller == "triage"
+
+
+def test_flapping_but_worsening_now_is_signal() -> None:
+    a = alert(expr=EXPR)
+    history = InMemoryAlertHistory()
+    for i in range(6):
+        history.add_transition(Transition(a.fingerprint, "firing", T0 + timedelta(minutes=i)))
+    now = T0 + timedelta(minutes=10)
+    values = ramp(now - timedelta(minutes=15), 15, lambda i: 0.06 + 0.02 * i)
+    tools = quiet_tools().on(
+        "prometheus.query_range", ToolResult.success(matrix([({"service": "checkout"}, values)]))
+    )
+    verdict = assess(tools, [a], history, now=now)
+    assert verdict.kind is TriageKind.SIGNAL
+    assert any("not noise despite: flapped" in r for r in verdict.reasons)
+
+
+def test_silence_and_maintenance_are_noise() -> None:
+    a = alert()
+    silence = {
+        "id": "s-1",
+        "status": {"state": "active"},
+        "comment": "db migration",
+        "matchers": [{"name": "service", "value": "checkout", "isRegex": False, "isEqual": True}],
+        "startsAt": T0.isoformat(),
+        "endsAt": (T0 + timedelta(hours=1)).isoformat(),
+    }
+    tools = quiet_tools().on("alertmanager.silences", ToolResult.success([silence]))
+    assert assess(tools, [a]).kind is TriageKind.NOISE
+
+    window = MaintenanceWindow(
+        name="failover test", start=T0, end=T0 + timedelta(hours=1), services=["checkout"]
+    )
+    verdict = assess(quiet_tools(), [a], config=TriageConfig(maintenance=[window]))
+    assert verdict.kind is TriageKind.NOISE
+    assert "failover test" in verdict.explanation
+
+
+def test_never_actionable_history_is_noise_unless_critical() -> None:
+    a = alert()
+    history = InMemoryAlertHistory()
+    for d in range(4):
+        history.add_verdict(
+            PastVerdict(a.fingerprint, TriageKind.SIGNAL, T0 - timedelta(days=d + 1), Outcome.NOT_ACTIONABLE)
+        )
+    assert assess(quiet_tools(), [a], history).kind is TriageKind.NOISE
+    critical = alert(severity=Severity.CRITICAL)
+    assert assess(quiet_tools(), [critical], history).kind is TriageKind.SIGNAL
+
+
+def test_known_issue() -> None:
+    a = alert()
+    history = InMemoryAlertHistory()
+    history.add_verdict(
+        PastVerdict(a.fingerprint, TriageKind.SIGNAL, T0 - timedelta(days=1), Outcome.KNOWN_ISSUE, "JIRA-12")
+    )
+    verdict = assess(quiet_tools(), [a], history)
+    assert verdict.kind is TriageKind.KNOWN_ISSUE and verdict.related == "JIRA-12"
+
+
+def test_tool_failures_never_make_noise() -> None:
+    a = alert(expr=EXPR)
+    tools = CannedTools()  # every tool denied
+    verdict = assess(tools, [a])
+    assert verdict.kind is TriageKind.SIGNAL
+
+
+def test_firing_with_no_history_is_signal() -> None:
+    assert assess(quiet_tools(), [alert()]).kind is TriageKind.SIGNAL
