@@ -115,6 +115,19 @@ class LabelRules(BaseModel):
         raw = next((labels[n] for n in self.severity_labels if labels.get(n)), None) or fallback
         if not raw:
             return self.default_severity
+        return self.lookup_severity(raw) or self.default_severity
+
+    def lookup_severity(self, raw: str) -> Severity | None:
+        """The severity a raw value (``P1``, ``page``, ``warning``...) maps to, or None if unknown.
+
+        The configured ``severity_map`` is consulted before the built-in one; case is ignored.
+        """
         key = raw.strip().lower()
-        mapping = {**_DEFAULT_SEVERITY_MAP, **{k.lower(): v for k, v in self.severity_map.items()}}
-        return mapping.get(key, self.default_severity)
+        for name, severity in self.severity_map.items():
+            if name.strip().lower() == key:
+                return severity
+        return _DEFAULT_SEVERITY_MAP.get(key)
+
+    def known_severity_values(self) -> list[str]:
+        """Every raw value ``lookup_severity`` understands (for error messages and docs)."""
+        return sorted({*_DEFAULT_SEVERITY_MAP, *(k.strip().lower() for k in self.severity_map)})
