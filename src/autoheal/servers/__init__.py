@@ -19,12 +19,14 @@ from autoheal.servers._process import (
     find_binary,
     free_port,
 )
+from autoheal.servers.autoheal import AutohealServer
 from autoheal.servers.postgres import Postgres
 from autoheal.servers.prometheus import Alertmanager, Prometheus
 from autoheal.servers.victoria import VictoriaMetrics
 
 __all__ = [
     "Alertmanager",
+    "AutohealServer",
     "ManagedServer",
     "Postgres",
     "Prometheus",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -36,13 +36,14 @@ def start_http_server(
     workdir: Path,
     ready_path: str,
     timeout: float,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
     """Spawn ``argv_for_port(port)`` until it answers 200 on ``ready_path``; return (process, port, log)."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"{name}.log"
     for _attempt in range(_PORT_ATTEMPTS):
         port = free_port()
-        process = spawn(argv_for_port(port), log_path, cwd=workdir)
+        process = spawn(argv_for_port(port), log_path, cwd=workdir, env=env)
         ready_url = f"http://127.0.0.1:{port}{ready_path}"
         if wait_until(partial(http_ok, ready_url), timeout=timeout, alive=is_alive(process)):
             return process, port, log_path

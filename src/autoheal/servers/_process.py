@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -143,7 +143,12 @@ def wait_until(
 
 
 def spawn(
-    argv: Sequence[str], log_path: Path, *, cwd: Path, user: str | None = None
+    argv: Sequence[str],
+    log_path: Path,
+    *,
+    cwd: Path,
+    user: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` in its own process group with stdout/stderr appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +162,7 @@ def spawn(
             cwd=cwd,
             start_new_session=True,
             user=user,
+            env=None if env is None else dict(env),
         )
     finally:
         log.close()
