@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from autoheal.store.schema import Base
 
@@ -82,6 +82,8 @@ class TransitionRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload_id: Mapped[int] = mapped_column(ForeignKey("payloads.id"))
+
+    alert: Mapped[AlertRow] = relationship()
 
 
 class ApiTokenRow(Base):

@@ -1,0 +1,30 @@
+"""`autoheal token create`: API tokens for people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from autoheal.cli.common import ConfigOption, DbOption, console, guarded, settings_from
+from autoheal.clock import SystemClock
+from autoheal.store.db import create_db_engine, migrate, session_factory
+from autoheal.store.tokens import Role, create_token
+
+app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+
+
+@app.command("create")
+@guarded
+def create(
+    role: Role = typer.Option(..., "--role", help="viewer, responder or admin"),
+    name: str = typer.Option("cli", help="who or what the token is for"),
+    db: str = DbOption,
+    config: Path = ConfigOption,
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    engine = create_db_engine(settings_from(config, db).database.url)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        token = create_token(session, role, name, SystemClock().now())
+    console.print(token, highlight=False, soft_wrap=True)

@@ -1,0 +1,156 @@
+"""Configuration: one YAML file plus environment variables, parsed once at the edge.
+
+Secrets are ``SecretStr`` everywhere: they never appear in ``repr``, logs or error messages.
+Environment variables override the file (see ``ENVIRONMENT``); the environment is passed in
+explicitly so that tests never depend on the process environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from autoheal.errors import ConfigError
+from autoheal.sources.rules import LabelRules
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceAuth(_Model):
+    """How a sender proves who it is. ``none`` must be chosen explicitly: webhooks are closed by default."""
+
+    type: Literal["bearer", "hmac", "none"]
+    token: SecretStr | None = None
+    secret: SecretStr | None = None
+    header: str = "X-Autoheal-Signature"
+
+    @model_validator(mode="after")
+    def _needs_credential(self) -> SourceAuth:
+        if self.type == "bearer" and not self.token:
+            raise ValueError("bearer auth needs 'token'")
+        if self.type == "hmac" and not self.secret:
+            raise ValueError("hmac auth needs 'secret'")
+        return self
+
+
+class SourceConfig(_Model):
+    enabled: bool = True
+    auth: SourceAuth | None = None
+
+
+class SourcesConfig(_Model):
+    rules: LabelRules = Field(default_factory=LabelRules)
+    receivers: dict[str, SourceConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        # In the file, sources are keys beside `rules`: {rules: {...}, alertmanager: {auth: ...}}
+        if isinstance(data, Mapping) and "receivers" not in data:
+            data = dict(data)
+            rules = data.pop("rules", None)
+            out: dict[str, Any] = {"receivers": data}
+            if rules is not None:
+                out["rules"] = rules
+            return out
+        return data
+
+
+class PipelineConfig(_Model):
+    group_by: list[str] = Field(default_factory=lambda: ["alertname", "service"])
+    flap_window_seconds: float = Field(600, gt=0)
+    flap_threshold: int = Field(4, ge=2, description="transitions within the window that mark flapping")
+    stale_after_seconds: float = Field(
+        3600, gt=0, description="a firing alert not re-sent for this long is expired"
+    )
+    max_body_bytes: int = Field(1_048_576, gt=0)
+    workers: int = Field(1, ge=1, le=32)
+
+
+class DatabaseConfig(_Model):
+    url: str = "sqlite:///autoheal.db"
+
+
+class ServerConfig(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_metrics: bool = False
+
+
+class AuthConfig(_Model):
+    admin_token: SecretStr | None = Field(
+        None, description="bootstrap admin token (prefer AUTOHEAL_ADMIN_TOKEN in the environment)"
+    )
+
+
+class Settings(_Model):
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    tools: dict[str, Any] = Field(default_factory=dict, description="see docs/tools.md")
+    policy_file: Path | None = None
+    log_level: str = "INFO"
+
+
+# Environment variable -> dotted setting. AUTOHEAL_SOURCE_<NAME>_TOKEN / _HMAC_SECRET set a
+# source's bearer token or HMAC secret.
+ENVIRONMENT: dict[str, str] = {
+    "AUTOHEAL_DATABASE_URL": "database.url",
+    "AUTOHEAL_HOST": "server.host",
+    "AUTOHEAL_PORT": "server.port",
+    "AUTOHEAL_ADMIN_TOKEN": "auth.admin_token",
+    "AUTOHEAL_POLICY_FILE": "policy_file",
+    "AUTOHEAL_LOG_LEVEL": "log_level",
+}
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"setting {dotted!r}: {part!r} is not a mapping in the config file")
+    node[leaf] = value
+
+
+def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = environ or {}
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path}: the top level must be a mapping")
+        raw = loaded
+    for var, dotted in ENVIRONMENT.items():
+        if environ.get(var):
+            _set(raw, dotted, environ[var])
+    for var, value in environ.items():
+        for suffix, field_name, kind in (("_TOKEN", "token", "bearer"), ("_HMAC_SECRET", "secret", "hmac")):
+            if var.startswith("AUTOHEAL_SOURCE_") and var.endswith(suffix) and value:
+                name = var[len("AUTOHEAL_SOURCE_") : -len(suffix)].lower()
+                sources = raw.setdefault("sources", {})
+                src = sources.setdefault(name, {})
+                src["auth"] = {"type": kind, field_name: value}
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        where = f"config file {path}" if path else "configuration"
+        raise ConfigError(f"{where} is invalid: {problems}") from exc
