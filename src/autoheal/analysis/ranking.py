@@ -1,0 +1,72 @@
+"""Combining per-signal service scores into one ranking, and using the call graph.
+
+* :func:`normalise` scales one signal's scores to [0, 1] by its largest value, so that signals with
+  different units (robust z-scores, log ratios, template scores) can be added.
+* :func:`combine` adds normalised signals with weights.
+* :func:`upstream_adjust`: when a service and one of its dependencies (a callee, directly or
+  further down) are both anomalous, the dependency explains the caller's symptoms: the caller's
+  score is multiplied by ``CALLER_PENALTY``. "Anomalous" means at least ``ANOMALOUS_FRACTION`` of
+  the best score. Parameters chosen once (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import networkx as nx
+
+ANOMALOUS_FRACTION = 0.5
+CALLER_PENALTY = 0.5
+
+
+def normalise(scores: Mapping[str, float]) -> dict[str, float]:
+    top = max((v for v in scores.values() if v > 0), default=0.0)
+    if top <= 0:
+        return {k: 0.0 for k in scores}
+    return {k: max(v, 0.0) / top for k, v in scores.items()}
+
+
+def combine(
+    signals: Mapping[str, Mapping[str, float]], weights: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Weighted sum of normalised signals: ``{signal: {service: score}} -> {service: score}``."""
+    out: dict[str, float] = {}
+    for name, scores in signals.items():
+        w = 1.0 if weights is None else weights.get(name, 1.0)
+        for svc, v in normalise(scores).items():
+            out[svc] = out.get(svc, 0.0) + w * v
+    return out
+
+
+def call_graph(edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
+    """A caller -> callee graph (self loops dropped)."""
+    g: nx.DiGraph = nx.DiGraph()
+    g.add_edges_from((a, b) for a, b in edges if a != b)
+    return g
+
+
+def upstream_adjust(
+    scores: Mapping[str, float],
+    graph: nx.DiGraph,
+    *,
+    fraction: float = ANOMALOUS_FRACTION,
+    penalty: float = CALLER_PENALTY,
+) -> dict[str, float]:
+    """Penalise anomalous callers whose anomalous dependency explains them."""
+    top = max(scores.values(), default=0.0)
+    if top <= 0:
+        return dict(scores)
+    anomalous = {s for s, v in scores.items() if v >= fraction * top}
+    out = dict(scores)
+    for svc in anomalous:
+        if svc not in graph:
+            continue
+        below = nx.descendants(graph, svc) & anomalous
+        if below:
+            out[svc] = scores[svc] * penalty
+    return out
+
+
+def rank(scores: Mapping[str, float]) -> list[str]:
+    """Services by descending score (ties by name, for reproducible output)."""
+    return [s for s, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -1,0 +1,192 @@
+"""Trace attribution: which service's *own* work got slower or started failing.
+
+A span's self time is its duration minus the time covered by its children (clamped at zero), so a
+service that only waits on a slow dependency does not look slow itself. When a span calls into
+another service (its child belongs to a different service), the difference between the caller's
+span and the callee's span is time on the wire and in queues; it is attributed to the callee as
+``network`` time, since a delay on the callee's network shows up there first.
+
+:func:`trace_shifts` compares the incident window with the reference window per service.
+Parameters (chosen once; see docs/benchmarks.md): ``MIN_SPANS = 5`` spans per service and window
+before any latency comparison; the latency score is ``log2`` of the ratio of mean self (or
+network) time, counted only when the incident mean also exceeds the reference 90th percentile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+MIN_SPANS = 5
+
+
+class SpanLike(Protocol):
+    @property
+    def trace_id(self) -> str: ...
+    @property
+    def span_id(self) -> str: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def duration_ms(self) -> float: ...
+    @property
+    def error(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTimes:
+    self_ms: list[float]
+    network_ms: list[float]
+    spans: int
+    errors: int
+    operations: Mapping[str, int]
+
+
+def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
+    """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
+    by_key: dict[tuple[str, str], SpanLike] = {}
+    children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
+    items = list(spans)
+    for s in items:
+        by_key[(s.trace_id, s.span_id)] = s
+    for s in items:
+        if s.parent_id:
+            children[(s.trace_id, s.parent_id)].append(s)
+    self_ms: dict[str, list[float]] = defaultdict(list)
+    net_ms: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    errors: dict[str, int] = defaultdict(int)
+    ops: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for s in items:
+        kids = children.get((s.trace_id, s.span_id), [])
+        covered = sum(k.duration_ms for k in kids)
+        self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
+        counts[s.service] += 1
+        errors[s.service] += int(bool(s.error))
+        ops[s.service][s.operation] += 1
+        remote = [k for k in kids if k.service != s.service]
+        if len(remote) == 1 and len(kids) == 1:
+            net_ms[remote[0].service].append(max(s.duration_ms - remote[0].duration_ms, 0.0))
+    return {
+        svc: ServiceTimes(
+            self_ms=self_ms[svc],
+            network_ms=net_ms.get(svc, []),
+            spans=counts[svc],
+            errors=errors[svc],
+            operations=dict(ops[svc]),
+        )
+        for svc in counts
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTraceShift:
+    service: str
+    latency_score: float  # log2 ratio of mean self time, 0 when not shifted
+    network_score: float  # log2 ratio of mean network time of calls into the service
+    error_score: float  # growth of the error rate (log2, smoothed)
+    reference_self_ms: float
+    incident_self_ms: float
+    reference_spans: int
+    incident_spans: int
+    incident_errors: int
+    volume_change: float  # log2 of incident / reference span rate
+    operation: str | None  # the operation whose self time grew most
+
+    @property
+    def score(self) -> float:
+        return max(self.latency_score, self.network_score) + self.error_score
+
+
+def _shift(ref: list[float], inc: list[float]) -> float:
+    if len(ref) < MIN_SPANS or len(inc) < MIN_SPANS:
+        return 0.0
+    ref_mean = float(np.mean(ref))
+    inc_mean = float(np.mean(inc))
+    if inc_mean <= float(np.percentile(ref, 90)):
+        return 0.0
+    return max(math.log2((inc_mean + 1.0) / (ref_mean + 1.0)), 0.0)
+
+
+def trace_shifts(
+    reference: Iterable[SpanLike],
+    incident: Iterable[SpanLike],
+    *,
+    reference_seconds: float = 1.0,
+    incident_seconds: float = 1.0,
+) -> list[ServiceTraceShift]:
+    """Per service change between the windows, most shifted first."""
+    ref_spans = list(reference)
+    inc_spans = list(incident)
+    ref = service_times(ref_spans)
+    inc = service_times(inc_spans)
+    op_self = _operation_self_times(inc_spans), _operation_self_times(ref_spans)
+    out: list[ServiceTraceShift] = []
+    for svc, now in inc.items():
+        before = ref.get(svc)
+        ref_self = before.self_ms if before else []
+        ref_net = before.network_ms if before else []
+        ref_n = before.spans if before else 0
+        ref_err = before.errors if before else 0
+        latency = _shift(ref_self, now.self_ms)
+        network = _shift(ref_net, now.network_ms)
+        ref_rate = (ref_err + 0.5) / (ref_n + 1)
+        inc_rate = (now.errors + 0.5) / (now.spans + 1)
+        error = max(math.log2(inc_rate / ref_rate), 0.0) if now.errors else 0.0
+        volume = math.log2(
+            ((now.spans + 1) / max(incident_seconds, 1e-9)) / ((ref_n + 1) / max(reference_seconds, 1e-9))
+        )
+        out.append(
+            ServiceTraceShift(
+                service=svc,
+                latency_score=latency,
+                network_score=network,
+                error_score=error,
+                reference_self_ms=float(np.mean(ref_self)) if ref_self else 0.0,
+                incident_self_ms=float(np.mean(now.self_ms)) if now.self_ms else 0.0,
+                reference_spans=ref_n,
+                incident_spans=now.spans,
+                incident_errors=now.errors,
+                volume_change=volume,
+                operation=_worst_operation(svc, *op_self),
+            )
+        )
+    out.sort(key=lambda s: (-s.score, s.service))
+    return out
+
+
+def _operation_self_times(spans: list[SpanLike]) -> dict[tuple[str, str], list[float]]:
+    children: dict[tuple[str, str], float] = defaultdict(float)
+    for s in spans:
+        if s.parent_id:
+            children[(s.trace_id, s.parent_id)] += s.duration_ms
+    out: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for s in spans:
+        out[(s.service, s.operation)].append(
+            max(s.duration_ms - children.get((s.trace_id, s.span_id), 0.0), 0.0)
+        )
+    return out
+
+
+def _worst_operation(
+    service: str,
+    incident: dict[tuple[str, str], list[float]],
+    reference: dict[tuple[str, str], list[float]],
+) -> str | None:
+    best: tuple[float, str] | None = None
+    for (svc, op), times in incident.items():
+        if svc != service:
+            continue
+        shift = _shift(reference.get((svc, op), []), times)
+        if shift > 0 and (best is None or shift > best[0]):
+            best = (shift, op)
+    return best[1] if best else None

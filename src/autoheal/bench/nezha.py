@@ -1,0 +1,204 @@
+"""Loader for the Nezha Train Ticket data set (FSE'23, IntelligentDDS/Nezha).
+
+Layout and clock rules are in the data set's README (``bench/README.md``): metric ``TimeStamp`` and
+the fault list's ``inject_time`` share one clock (local time written as if UTC), so ``inject_time``
+is parsed with :func:`calendar.timegm`; ``inject_timestamp`` is ignored (some entries are ~8 h off).
+Pods map to services with ``re.sub(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$", "", pod)``.
+
+Logs and traces exist only for the minutes around each fault (``rca_data``) and for one fault-free
+minute per day (``construct_data``), which is the reference window for logs and traces.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import gzip
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from autoheal.bench.model import BenchCase, Bundle
+from autoheal.errors import ConfigError
+from autoheal.telemetry.model import LogRecord, Series, Span
+
+_POD_RE = re.compile(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$")
+_MINUTE_RE = re.compile(r"^(\d\d)_(\d\d)_")
+DAYS = ("2023-01-29", "2023-01-30")
+# metric columns that are not measurements
+_SKIP_COLUMNS = {"Time", "TimeStamp", "PodName", "ServiceName"}
+# node-level columns are shared by every pod on a node: they say nothing about one service
+_NODE_PREFIX = "Node"
+
+
+def pod_service(pod: str) -> str:
+    return _POD_RE.sub("", pod)
+
+
+def parse_inject_time(text: str) -> float:
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")))
+
+
+@dataclass(frozen=True, slots=True)
+class NezhaFault:
+    id: str
+    day: str
+    at: float  # epoch seconds, the metric clock
+    pod: str
+    service: str
+    kind: str  # return | exception | cpu_contention | network_delay
+
+
+def faults(root: Path) -> list[NezhaFault]:
+    out: list[NezhaFault] = []
+    for day in DAYS:
+        path = root / "rca_data" / day / f"{day}-fault_list.json"
+        if not path.exists():
+            raise ConfigError(f"Nezha fault list missing: {path}", path=str(path))
+        data = json.loads(path.read_text())
+        for hour in sorted(data):
+            for entry in data[hour]:
+                at = parse_inject_time(entry["inject_time"])
+                out.append(
+                    NezhaFault(
+                        id=f"{day}T{entry['inject_time'][11:]}",
+                        day=day,
+                        at=at,
+                        pod=entry["inject_pod"],
+                        service=pod_service(entry["inject_pod"]),
+                        kind=entry["inject_type"],
+                    )
+                )
+    out.sort(key=lambda f: f.at)
+    return out
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with gzip.open(path, "rt", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def metric_series(root: Path, day: str) -> list[Series]:
+    """Every per-pod metric of the day as one series, labelled with service and pod."""
+    out: list[Series] = []
+    for path in sorted((root / "rca_data" / day / "metric").glob("*.csv.gz")):
+        rows = list(_rows(path))
+        if not rows:
+            continue
+        if "PodName" in rows[0]:
+            pod = rows[0]["PodName"]
+            service = pod_service(pod)
+        else:  # front_service.csv: the front end's SLIs
+            pod = "frontend"
+            service = "frontend"
+        stamps = [float(r["TimeStamp"]) for r in rows]
+        for column in rows[0]:
+            if column in _SKIP_COLUMNS or column.startswith(_NODE_PREFIX):
+                continue
+            values = tuple(_float(r[column]) for r in rows)
+            out.append(
+                Series(
+                    name=_metric_name(column),
+                    labels={"service": service, "pod": pod},
+                    timestamps=tuple(stamps),
+                    values=values,
+                )
+            )
+    return out
+
+
+def _metric_name(column: str) -> str:
+    name = re.sub(r"\(.*?\)", "", column)
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().strip("_")
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _minute_files(root: Path, day: str, kind: str) -> list[Path]:
+    files = sorted((root / "rca_data" / day / kind).glob("*.csv.gz"))
+    files += sorted((root / "construct_data" / day / kind).glob("*.csv.gz"))
+    return files
+
+
+def reference_window(root: Path, day: str) -> tuple[float, float]:
+    """The fault-free minute of ``construct_data`` (epoch seconds of its first and last span)."""
+    files = sorted((root / "construct_data" / day / "trace").glob("*.csv.gz"))
+    if not files:
+        raise ConfigError(f"no fault-free trace minute for {day}", day=day)
+    starts = [int(r["StartTimeUnixNano"]) / 1e9 for r in _rows(files[0])]
+    return min(starts), max(starts)
+
+
+def logs(root: Path, day: str) -> Iterator[LogRecord]:
+    from autoheal.analysis.logs import log_level
+
+    for path in _minute_files(root, day, "log"):
+        for r in _rows(path):
+            try:
+                line = str(json.loads(r["Log"]).get("log", "")).rstrip("\n")
+            except json.JSONDecodeError:
+                line = r["Log"]
+            yield LogRecord(
+                at=datetime.fromtimestamp(int(r["TimeUnixNano"]) / 1e9, UTC),
+                service=pod_service(r["PodName"]),
+                level=log_level(line),
+                line=line,
+                labels={"pod": r["PodName"]},
+                trace_id=r.get("TraceID") or None,
+            )
+
+
+def spans(root: Path, day: str) -> Iterator[Span]:
+    for path in _minute_files(root, day, "trace"):
+        for r in _rows(path):
+            parent = r["ParentID"]
+            yield Span(
+                trace_id=r["TraceID"],
+                span_id=r["SpanID"],
+                parent_id=None if parent in ("", "root") else parent,
+                service=pod_service(r["PodName"]),
+                operation=r["OperationName"],
+                start=datetime.fromtimestamp(int(r["StartTimeUnixNano"]) / 1e9, UTC),
+                duration_ms=(int(r["EndTimeUnixNano"]) - int(r["StartTimeUnixNano"])) / 1e6,
+                error=False,
+                attributes={"pod": r["PodName"]},
+            )
+
+
+# metric windows: the incident is the 5 minutes after injection; the reference the 20 before it
+INCIDENT_SECONDS = 300.0
+METRIC_REFERENCE_SECONDS = 1200.0
+LOG_INCIDENT_SECONDS = 180.0  # rca_data keeps three minutes of logs and traces per fault
+
+
+def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
+    """One Bundle per day (metrics, logs, traces), then that day's faults as cases."""
+    all_faults = faults(root)
+    for day in DAYS:
+        bundle = Bundle(
+            series=metric_series(root, day), logs=list(logs(root, day)), spans=list(spans(root, day))
+        )
+        r0, _ = reference_window(root, day)
+        for f in (x for x in all_faults if x.day == day):
+            yield (
+                BenchCase(
+                    dataset="nezha",
+                    id=f.id,
+                    root_cause=f.service,
+                    kind=f.kind,
+                    group=day,
+                    incident=(f.at, f.at + INCIDENT_SECONDS),
+                    reference=(f.at - METRIC_REFERENCE_SECONDS, f.at),
+                    log_reference=(r0, r0 + 60.0),
+                ),
+                bundle,
+            )

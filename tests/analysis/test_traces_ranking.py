@@ -1,0 +1,47 @@
+from dataclasses import dataclass
+
+from autoheal.analysis.ranking import call_graph, combine, rank, upstream_adjust
+from autoheal.analysis.signals import trace_edges
+from autoheal.analysis.traces import service_times, trace_shifts
+
+
+@dataclass(frozen=True)
+class S:
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    operation: str
+    duration_ms: float
+    error: bool = False
+
+
+def _trace(i: int, db_ms: float, wire_ms: float = 1.0) -> list[S]:
+    t = f"t{i}"
+    return [
+        S(t, "a", None, "api", "GET /", 10 + wire_ms + db_ms),
+        S(t, "b", "a", "db", "query", db_ms),
+    ]
+
+
+def test_self_time_excludes_callee_and_wire_time_goes_to_callee() -> None:
+    times = service_times(_trace(0, db_ms=50, wire_ms=5))
+    assert times["api"].self_ms == [15.0]
+    assert times["db"].self_ms == [50.0]
+    assert times["db"].network_ms == [15.0]
+
+
+def test_slow_dependency_is_blamed_not_its_caller() -> None:
+    ref = [s for i in range(20) for s in _trace(i, db_ms=5)]
+    inc = [s for i in range(20) for s in _trace(100 + i, db_ms=80)]
+    shifts = trace_shifts(ref, inc)
+    assert shifts[0].service == "db" and shifts[0].latency_score > 3
+    api = next(s for s in shifts if s.service == "api")
+    assert api.latency_score == 0.0
+    assert trace_edges(inc) == {("api", "db")}
+
+
+def test_upstream_adjust_prefers_the_anomalous_dependency() -> None:
+    g = call_graph([("front", "api"), ("api", "db"), ("api", "cache")])
+    scores = combine({"m": {"front": 10.0, "api": 9.0, "db": 8.0, "cache": 1.0}})
+    assert rank(upstream_adjust(scores, g))[0] == "db"
