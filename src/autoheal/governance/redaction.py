@@ -1,0 +1,237 @@
+"""Redaction of secrets and personal data.
+
+Applied by the gateway to every tool result (recursively through dicts, lists, tuples, strings,
+dataclasses and pydantic models) before it is stored, shown, sent to a model or audited, and to
+the arguments written to the audit trail. Each finding becomes ``[REDACTED:<kind>]``.
+
+Tuned to leave identifiers alone: UUIDs, trace and span ids, git SHAs and other lowercase hex
+never look like secrets to it (the high-entropy rule needs upper case, lower case and digits).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from autoheal.governance.policy import Redaction
+
+
+def _mark(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+# (kind, pattern, group to replace or 0 for the whole match)
+_SECRETS: list[tuple[str, str, int]] = [
+    (
+        "private_key",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----",
+        0,
+    ),
+    ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b", 0),
+    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b", 0),
+    ("gitlab_token", r"\bgl(?:pat|dt|rt|cbt|ptt|ft|imt|agent|soat)-[A-Za-z0-9_\-]{20,}", 0),
+    ("slack_token", r"\bxox[abposre]-[A-Za-z0-9\-]{10,}", 0),
+    ("slack_webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]+", 0),
+    ("stripe_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b|\bwhsec_[A-Za-z0-9]{16,}\b", 0),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0),
+    ("google_oauth_secret", r"\bGOCSPX-[A-Za-z0-9_\-]{20,}", 0),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{6,}\.eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}", 0),
+    ("bearer_token", r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9\-._~+/]{16,}=*)", 1),
+    ("basic_auth", r"(?i)\bbasic\s+([A-Za-z0-9+/]{12,}={0,2})", 1),
+    ("url_password", r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'<>]*:([^\s@/\"'<>]+)@", 1),
+    (
+        "secret_value",
+        r"(?i)\b[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key"
+        r"|private[_\-]?key|credential|session[_\-]?id|signature)[A-Za-z0-9_.\-]*"
+        r"[\"']?\s*[:=]\s*[\"']?([^\s\"',;&}<>]{4,})",
+        1,
+    ),
+]
+
+_HEX_OR_NUMBER = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+|\d+(?:\.\d+)?|true|false|null|none|\*+", re.IGNORECASE)
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_\-+/])[A-Za-z0-9_\-+/]{32,}={0,2}")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,24}\b")
+_IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])"
+)
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![0-9A-Fa-f:])")
+_PHONE = re.compile(
+    r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,5}\d(?![\w])"
+    r"|(?<![\w(])\(\d{3}\)\s?\d{3}[ .\-]\d{4}(?!\w)"
+    r"|(?<![\w\-])\d{3}-\d{3}-\d{4}(?![\w\-])"
+)
+_CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w\-])")
+
+
+def _entropy(s: str) -> float:
+    counts = Counter(s)
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_prefix_ok(d: str) -> bool:
+    n = len(d)
+    if d[0] == "4":
+        return n in (13, 16, 19)
+    if d[:2] in ("34", "37"):
+        return n == 15
+    if 51 <= int(d[:2]) <= 55 or 2221 <= int(d[:4]) <= 2720:
+        return n == 16
+    if d.startswith(("6011", "65")) or 644 <= int(d[:3]) <= 649:
+        return n in (16, 19)
+    if 3528 <= int(d[:4]) <= 3589:
+        return 16 <= n <= 19
+    return False
+
+
+def looks_like_key(token: str) -> bool:
+    """High-entropy mixed-case alphanumeric token of 32+ characters (not hex, not a path)."""
+    body = token.rstrip("=")
+    if token.count("/") > 2 or "://" in token:
+        return False
+    if not (
+        any(c.isupper() for c in body) and any(c.islower() for c in body) and any(c.isdigit() for c in body)
+    ):
+        return False
+    return _entropy(body) >= 4.2
+
+
+class Redactor:
+    def __init__(self, settings: Redaction | None = None) -> None:
+        self.settings = settings = settings or Redaction()
+        self._rules: list[tuple[str, re.Pattern[str], int]] = [
+            (kind, re.compile(pattern), group) for kind, pattern, group in _SECRETS
+        ]
+        for extra in settings.extra_patterns:
+            self._rules.append((extra.name, re.compile(extra.pattern), 0))
+        self._keys = tuple(k.lower() for k in settings.sensitive_keys)
+
+    # -- text --------------------------------------------------------------------------------
+    def redact_text(self, text: str, counter: Counter[str] | None = None) -> str:
+        if not self.settings.enabled or not text:
+            return text
+        counter = counter if counter is not None else Counter()
+        for kind, pattern, group in self._rules:
+            text = pattern.sub(self._replacer(kind, group, counter), text)
+        text = _CANDIDATE.sub(self._generic(counter), text)
+        if self.settings.emails:
+            text = self._sub(_EMAIL, "email", text, counter)
+        if self.settings.credit_cards:
+            text = _CARD.sub(self._card(counter), text)
+        if self.settings.phone_numbers:
+            text = self._sub(_PHONE, "phone", text, counter)
+        if self.settings.ip_addresses:
+            text = self._sub(_IPV4, "ip", text, counter)
+            text = self._sub(_IPV6, "ip", text, counter)
+        return text
+
+    @staticmethod
+    def _sub(pattern: re.Pattern[str], kind: str, text: str, counter: Counter[str]) -> str:
+        def repl(_m: re.Match[str]) -> str:
+            counter[kind] += 1
+            return _mark(kind)
+
+        return pattern.sub(repl, text)
+
+    @staticmethod
+    def _replacer(kind: str, group: int, counter: Counter[str]) -> Callable[[re.Match[str]], str]:
+        def repl(m: re.Match[str]) -> str:
+            value = m.group(group)
+            if (
+                group
+                and (value.startswith("[REDACTED") or _HEX_OR_NUMBER.fullmatch(value))
+                and kind == "secret_value"
+            ):
+                return m.group(0)  # "tokens=100", "password=true", already redacted
+            if group and value.startswith("[REDACTED"):
+                return m.group(0)
+            counter[kind] += 1
+            if not group:
+                return _mark(kind)
+            start, end = m.span(group)
+            base = m.start(0)
+            whole = m.group(0)
+            return whole[: start - base] + _mark(kind) + whole[end - base :]
+
+        return repl
+
+    @staticmethod
+    def _generic(counter: Counter[str]) -> Callable[[re.Match[str]], str]:
+        def repl(m: re.Match[str]) -> str:
+            if looks_like_key(m.group(0)):
+                counter["high_entropy"] += 1
+                return _mark("high_entropy")
+            return m.group(0)
+
+        return repl
+
+    @staticmethod
+    def _card(counter: Counter[str]) -> Callable[[re.Match[str]], str]:
+        def repl(m: re.Match[str]) -> str:
+            digits = re.sub(r"\D", "", m.group(0))
+            if 13 <= len(digits) <= 19 and _card_prefix_ok(digits) and luhn_ok(digits):
+                counter["credit_card"] += 1
+                return _mark("credit_card")
+            return m.group(0)
+
+        return repl
+
+    # -- structures --------------------------------------------------------------------------
+    def redact(self, value: Any, counter: Counter[str] | None = None, _depth: int = 0) -> Any:
+        """A redacted copy of ``value`` (the same object when nothing needed redacting)."""
+        if not self.settings.enabled:
+            return value
+        counter = counter if counter is not None else Counter()
+        if _depth > 64:
+            return "[REDACTED:too_deep]"
+        if isinstance(value, str):
+            return self.redact_text(value, counter)
+        if value is None or isinstance(value, bool | int | float | bytes):
+            return value
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if isinstance(key, str) and isinstance(item, str) and item and self._sensitive_key(key):
+                    counter["sensitive_key"] += 1
+                    out[key] = _mark(key.lower())
+                else:
+                    out[key] = self.redact(item, counter, _depth + 1)
+            return out
+        if isinstance(value, list | tuple):
+            items = [self.redact(v, counter, _depth + 1) for v in value]
+            return items if isinstance(value, list) else tuple(items)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {}
+            for f in dataclasses.fields(value):
+                old = getattr(value, f.name)
+                new = self.redact(old, counter, _depth + 1)
+                if new is not old and new != old:
+                    changes[f.name] = new
+            return dataclasses.replace(value, **changes) if changes else value
+        if isinstance(value, BaseModel):
+            dumped = value.model_dump()
+            red = self.redact(dumped, counter, _depth + 1)
+            return value if red == dumped else type(value).model_validate(red)
+        return value
+
+    def _sensitive_key(self, key: str) -> bool:
+        low = key.lower().replace("-", "_")
+        return any(k in low for k in self._keys) and not low.endswith(
+            ("_count", "_total", "s_used", "_limit")
+        )
