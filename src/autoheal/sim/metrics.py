@@ -76,7 +76,11 @@ def compute(
         extra99 = eff.lat_add * 1.6
         for dep in svc.depends_on:
             inherited = out[dep.service]
-            survive *= 1.0 - np.clip(dep.weight * inherited.caller_err * eff.amplify, 0.0, 1.0)
+            usual = 2.0 * topology.get(dep.service).error_ratio
+            seen = np.minimum(inherited.caller_err, usual) + eff.amplify * np.maximum(
+                inherited.caller_err - usual, 0.0
+            )
+            survive *= 1.0 - np.clip(dep.weight * seen, 0.0, 1.0)
             extra50 += dep.weight * inherited.extra_p50 * eff.amplify
             extra99 += min(1.0, 3.0 * dep.weight) * inherited.extra_p99 * eff.amplify
         err = 1.0 - survive
