@@ -1,0 +1,190 @@
+"""Ingest benchmark: N concurrent senders POST real-format Alertmanager webhooks to `autoheal serve`.
+
+    make bench-ingest                                   # 16 senders, 15 s, 10 alerts per payload, SQLite
+    .venv/bin/python benchmarks/ingest.py --senders 32 --duration 20 --alerts-per-payload 5
+    .venv/bin/python benchmarks/ingest.py --db postgresql://autoheal@127.0.0.1:5432/autoheal
+
+Prints a table, then as the last line one JSON object:
+{"alerts_per_s": ..., "p50_ms": ..., "p99_ms": ..., "lost": ...}
+"lost" = alerts acknowledged with a 2xx but absent from the database afterwards (read directly).
+Senders and server share the machine, so the figure is for both together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from autoheal.servers import AutohealServer
+from autoheal.servers.webhook_load import Progress, lost_alerts, send_stream, stored_fingerprints
+
+TOKEN = "bench-ingest-token"
+CONFIG = f"""\
+sources:
+  alertmanager:
+    auth: {{type: bearer, token: "{TOKEN}"}}
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--senders", type=int, default=16, help="concurrent senders (default 16)")
+    parser.add_argument(
+        "--duration", type=float, default=15.0, help="seconds of sending (max 50; default 15)"
+    )
+    parser.add_argument(
+        "--alerts-per-payload", type=int, default=10, help="alerts in each webhook (default 10)"
+    )
+    parser.add_argument(
+        "--max-payloads", type=int, default=100_000, help="cap on payloads per sender (default 100000)"
+    )
+    parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (database, server log)")
+    args = parser.parse_args(argv)
+    args.duration = min(max(args.duration, 1.0), 50.0)  # the whole run stays under 60 s
+    return args
+
+
+def run(args: argparse.Namespace) -> dict[str, float | int]:
+    workdir = Path(tempfile.mkdtemp(prefix="autoheal-bench-ingest-"))
+    db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
+    server = AutohealServer.start(
+        workdir, db_url=db_url, config=CONFIG, env={"AUTOHEAL_LOG_LEVEL": "WARNING"}
+    )
+    try:
+        url = f"{server.url}/api/v1/alerts/alertmanager"
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        # Warm-up (connections, first transactions) is not measured.
+        asyncio.run(
+            send_stream(
+                url, headers=headers, senders=2, payloads_per_sender=5, alerts_per_payload=1, run="warmup"
+            )
+        )
+        progress = Progress()
+        server_cpu_before = process_cpu_s(server.process.pid)
+        client_cpu_before = time.process_time()
+        started = time.perf_counter()
+        asyncio.run(
+            send_stream(
+                url,
+                headers=headers,
+                senders=args.senders,
+                payloads_per_sender=args.max_payloads,
+                alerts_per_payload=args.alerts_per_payload,
+                duration_s=args.duration,
+                run=uuid.uuid4().hex[:8],
+                progress=progress,
+            )
+        )
+        elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu_before
+        server_cpu_after = process_cpu_s(server.process.pid)
+        server_cpu = (
+            server_cpu_after - server_cpu_before
+            if server_cpu_after is not None and server_cpu_before is not None
+            else float("nan")
+        )
+    finally:
+        server.stop()
+    stored = stored_fingerprints(db_url)
+    deliveries = progress.deliveries
+    acknowledged = [d for d in deliveries if d.acknowledged]
+    latencies_ms = [d.latency_s * 1000 for d in acknowledged]
+    errors: dict[str, int] = {}
+    for d in deliveries:
+        if not d.acknowledged:
+            key = str(d.status) if d.status is not None else (d.error or "error").split(":")[0]
+            errors[key] = errors.get(key, 0) + 1
+    alerts = sum(len(d.fingerprints) for d in acknowledged)
+    result: dict[str, float | int] = {
+        "alerts_per_s": round(alerts / elapsed, 1),
+        "requests_per_s": round(len(acknowledged) / elapsed, 1),
+        "p50_ms": round(percentile(latencies_ms, 50), 2),
+        "p99_ms": round(percentile(latencies_ms, 99), 2),
+        "mean_ms": round(statistics.fmean(latencies_ms), 2) if latencies_ms else float("nan"),
+        "alerts_acknowledged": alerts,
+        "requests": len(deliveries),
+        "requests_failed": len(deliveries) - len(acknowledged),
+        "lost": len(lost_alerts(deliveries, stored)),
+        "elapsed_s": round(elapsed, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "sender_cpu_s": round(client_cpu, 2),
+        "alerts_per_server_cpu_s": round(alerts / server_cpu, 1) if server_cpu > 0 else float("nan"),
+    }
+    print_table(args, db_url, result, errors)
+    if args.keep:
+        print(f"work directory kept: {workdir} (server log: {server.log_path})")
+    else:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def print_table(
+    args: argparse.Namespace, db_url: str, result: dict[str, float | int], errors: dict[str, int]
+) -> None:
+    backend = db_url.split(":", 1)[0]
+    print(
+        f"ingest benchmark: {args.senders} senders x {args.duration:.0f} s, "
+        f"{args.alerts_per_payload} alerts/payload, {backend}; "
+        f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    rows = [
+        ("alerts acknowledged / s", f"{result['alerts_per_s']:,.1f}"),
+        ("requests acknowledged / s", f"{result['requests_per_s']:,.1f}"),
+        ("latency p50", f"{result['p50_ms']:.1f} ms"),
+        ("latency p99", f"{result['p99_ms']:.1f} ms"),
+        ("latency mean", f"{result['mean_ms']:.1f} ms"),
+        ("alerts acknowledged", f"{result['alerts_acknowledged']:,}"),
+        ("requests sent / failed", f"{result['requests']:,} / {result['requests_failed']:,}"),
+        ("lost (acknowledged, not in DB)", f"{result['lost']}"),
+        ("elapsed", f"{result['elapsed_s']:.1f} s"),
+        ("CPU: server / senders", f"{result['server_cpu_s']:.1f} / {result['sender_cpu_s']:.1f} s"),
+        ("alerts per server CPU second", f"{result['alerts_per_server_cpu_s']:,.1f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value:>14}")
+    if errors:
+        print("  failures: " + ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = run(args)
+    keys = ("alerts_per_s", "p50_ms", "p99_ms", "lost")
+    sys.stdout.write(json.dumps({k: result[k] for k in keys}) + "\n")
+    return 1 if result["lost"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
