@@ -121,8 +121,11 @@ def string_map(value: Any, path: str, *, max_bytes: int = MAX_LABEL_BYTES) -> di
 
 
 def _check_size(value: str, path: str, max_bytes: int) -> None:
-    # A str of n characters has at most 4n UTF-8 bytes: skip encoding when it cannot be too long.
-    if len(value) * 4 > max_bytes and len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON's "\ud800" decodes to a lone surrogate
+        raise fail(path, "not valid Unicode (contains a lone surrogate)") from None
+    if size > max_bytes:
         raise fail(path, f"longer than {max_bytes} bytes")
 
 
