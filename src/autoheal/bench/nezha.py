@@ -181,7 +181,10 @@ LOG_INCIDENT_SECONDS = 180.0  # rca_data keeps three minutes of logs and traces 
 
 
 def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
-    """One Bundle per day (metrics, logs, traces), then that day's faults as cases."""
+    """One Bundle per day (metrics, logs, traces), then that day's faults as cases.
+
+    ``root`` is the bench data directory (holding ``nezha/``)."""
+    root = root / "nezha"
     all_faults = faults(root)
     for day in DAYS:
         bundle = Bundle(

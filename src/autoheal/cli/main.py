@@ -23,6 +23,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("alerts", "alerts"),
     ("alert", "alert"),
     ("token", "token"),
+    ("bench", "bench"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

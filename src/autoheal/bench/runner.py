@@ -1,0 +1,123 @@
+"""``autoheal bench rca``: run every case of a data set, score it, run the baselines beside it."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autoheal.bench import baselines, direct, nezha, petshop, sockshop
+from autoheal.bench.model import BenchCase, Bundle
+from autoheal.bench.published import PUBLISHED
+from autoheal.bench.scoring import as_at, summary
+from autoheal.errors import ConfigError
+
+LOADERS: dict[str, Callable[[Path], Iterator[tuple[BenchCase, Bundle]]]] = {
+    "nezha": nezha.cases,
+    "rcd-sockshop": sockshop.cases,
+    "petshop": petshop.cases,
+}
+
+Ranker = Callable[[BenchCase, Bundle], list[str]]
+
+
+@dataclass(slots=True)
+class RcaResult:
+    dataset: str
+    cases: list[BenchCase] = field(default_factory=list)
+    rankings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # method -> id -> rank
+    baseline_message: str = ""
+    seconds: float = 0.0
+    path: str = "direct"
+
+    def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
+        ranks = self.rankings.get(method, {})
+        return [(ranks[c.id], c.root_cause) for c in cases if c.id in ranks]
+
+    def methods(self) -> list[str]:
+        return list(self.rankings)
+
+    def groups(self) -> dict[str, list[BenchCase]]:
+        out: dict[str, list[BenchCase]] = defaultdict(list)
+        for c in self.cases:
+            out[c.kind if not c.split else f"{c.split}/{c.kind}"].append(c)
+        return dict(sorted(out.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "dataset": self.dataset,
+            "cases": len(self.cases),
+            "path": self.path,
+            "autoheal": summary(self.method_pairs("autoheal", self.cases)),
+            "baselines": {
+                m: summary(self.method_pairs(m, self.cases)) for m in self.methods() if m != "autoheal"
+            },
+            "published": PUBLISHED.get(self.dataset, {}),
+            "seconds": round(self.seconds, 1),
+        }
+        if self.baseline_message:
+            out["baselines_note"] = self.baseline_message
+        if self.dataset == "petshop":
+            out["splits"] = {
+                split: {
+                    m: {
+                        "top1": round(as_at(self.method_pairs(m, cs), 1), 4),
+                        "top3": round(as_at(self.method_pairs(m, cs), 3), 4),
+                    }
+                    for m in self.methods()
+                }
+                for split, cs in self.groups().items()
+            }
+        return out
+
+
+def run_rca(
+    dataset: str,
+    data_dir: Path,
+    *,
+    limit: int | None = None,
+    with_baselines: bool = True,
+    ranker: Ranker | None = None,
+    path: str = "direct",
+) -> RcaResult:
+    if dataset not in LOADERS:
+        raise ConfigError(f"unknown data set {dataset!r}; choose one of {', '.join(LOADERS)}")
+    rank = ranker or direct.ranking
+    started = time.monotonic()
+    result = RcaResult(dataset=dataset, path=path)
+    kept: list[tuple[BenchCase, Bundle]] = []
+    ours: dict[str, list[str]] = {}
+    for case, bundle in LOADERS[dataset](data_dir):
+        if limit is not None and len(kept) >= limit:
+            break
+        ours[case.id] = rank(case, bundle)
+        result.cases.append(case)
+        kept.append((case, bundle))
+    result.rankings["autoheal"] = ours
+    if with_baselines:
+        run = baselines.run(dataset, kept)
+        if run.available:
+            for method in baselines.METHODS:
+                result.rankings[method] = {cid: r[method] for cid, r in run.rankings.items()}
+        else:
+            result.baseline_message = run.message
+    else:
+        result.baseline_message = "baselines skipped (--no-baselines)"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def table_rows(result: RcaResult) -> list[list[str]]:
+    """Rows: group, cases, then AS@1/AS@3/AS@5/Avg@5 for each method."""
+    rows = []
+    groups = {**result.groups(), "overall": result.cases}
+    for name, cases in groups.items():
+        row = [name, str(len(cases))]
+        for m in result.methods():
+            s = summary(result.method_pairs(m, cases))
+            row += [f"{s['AS@1']:.3f}", f"{s['AS@3']:.3f}", f"{s['AS@5']:.3f}", f"{s['Avg@5']:.3f}"]
+        rows.append(row)
+    return rows

@@ -1,0 +1,106 @@
+"""`autoheal bench ...`: the measured claims, each reproducible by one command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Benchmarks: measured claims, reproducible by one command each.", no_args_is_help=True)
+
+
+@app.command("k8s")
+def k8s(
+    as_json: bool = typer.Option(False, "--json", help="print per-case results as JSON lines"),
+    only: str = typer.Option(None, "--only", help="run the cases whose folder name contains this"),
+    via_api: bool = typer.Option(
+        False, "--api", help="serve each case through the local fake API server and the official client"
+    ),
+) -> None:
+    """Kubernetes alert catalogue: top-1 root cause, facts stated and cited, noise, p99 seconds."""
+    from autoheal.k8s.bench import by_family, run_bench, summarise
+
+    results = run_bench(only=only, via_api=via_api)
+    if as_json:
+        for r in results:
+            typer.echo(json.dumps({"case": r.case, "family": r.family, "top1": r.top1,
+                                   "facts": f"{r.facts_stated_cited}/{r.facts_total}",
+                                   "missing_facts": r.missing_facts, "noise_correct": r.noise_correct,
+                                   "seconds": round(r.seconds, 4),
+                                   "top": (r.top or {}).get("statement")}))
+    else:
+        for r in results:
+            mark = "ok " if r.top1 and r.noise_correct and not r.missing_facts else "MISS"
+            typer.echo(f"{mark} {r.case:45s} facts {r.facts_stated_cited}/{r.facts_total} {r.seconds:.3f}s")
+            if mark == "MISS":
+                typer.echo(f"     top: {(r.top or {}).get('kind')}: {(r.top or {}).get('statement')}")
+                typer.echo(f"     missing facts: {r.missing_facts}")
+        typer.echo("")
+        typer.echo(f"{'family':32s} cases  top1  facts  noise  p99_s")
+        for family, s in by_family(results).items():
+            typer.echo(f"{family:32s} {s['cases']:5d} {s['top1']:5.2f} {s['facts_recall']:6.2f} "
+                       f"{s['noise_correct']:6.2f} {s['p99_s']:6.3f}")
+    typer.echo(json.dumps(summarise(results)))
+
+
+# ----------------------------------------------------------------------------- rca and logs
+def _data_dir(value: str | None) -> Path:
+    from autoheal.bench import default_data_dir
+
+    return Path(value) if value else default_data_dir()
+
+
+@app.command("rca")
+def rca(
+    dataset: str = typer.Option(..., "--dataset", help="nezha | rcd-sockshop | petshop"),
+    data_dir: str = typer.Option(
+        None, "--data-dir", help="bench data directory (default: $AUTOHEAL_BENCH_DATA or ../shared/bench)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
+    limit: int = typer.Option(None, "--limit", help="score only the first N cases"),
+    no_baselines: bool = typer.Option(False, "--no-baselines", help="skip RCAEval's BARO and NSigma"),
+) -> None:
+    """Root-cause ranking on real incident data, with RCAEval's BARO and NSigma side by side."""
+    from autoheal.bench.runner import run_rca, table_rows
+
+    result = run_rca(dataset, _data_dir(data_dir), limit=limit, with_baselines=not no_baselines)
+    if not as_json:
+        methods = result.methods()
+        head = f"{'group':28s} {'cases':>5s}"
+        for m in methods:
+            head += f" | {m + ' AS@1':>13s} {'AS@3':>6s} {'AS@5':>6s} {'Avg@5':>6s}"
+        typer.echo(f"{dataset}: {len(result.cases)} cases, {result.seconds:.1f} s, path={result.path}")
+        typer.echo(head)
+        for row in table_rows(result):
+            line = f"{row[0]:28s} {row[1]:>5s}"
+            for i in range(len(methods)):
+                a, b, c, d = row[2 + 4 * i : 6 + 4 * i]
+                line += f" | {a:>13s} {b:>6s} {c:>6s} {d:>6s}"
+            typer.echo(line)
+        if result.baseline_message:
+            typer.echo(f"baselines: {result.baseline_message}")
+        from autoheal.bench.published import PUBLISHED
+
+        for name, figures in PUBLISHED.get(dataset, {}).items():
+            typer.echo(f"published {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    typer.echo(json.dumps(result.to_json()))
+
+
+@app.command("logs")
+def logs(
+    data_dir: str = typer.Option(None, "--data-dir", help="the loghub_2k directory"),
+    as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
+) -> None:
+    """Grouping accuracy of Autoheal's Drain configuration on Loghub's 2k sets."""
+    from autoheal.bench.loghub import run_logs
+    from autoheal.bench.published import DRAIN_LOGHUB_AVG
+
+    root = Path(data_dir) if data_dir else _data_dir(None) / "loghub_2k"
+    per_system = run_logs(root)
+    average = round(sum(per_system.values()) / len(per_system), 4) if per_system else 0.0
+    if not as_json:
+        for name, acc in per_system.items():
+            typer.echo(f"{name:14s} {acc:.3f}")
+        typer.echo(f"{'average':14s} {average:.3f}   (Drain published: about {DRAIN_LOGHUB_AVG})")
+    typer.echo(json.dumps({"grouping_accuracy": average, "systems": per_system}))

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from autoheal.bench import default_data_dir
+from autoheal.bench.loghub import grouping_accuracy
+from autoheal.bench.nezha import parse_inject_time, pod_service
+from autoheal.bench.runner import run_rca
+from autoheal.bench.scoring import summary
+from autoheal.bench.sockshop import split_column
+
+DATA = default_data_dir()
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"bench data not found at {DATA}")
+
+
+def test_scoring() -> None:
+    pairs = [(["a", "b", "c"], "a"), (["b", "a"], "a"), (["x"], "a")]
+    s = summary(pairs)
+    assert s["AS@1"] == pytest.approx(1 / 3, abs=1e-3)
+    assert s["AS@3"] == pytest.approx(2 / 3, abs=1e-3)
+    assert s["Avg@5"] == pytest.approx((1 / 3 + 4 * 2 / 3) / 5, abs=1e-3)
+
+
+def test_nezha_clock_and_pods() -> None:
+    # the inject_time string is read as UTC: the metric TimeStamp clock
+    assert parse_inject_time("2023-01-29 08:43:04") == 1674981784.0
+    assert pod_service("ts-basic-service-5dc8d4f9fd-46997") == "ts-basic-service"
+    assert pod_service("ts-station-food-service-dc4d75dd-fw6ft") == "ts-station-food-service"
+
+
+def test_sockshop_columns_and_grouping_accuracy() -> None:
+    assert split_column("carts-db_lat_90") == ("carts-db", "lat_90")
+    assert split_column("front-end_cpu") == ("front-end", "cpu")
+    assert grouping_accuracy([1, 1, 2, 3], ["A", "A", "B", "B"]) == 0.5
+
+
+def test_default_data_dir_from_environment() -> None:
+    assert default_data_dir({"AUTOHEAL_BENCH_DATA": "/x"}) == Path("/x")
+
+
+@needs_data
+def test_sockshop_slice_end_to_end() -> None:
+    result = run_rca("rcd-sockshop", DATA, limit=3, with_baselines=False)
+    assert len(result.cases) == 3
+    out = result.to_json()
+    assert out["dataset"] == "rcd-sockshop" and out["cases"] == 3
+    assert out["autoheal"]["AS@1"] == 1.0
+
+
+@needs_data
+def test_petshop_slice_has_splits() -> None:
+    result = run_rca("petshop", DATA, limit=2, with_baselines=False)
+    out = result.to_json()
+    assert out["cases"] == 2 and out["splits"]
