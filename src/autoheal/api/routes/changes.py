@@ -1,0 +1,72 @@
+"""``POST /api/v1/changes``: record deploys, config changes and feature-flag flips.
+
+Accepts the generic JSON format, or GitHub ``deployment`` / ``deployment_status`` webhooks (told
+apart by the ``X-GitHub-Event`` header); see :mod:`autoheal.tools.change_payloads`. Answers
+``201 {"recorded": [ids]}`` once the changes are stored, ``200 {"recorded": [], "ignored": ...}``
+for a GitHub ``ping``, 400 for a body that is not JSON, 413 above 1 MiB, 422 for JSON that is not a
+change (the message says which field and why).
+
+Mount it with the store (and, in tests, a clock)::
+
+    app.include_router(changes.router)
+    app.dependency_overrides[changes.get_change_store] = lambda: telemetry.changes
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from autoheal.clock import Clock, SystemClock
+from autoheal.errors import ConfigError, PayloadError
+from autoheal.telemetry.stores import ChangeStore
+from autoheal.tools.change_payloads import parse_generic, parse_github
+
+router = APIRouter(tags=["changes"])
+
+MAX_BODY = 1_048_576
+
+
+def get_change_store() -> ChangeStore:
+    """Overridden by the application (``app.dependency_overrides``) with the real change store."""
+    raise ConfigError("no change store is configured for POST /api/v1/changes")
+
+
+def get_clock() -> Clock:
+    return SystemClock()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+@router.post("/api/v1/changes", status_code=201)
+async def post_changes(
+    request: Request,
+    store: ChangeStore = Depends(get_change_store),
+    clock: Clock = Depends(get_clock),
+) -> JSONResponse:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _error(413, f"body exceeds the limit of {MAX_BODY} bytes")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "the body is not JSON; send a change object or a GitHub deployment event")
+    now = clock.now()
+    event = request.headers.get("x-github-event")
+    try:
+        if event:
+            change = parse_github(event, payload, now)
+            if change is None:
+                return JSONResponse({"recorded": [], "ignored": f"GitHub {event} event"}, status_code=200)
+            changes = [change]
+        else:
+            changes = parse_generic(payload, now)
+    except PayloadError as exc:
+        return _error(422, exc.message)
+    for change in changes:
+        store.record_change(change)
+    return JSONResponse({"recorded": [c.id for c in changes]}, status_code=201)
