@@ -37,7 +37,7 @@ def range_args(query: str, window: Window, step_seconds: float) -> dict[str, Any
         "query": query,
         "start": iso(window.start),
         "end": iso(window.end),
-        "step": f"{max(1, int(step_seconds))}s",
+        "step": float(max(1, int(step_seconds))),
     }
 
 

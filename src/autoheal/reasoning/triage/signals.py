@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -286,10 +286,8 @@ def severity(f: Facts) -> TriageSignal:
     return TriageSignal("severity", Lean.NEUTRAL, 0.25 * (worst.rank - 2), f"severity {worst.value}")
 
 
-def _same_alert(series_labels: dict[str, str] | object, alert_labels: object) -> bool:
-    labels = dict(series_labels)  # type: ignore[call-overload]
-    wanted = dict(alert_labels)  # type: ignore[call-overload]
-    return all(wanted.get(k, v) == v for k, v in labels.items() if k != "__name__")
+def _same_alert(series_labels: Mapping[str, str], alert_labels: Mapping[str, str]) -> bool:
+    return all(alert_labels.get(k, v) == v for k, v in series_labels.items() if k != "__name__")
 
 
 def _human(seconds: float) -> str:

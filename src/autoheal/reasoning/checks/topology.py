@@ -1,0 +1,79 @@
+"""Topological consistency: the suspect must be a symptomatic service or one of their (transitive)
+dependencies; and a symptom-type hypothesis on a service whose own dependency degraded first is a
+victim, not a cause."""
+
+from __future__ import annotations
+
+from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, VerificationCheck
+from autoheal.reasoning import probe
+from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.generators.changes import CHANGE_KINDS
+
+
+class TopologyCheck:
+    name = "topological_consistency"
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+
+    def attack(self, hypothesis: Hypothesis, ctx: InvestigationContext) -> VerificationCheck:
+        graph, graph_ev = probe.graph(ctx)
+        symptoms = probe.symptomatic(ctx)
+        suspect = hypothesis.service
+        evidence = tuple(graph_ev)
+        if not symptoms:
+            return VerificationCheck(self.name, CheckOutcome.UNKNOWN, "no symptomatic service in the alerts")
+        if not graph.edges or (suspect not in graph.nodes and suspect not in symptoms):
+            return VerificationCheck(
+                self.name,
+                CheckOutcome.UNKNOWN,
+                f"no dependency data connecting {suspect} to the symptoms",
+                evidence,
+            )
+        depth = self.config.topology_depth
+        explains = sorted(s for s in symptoms if s == suspect or suspect in graph.dependencies(s, depth))
+        if not explains:
+            callers_of = sorted(s for s in symptoms if s in graph.dependencies(suspect, depth))
+            where = (
+                f"it depends on {', '.join(callers_of)} (downstream of the symptoms)"
+                if callers_of
+                else "it is not a dependency of any of them"
+            )
+            return VerificationCheck(
+                self.name,
+                CheckOutcome.FAILED,
+                f"{suspect} cannot explain the symptoms on {', '.join(sorted(symptoms))}: {where}",
+                evidence,
+            )
+        if hypothesis.kind not in CHANGE_KINDS:
+            victim = self._upstream_culprit(ctx, hypothesis, graph.dependencies(suspect, depth))
+            if victim is not None:
+                return VerificationCheck(self.name, CheckOutcome.FAILED, victim[0], evidence + victim[1])
+        upstream_of = [e for e in explains if e != suspect]
+        detail = (
+            f"{suspect} is upstream of {', '.join(upstream_of)}"
+            if upstream_of
+            else f"{suspect} is itself the symptomatic service"
+        )
+        return VerificationCheck(self.name, CheckOutcome.PASSED, detail, evidence)
+
+    def _upstream_culprit(
+        self, ctx: InvestigationContext, hypothesis: Hypothesis, dependencies: set[str]
+    ) -> tuple[str, tuple[Evidence, ...]] | None:
+        if not dependencies:
+            return None
+        services = sorted(dependencies | {hypothesis.service})
+        anomalous = probe.anomalies(ctx, self.config, services)
+        own = probe.earliest(anomalous.get(hypothesis.service, []))
+        tolerance = self.config.onset_tolerance_seconds
+        for dep in sorted(dependencies & set(anomalous), key=lambda d: -anomalous[d][0].z):
+            dep_onset = probe.earliest(anomalous[dep])
+            if own is None or dep_onset is None or (dep_onset - own).total_seconds() <= tolerance:
+                shift = anomalous[dep][0]
+                return (
+                    f"{hypothesis.service} is a victim: its dependency {dep} degraded "
+                    f"{'first' if own and dep_onset and dep_onset < own else 'as well'} ({shift.describe()})",
+                    (ctx.cite(shift.evidence, shift.describe()),),
+                )
+        return None

@@ -1,0 +1,60 @@
+"""Resource saturation: CPU, memory, connection pool or disk near their limit during the incident
+while they were not in the reference window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from autoheal.domain.investigation import Hypothesis
+from autoheal.reasoning import probe, reading
+from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.config import EngineConfig
+
+
+class SaturationGenerator:
+    name = "saturation"
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+
+    def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
+        services = list(ctx.services)
+        window = probe.horizon(ctx)
+        step = reading.step_for(window, 240)
+        ref_hi, inc_lo = ctx.reference.end.timestamp(), ctx.incident.start.timestamp()
+        out: list[Hypothesis] = []
+        for resource in self.config.resources:
+            query = probe.selector(resource.name, services)
+            result, ev = ctx.call(
+                reading.QUERY_RANGE, reading.range_args(query, window, step), f"{resource.name} per service"
+            )
+            if not result.ok:
+                continue
+            for service, pts in probe.per_service(reading.read_series(result.data)).items():
+                ref = [v for t, v in pts if t <= ref_hi]
+                inc = [(t, v) for t, v in pts if t >= inc_lo]
+                peak = max((v for _, v in inc), default=0.0)
+                before = max(ref, default=0.0)
+                if peak < resource.limit or before >= resource.limit:
+                    continue
+                first = next(t for t, v in inc if v >= resource.limit)
+                at = datetime.fromtimestamp(first, UTC)
+                cited = ctx.cite(
+                    ev,
+                    f"{resource.name} of {service} reached {peak:.2f} (limit {resource.limit}) at {at:%H:%M:%S}; "
+                    f"at most {before:.2f} in the reference window",
+                )
+                out.append(
+                    Hypothesis(
+                        id=f"saturation:{service}:{resource.name}",
+                        service=service,
+                        kind="resource_saturation",
+                        statement=f"{service} saturated its {resource.name.removesuffix('_ratio')}",
+                        generator=self.name,
+                        score=round(min(1.0, 0.5 + (peak - before)), 4),
+                        component=resource.name,
+                        evidence=[cited],
+                        attributes={"cause_at": at.isoformat(), "peak": peak, "reference_max": before},
+                    )
+                )
+        return out

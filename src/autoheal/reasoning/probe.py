@@ -1,0 +1,166 @@
+"""Observations shared by generators and checks: the dependency graph, metric shifts per service,
+and the changes in the investigation's horizon.
+
+Everything goes through ``ctx.call`` (governed, recorded as evidence, answered once per
+investigation), so a check asking the same question as a generator costs nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from autoheal.domain.investigation import Evidence
+from autoheal.reasoning import reading
+from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.reasoning.config import EngineConfig, SymptomMetric
+from autoheal.reasoning.reading import Change, Graph, Points
+
+
+def horizon(ctx: InvestigationContext) -> Window:
+    """Reference start to incident end: one query serves both windows."""
+    return Window(ctx.reference.start, ctx.incident.end)
+
+
+def onset(ctx: InvestigationContext) -> datetime:
+    """When the symptoms began: the earliest alert start (the incident window's anchor otherwise)."""
+    starts = [a.starts_at for a in ctx.alerts]
+    return min(starts) if starts else ctx.incident.start
+
+
+def symptomatic(ctx: InvestigationContext) -> set[str]:
+    return {a.service for a in ctx.alerts if a.service}
+
+
+def graph(ctx: InvestigationContext) -> tuple[Graph, list[Evidence]]:
+    """Declared dependencies (topology.graph) merged with the call graph seen in traces."""
+    declared, ev1 = ctx.call(reading.TOPOLOGY, {}, "declared service dependencies")
+    seen, ev2 = ctx.call(
+        reading.SERVICE_GRAPH, reading.window_args(ctx.incident), "service call graph from traces"
+    )
+    g = Graph()
+    cited: list[Evidence] = []
+    for result, ev in ((declared, ev1), (seen, ev2)):
+        if result.ok:
+            g = g.merge(reading.read_graph(result.data))
+            cited.append(ev)
+    return g, cited
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    service: str
+    metric: str
+    z: float  # robust z in the bad direction (positive = worse)
+    reference: float
+    incident: float
+    onset: datetime | None
+    evidence: Evidence
+
+    def describe(self) -> str:
+        when = f", from {self.onset:%H:%M:%S}" if self.onset else ""
+        return f"{self.metric} of {self.service} {self.reference:.4g} -> {self.incident:.4g} (z={self.z:.1f}{when})"
+
+
+def selector(metric: str, services: list[str]) -> str:
+    if not services:
+        return metric
+    alternatives = "|".join(re.escape(s) for s in sorted(services))
+    return f'{metric}{{service=~"{alternatives}"}}'
+
+
+def per_service(points: list[Points]) -> dict[str, list[tuple[float, float]]]:
+    """Pods of one service folded into one series: the worst (max) value at each timestamp."""
+    by: dict[str, dict[float, float]] = defaultdict(dict)
+    for p in points:
+        if not p.service:
+            continue
+        slot = by[p.service]
+        for t, v in zip(p.times, p.values, strict=False):
+            slot[t] = max(v, slot.get(t, v))
+    return {s: sorted(v.items()) for s, v in by.items()}
+
+
+def metric_shifts(
+    ctx: InvestigationContext, config: EngineConfig, metric: SymptomMetric, services: list[str]
+) -> tuple[dict[str, Shift], Evidence | None]:
+    window = horizon(ctx)
+    step = reading.step_for(window, 240)
+    query = selector(metric.name, services)
+    result, ev = ctx.call(
+        reading.QUERY_RANGE, reading.range_args(query, window, step), f"{metric.name} per service"
+    )
+    if not result.ok:
+        return {}, ev
+    shifts: dict[str, Shift] = {}
+    ref_lo, ref_hi = ctx.reference.start.timestamp(), ctx.reference.end.timestamp()
+    inc_lo, inc_hi = ctx.incident.start.timestamp(), ctx.incident.end.timestamp()
+    for service, pts in per_service(reading.read_series(result.data)).items():
+        ref = [v for t, v in pts if ref_lo <= t <= ref_hi]
+        inc = [(t, v) for t, v in pts if inc_lo <= t <= inc_hi]
+        if len(ref) < 3 or not inc:
+            continue
+        z = reading.robust_z(ref, [v for _, v in inc])
+        if metric.direction == "down":
+            z = -z
+        elif metric.direction == "both":
+            z = abs(z)
+        shifts[service] = Shift(
+            service,
+            metric.name,
+            z,
+            _median(ref),
+            _median([v for _, v in inc]),
+            _onset(ref, inc, metric.direction, config.anomaly_z),
+            ev,
+        )
+    return shifts, ev
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _onset(
+    ref: list[float], inc: list[tuple[float, float]], direction: str, z_limit: float
+) -> datetime | None:
+    """First time in the incident window from which two consecutive points are beyond ``z_limit``
+    (a single point when that is all there is)."""
+    previous: float | None = None
+    for t, v in inc:
+        z = reading.robust_z(ref, [v])
+        z = -z if direction == "down" else (abs(z) if direction == "both" else z)
+        if z < z_limit:
+            previous = None
+            continue
+        if previous is not None or len(inc) == 1:
+            return datetime.fromtimestamp(previous if previous is not None else t, tz=UTC)
+        previous = t
+    return None
+
+
+def anomalies(ctx: InvestigationContext, config: EngineConfig, services: list[str]) -> dict[str, list[Shift]]:
+    """Services whose symptom metrics shifted beyond ``anomaly_z``, worst first."""
+    found: dict[str, list[Shift]] = defaultdict(list)
+    for metric in config.symptom_metrics:
+        shifts, _ = metric_shifts(ctx, config, metric, services)
+        for service, shift in shifts.items():
+            if shift.z >= config.anomaly_z:
+                found[service].append(shift)
+    return {s: sorted(v, key=lambda x: -x.z) for s, v in found.items()}
+
+
+def earliest(shifts: list[Shift]) -> datetime | None:
+    times = [s.onset for s in shifts if s.onset]
+    return min(times) if times else None
+
+
+def changes(ctx: InvestigationContext, config: EngineConfig) -> tuple[list[Change], Evidence, bool]:
+    """Every change (all services) from ``change_lookback`` before onset to the incident's end."""
+    start = onset(ctx) - timedelta(seconds=config.change_lookback_seconds)
+    window = Window(min(start, ctx.incident.start), ctx.incident.end)
+    result, ev = ctx.call(reading.CHANGES, reading.window_args(window), "deploys, config and flag changes")
+    return (reading.read_changes(result.data) if result.ok else []), ev, result.ok

@@ -1,0 +1,168 @@
+"""The report builder: ranking, confidence, the evidence rule, next checks and the narrative.
+
+The evidence rule is enforced here and nowhere else can it be bypassed: a hypothesis becomes a
+finding only when it cites at least one piece of evidence that was gathered in *this*
+investigation through a governed tool whose call succeeded. Anything else (including a model's
+claim citing evidence that does not exist) is listed as ruled out with that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from autoheal.domain.investigation import (
+    CheckOutcome,
+    Hypothesis,
+    InvestigationReport,
+    RankedCause,
+    Verdict,
+    Verification,
+)
+from autoheal.domain.tools import ToolStatus
+from autoheal.reasoning.base import InvestigationContext
+
+NO_EVIDENCE = "cites no evidence gathered through a governed tool in this investigation"
+
+
+def confidence(hypothesis: Hypothesis, verification: Verification) -> float:
+    """Generator score weighted by how well the hypothesis survived: 0..1.
+
+    supported: 0.5 + 0.5 * score * share-of-checks-passed; inconclusive: at most 0.45; refuted: 0.
+    """
+    score = max(0.0, min(1.0, hypothesis.score))
+    checks = [c for c in verification.checks if c.outcome is not CheckOutcome.UNKNOWN]
+    passed = sum(1 for c in checks if c.outcome is CheckOutcome.PASSED)
+    share = passed / len(checks) if checks else 0.0
+    if verification.verdict is Verdict.SUPPORTED:
+        return 0.5 + 0.5 * score * (0.5 + 0.5 * share)
+    if verification.verdict is Verdict.INCONCLUSIVE:
+        return 0.45 * score * (0.5 + 0.5 * share)
+    return 0.0
+
+
+KIND_ORDER = {
+    "bad_deploy": 0,
+    "config_change": 0,
+    "feature_flag": 0,
+    "infra_change": 0,
+    "resource_saturation": 1,
+}
+
+
+def rank(
+    findings: list[tuple[Hypothesis, Verification, float]],
+) -> list[tuple[Hypothesis, Verification, float]]:
+    """Services by their best finding; within a service, the most actionable explanation first
+    (a change explains why a service is anomalous, so it ranks above the anomaly itself) and the
+    corroborated confidence (noisy-OR with the service's other findings, at half weight)."""
+    by_service: dict[str, list[tuple[Hypothesis, Verification, float]]] = {}
+    for f in findings:
+        by_service.setdefault(f[0].service, []).append(f)
+    ranked: list[tuple[float, str, list[tuple[Hypothesis, Verification, float]]]] = []
+    for service, items in by_service.items():
+        boosted = []
+        for h, v, c in items:
+            others = [oc for oh, _, oc in items if oh is not h]
+            miss = 1.0 - c
+            for oc in others:
+                miss *= 1.0 - 0.5 * oc
+            cap = 0.49 if v.verdict is Verdict.INCONCLUSIVE else 1.0
+            boosted.append((h, v, min(cap, 1.0 - miss) if others else c))
+        boosted.sort(key=lambda f: (KIND_ORDER.get(f[0].kind, 2), -f[2]))
+        ranked.append((max(f[2] for f in boosted), service, boosted))
+    ranked.sort(key=lambda r: (-r[0], r[1]))
+    return [f for _, _, items in ranked for f in items]
+
+
+def cited(hypothesis: Hypothesis, ctx: InvestigationContext) -> bool:
+    return any(ctx.succeeded(ev) for ev in hypothesis.evidence)
+
+
+def build(
+    ctx: InvestigationContext,
+    started_at: datetime,
+    finished_at: datetime,
+    verified: Sequence[tuple[Hypothesis, Verification]],
+) -> InvestigationReport:
+    findings: list[tuple[Hypothesis, Verification, float]] = []
+    ruled_out: list[tuple[Hypothesis, Verification, float]] = []
+    for hypothesis, verification in verified:
+        if not cited(hypothesis, ctx):
+            rejected = Verification(hypothesis.id, Verdict.REFUTED, verification.checks, NO_EVIDENCE)
+            ruled_out.append((hypothesis, rejected, 0.0))
+        elif verification.verdict is Verdict.REFUTED:
+            ruled_out.append((hypothesis, verification, 0.0))
+        else:
+            findings.append((hypothesis, verification, confidence(hypothesis, verification)))
+    findings = rank(findings)
+    ruled_out.sort(key=lambda f: -f[0].score)
+    report = InvestigationReport(
+        subject=ctx.subject,
+        started_at=started_at,
+        finished_at=finished_at,
+        causes=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(findings)],
+        ruled_out=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ruled_out)],
+    )
+    report.next_checks = next_checks(report, ctx)
+    report.narrative = template_narrative(report)
+    statuses = list(ctx.statuses.values())
+    report.usage = {
+        "tool_calls": sum(1 for e in ctx.evidence if "." not in e.id),
+        "failed_calls": sum(1 for s in statuses if s not in (ToolStatus.OK, ToolStatus.NO_DATA)),
+        "evidence": len(ctx.evidence),
+        "hypotheses": len(verified),
+        "duration_ms": round((finished_at - started_at).total_seconds() * 1000, 1),
+    }
+    return report
+
+
+def next_checks(report: InvestigationReport, ctx: InvestigationContext, limit: int = 6) -> list[str]:
+    out: list[str] = []
+    top = report.top
+    if top is not None:
+        h = top.hypothesis
+        if h.attributes.get("change_id"):
+            out.append(
+                f"Roll back or disable change {h.attributes['change_id']} on {h.service} and watch the symptoms"
+            )
+        elif h.component:
+            out.append(f"Inspect {h.component} on {h.service}")
+    for cause in report.causes[:3]:
+        for check in cause.verification.checks:
+            if check.outcome is CheckOutcome.UNKNOWN:
+                out.append(f"{check.name} for {cause.hypothesis.service}: {check.detail}")
+    failing = sorted(
+        {
+            e.tool
+            for e in ctx.evidence
+            if ctx.statuses.get(e.id) not in (ToolStatus.OK, ToolStatus.NO_DATA, None)
+        }
+    )
+    if failing:
+        out.append(f"These tools did not answer: {', '.join(failing)} — check their configuration or policy")
+    if not report.causes:
+        out.append("No hypothesis survived with evidence: widen the incident window or add data sources")
+    seen: dict[str, None] = {}
+    for item in out:
+        seen.setdefault(item, None)
+    return list(seen)[:limit]
+
+
+def template_narrative(report: InvestigationReport) -> str:
+    """The deterministic narrative (used whenever no model is configured or the model fails)."""
+    lines: list[str] = []
+    if report.top is None:
+        lines.append(f"No root cause could be established with evidence for {report.subject}.")
+    else:
+        t = report.top
+        lines.append(
+            f"Most likely cause ({t.confidence:.0%} confidence, {t.verification.verdict.value}): "
+            f"{t.hypothesis.statement}."
+        )
+        lines.append(f"Why: {t.verification.reason}.")
+        for other in report.causes[1:3]:
+            lines.append(f"Also possible ({other.confidence:.0%}): {other.hypothesis.statement}.")
+    for r in report.ruled_out[:3]:
+        lines.append(f"Ruled out: {r.hypothesis.statement} — {r.verification.reason}.")
+    return "\n".join(lines)
