@@ -94,7 +94,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    eng = create_db_engine("sqlite:///:memory:")
+    eng = create_db_engine("sqlite://")
     metadata.create_all(eng)
     yield eng
     eng.dispose()
