@@ -6,6 +6,8 @@ external process to become ready or to exit, each with a deadline.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import glob
 import os
 import shutil
@@ -13,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -182,6 +185,19 @@ def terminate(process: subprocess.Popen[bytes], *, timeout: float = 10.0, sig: i
         pass
 
 
+# Servers still running when the interpreter exits (a test run interrupted, a script that forgot
+# to stop one) are stopped then, so nothing lingers on a shared machine. A SIGKILL of the parent
+# cannot be caught; the servers' process groups then need `kill -- -PGID`.
+_RUNNING: weakref.WeakSet[ManagedServer] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_RUNNING):
+        with contextlib.suppress(Exception):  # best effort at exit; nothing can be reported any more
+            server.stop(timeout=5)
+
+
 class ManagedServer:
     """A running server process on 127.0.0.1 with ``url``, ``port``, ``stop()`` and ``with`` support."""
 
@@ -193,6 +209,7 @@ class ManagedServer:
         self.port = port
         self.workdir = workdir
         self.log_path = log_path
+        _RUNNING.add(self)
 
     @property
     def host(self) -> str:
@@ -210,7 +227,9 @@ class ManagedServer:
         return log_tail(self.log_path, lines)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Terminate (the server's own graceful signal), SIGKILL after ``timeout``, wait."""
         terminate(self.process, timeout=timeout, sig=self.stop_signal)
+        _RUNNING.discard(self)
 
     def __enter__(self) -> Self:
         return self
