@@ -24,11 +24,20 @@ def k8s(
     results = run_bench(only=only, via_api=via_api)
     if as_json:
         for r in results:
-            typer.echo(json.dumps({"case": r.case, "family": r.family, "top1": r.top1,
-                                   "facts": f"{r.facts_stated_cited}/{r.facts_total}",
-                                   "missing_facts": r.missing_facts, "noise_correct": r.noise_correct,
-                                   "seconds": round(r.seconds, 4),
-                                   "top": (r.top or {}).get("statement")}))
+            typer.echo(
+                json.dumps(
+                    {
+                        "case": r.case,
+                        "family": r.family,
+                        "top1": r.top1,
+                        "facts": f"{r.facts_stated_cited}/{r.facts_total}",
+                        "missing_facts": r.missing_facts,
+                        "noise_correct": r.noise_correct,
+                        "seconds": round(r.seconds, 4),
+                        "top": (r.top or {}).get("statement"),
+                    }
+                )
+            )
     else:
         for r in results:
             mark = "ok " if r.top1 and r.noise_correct and not r.missing_facts else "MISS"
@@ -39,8 +48,10 @@ def k8s(
         typer.echo("")
         typer.echo(f"{'family':32s} cases  top1  facts  noise  p99_s")
         for family, s in by_family(results).items():
-            typer.echo(f"{family:32s} {s['cases']:5d} {s['top1']:5.2f} {s['facts_recall']:6.2f} "
-                       f"{s['noise_correct']:6.2f} {s['p99_s']:6.3f}")
+            typer.echo(
+                f"{family:32s} {s['cases']:5d} {s['top1']:5.2f} {s['facts_recall']:6.2f} "
+                f"{s['noise_correct']:6.2f} {s['p99_s']:6.3f}"
+            )
     typer.echo(json.dumps(summarise(results)))
 
 

@@ -1,0 +1,200 @@
+"""``autoheal bench k8s``: every catalogue case through the governed Kubernetes tool, scored.
+
+For each case: load the recorded cluster, serve it through the Kubernetes tools (directly from the
+recorded backend, or with ``via_api`` through the local fake API server and the official client),
+run the alert-family router, and score the top hypothesis against ``expected.yaml``:
+
+* top1 - the expected root cause kind and object are ranked first;
+* facts - share of required facts that the top hypothesis states *and* cites (the fact appears in
+  the raw result of a tool call the hypothesis cites; ``derived`` facts only need stating);
+* noise - the case is recognised as noise exactly when it is noise.
+
+Every call goes through a :class:`~autoheal.domain.tools.ToolCaller` with a read-only policy:
+``ReadOnlyCaller`` here, to be replaced by the governance Gateway with the same policy when wired.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from autoheal.clock import ManualClock
+from autoheal.domain.investigation import Hypothesis
+from autoheal.domain.tools import Access, Tool, ToolResult, ToolStatus
+from autoheal.k8s.catalogue import Case, load_all
+from autoheal.k8s.metrics import RecordedPrometheus
+from autoheal.k8s.router import KubernetesGenerator
+from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
+
+
+class ReadOnlyCaller:
+    """A minimal ToolCaller: validates arguments, refuses write tools, records every call."""
+
+    def __init__(self, tools: Sequence[Tool]) -> None:
+        self._tools = {t.name: t for t in tools}
+        self.calls: list[tuple[str, dict[str, Any], ToolResult]] = []
+
+    def call(
+        self, tool: str, args: Mapping[str, Any], *, caller: str, investigation_id: str | None = None
+    ) -> ToolResult:
+        impl = self._tools.get(tool)
+        if impl is None:
+            result = ToolResult(ToolStatus.DENIED, message=f"tool {tool} is not allowed")
+        elif impl.access is not Access.READ:
+            result = ToolResult(ToolStatus.DENIED, message=f"{tool} is a write tool; policy is read-only")
+        else:
+            try:
+                result = impl.invoke(impl.args_model.model_validate(dict(args)))
+            except ValidationError as exc:
+                result = ToolResult.failure(f"invalid arguments for {tool}: {exc.errors()[0]['msg']}")
+        self.calls.append((tool, dict(args), result))
+        return result
+
+
+@dataclass(slots=True)
+class CaseResult:
+    case: str
+    family: str
+    top1: bool
+    facts_stated_cited: int
+    facts_total: int
+    noise_expected: bool
+    noise_predicted: bool
+    seconds: float
+    top: dict[str, Any] | None
+    missing_facts: list[str] = field(default_factory=list)
+
+    @property
+    def noise_correct(self) -> bool:
+        return self.noise_expected == self.noise_predicted
+
+
+def _tools_for(case: Case, via_api: Any | None) -> list[Any]:
+    backend: Any = case.backend()
+    if via_api is not None:
+        backend = ApiBackend(via_api(backend))
+    return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics())]
+
+
+def run_case(case: Case, *, via_api: Any | None = None) -> tuple[CaseResult, list[Hypothesis]]:
+    started = time.perf_counter()
+    caller = ReadOnlyCaller(_tools_for(case, via_api))
+    clock = ManualClock(case.now)
+    onset = min(a.starts_at for a in case.alerts)
+    incident = Window(onset - timedelta(minutes=30), case.now)
+    ctx = InvestigationContext(
+        investigation_id=f"bench-{case.name}",
+        subject=case.alerts[0].name,
+        alerts=case.alerts,
+        incident=incident,
+        reference=Window(incident.start - timedelta(hours=2), incident.start),
+        tools=caller,
+        clock=clock,
+    )
+    hypotheses = KubernetesGenerator().generate(ctx)
+    seconds = time.perf_counter() - started
+    results_by_evidence = {
+        ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(ctx.evidence, caller.calls, strict=False)
+    }
+    return score(case, hypotheses, results_by_evidence, seconds), hypotheses
+
+
+def _strings(data: Any) -> list[str]:
+    """Every scalar of a tool result as text (keys too), so a fact can be found in what was returned."""
+    if isinstance(data, Mapping):
+        return [t for k, v in data.items() for t in (str(k), *_strings(v))]
+    if isinstance(data, list | tuple):
+        return [t for v in data for t in _strings(v)]
+    return [] if data is None else [str(data)]
+
+
+def score(case: Case, hypotheses: list[Hypothesis], results: Mapping[str, str], seconds: float) -> CaseResult:
+    top = hypotheses[0] if hypotheses else None
+    missing: list[str] = []
+    hits = 0
+    if top is not None:
+        statement = top.statement.lower()
+        cited_text = "\n".join(results.get(ev.id, "") for ev in top.evidence).lower()
+        for fact in case.facts:
+            text = fact.text.lower()
+            if text in statement and (fact.derived or text in cited_text):
+                hits += 1
+            else:
+                missing.append(fact.text)
+    else:
+        missing = [f.text for f in case.facts]
+    predicted_noise = top is not None and top.kind == "noise"
+    top1 = (
+        top is not None
+        and top.kind == case.expected_kind
+        and (
+            case.expected_object in (top.service, top.component)
+            or case.expected_object.lower() in top.statement.lower()
+        )
+    )
+    return CaseResult(
+        case=case.name,
+        family=case.family,
+        top1=top1,
+        facts_stated_cited=hits,
+        facts_total=len(case.facts),
+        noise_expected=case.noise,
+        noise_predicted=predicted_noise,
+        seconds=seconds,
+        top=top.to_dict() if top else None,
+        missing_facts=missing,
+    )
+
+
+def p99(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(0.99 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
+    n = len(results)
+    facts_total = sum(r.facts_total for r in results)
+    return {
+        "cases": n,
+        "top1": round(sum(r.top1 for r in results) / n, 4) if n else 0.0,
+        "facts_recall": round(sum(r.facts_stated_cited for r in results) / facts_total, 4)
+        if facts_total
+        else 1.0,
+        "noise_correct": round(sum(r.noise_correct for r in results) / n, 4) if n else 0.0,
+        "p99_s": round(p99([r.seconds for r in results]), 4),
+    }
+
+
+def run_bench(*, only: str | None = None, via_api: bool = False) -> list[CaseResult]:
+    cases = load_all(only=only)
+    results = []
+    with ExitStack() as stack:
+        factory = None
+        if via_api:
+            from autoheal.k8s.fakeapi import FakeKubeAPI
+
+            def factory(backend: Any) -> Any:
+                api = stack.enter_context(FakeKubeAPI(backend))
+                return api.client()
+
+        for case in cases:
+            result, _ = run_case(case, via_api=factory)
+            results.append(result)
+    return results
+
+
+def by_family(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
+    families: dict[str, list[CaseResult]] = {}
+    for r in results:
+        families.setdefault(r.family, []).append(r)
+    return {name: summarise(rs) for name, rs in sorted(families.items())}

@@ -1,0 +1,1 @@
+"""One investigator per kube-prometheus-stack alert family (see ``autoheal.k8s.router``)."""

@@ -1,0 +1,420 @@
+"""Pod-level diagnosis: KubePodCrashLooping, KubePodNotReady, KubeContainerWaiting.
+
+The checks an SRE makes, in order: does the pod still exist and is it still failing (or did it
+recover / is the restart count stale); is it unschedulable (FailedScheduling: insufficient
+cpu/memory/gpu, untolerated taint, unbound PVC); is a container waiting (image pull with the image
+and the registry's error, missing config map / secret); does it crash (OOMKilled vs error exit,
+the log lines just before the exit); is it running but failing probes. Then: did the last rollout
+of its owner introduce it, and for a refused connection, is the dependency itself down.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from autoheal.domain.alerts import Alert
+from autoheal.domain.investigation import Evidence, Hypothesis
+from autoheal.k8s import evidence as kev
+from autoheal.k8s import logcause
+from autoheal.k8s.investigators.base import LIKELY, STRONG, WEAK, Findings, label
+from autoheal.k8s.investigators.rolloutlink import is_recent, last_change, linked_fields
+from autoheal.reasoning.base import InvestigationContext
+
+STABLE_FOR = timedelta(minutes=10)
+_IMAGE_IN_EVENT = re.compile(r'(?:pull|pulling) image "([^"]+)"', re.I)
+_REQUESTS = {"cpu", "memory", "nvidia.com/gpu", "ephemeral-storage"}
+
+LOG_CAUSE_KIND = {
+    "missing_config": "config_error",
+    "connection_refused": "dependency_outage",
+    "certificate_expired": "certificate_expired",
+    "permission_denied": "permission_denied",
+    "syntax_error": "code_error",
+    "crash": "code_error",
+    "out_of_memory": "oom",
+    "unknown": "code_error",
+}
+
+
+class PodContext:
+    """What is known about one pod while diagnosing it."""
+
+    def __init__(self, ctx: InvestigationContext, namespace: str, pod: dict[str, Any], ev: Evidence) -> None:
+        self.ctx = ctx
+        self.namespace = namespace
+        self.pod = pod
+        self.name: str = pod["metadata"]["name"]
+        self.ev_pod = ev
+        chain = kev.owner_chain(ctx, pod)
+        self.owners = [(kind, obj["metadata"]["name"], e) for kind, obj, e in chain]
+        self.workload = self.owners[-1] if self.owners else None
+        self.service = self.workload[1] if self.workload else self.name
+
+
+def pick_container(facts: list[kev.ContainerFacts], wanted: str | None) -> kev.ContainerFacts | None:
+    if wanted:
+        for c in facts:
+            if c.name == wanted:
+                return c
+    unhealthy = [c for c in facts if not c.ready]
+    pool = unhealthy or facts
+    return max(pool, key=lambda c: c.restarts) if pool else None
+
+
+def diagnose_pod(
+    ctx: InvestigationContext, f: Findings, namespace: str, pod_name: str, container: str | None = None
+) -> list[Hypothesis]:
+    pod, ev = kev.get(ctx, "pods", namespace, pod_name, f"pod {namespace}/{pod_name}")
+    if pod is None:
+        return [
+            f.add(
+                service=pod_name,
+                kind="noise",
+                statement=f"Pod {namespace}/{pod_name} no longer exists; the alert refers to a deleted pod.",
+                score=LIKELY,
+                evidence=[ev],
+            )
+        ]
+    pc = PodContext(ctx, namespace, pod, ev)
+    facts = kev.container_facts(pod)
+    c = pick_container(facts, container)
+    events, ev_events = kev.events_for(ctx, namespace, "Pod", pc.name)
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Pending" and (
+        c is None or (c.state == "waiting" and c.reason in (None, "ContainerCreating"))
+    ):
+        sched = [e for e in events if e.get("reason") == "FailedScheduling"]
+        if sched:
+            return _unschedulable(pc, f, sched[-1], ev_events)
+        mounts = [e for e in events if e.get("reason") == "FailedMount"]
+        if mounts:
+            return _failed_mount(pc, f, mounts[-1], ev_events)
+    if c is None:
+        return []
+    if c.state == "waiting" and c.reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+        return _image_pull(pc, f, c, events, ev_events)
+    if c.state == "waiting" and c.reason == "CreateContainerConfigError":
+        return _config_error(pc, f, c, ev_events)
+    if c.last_exit_code is not None and c.restarts > 0:
+        return _crashing(pc, f, c, ev_events)
+    unhealthy = [e for e in events if e.get("reason") == "Unhealthy"]
+    if not c.ready and unhealthy:
+        return _probe_failure(pc, f, c, unhealthy[-1], ev_events)
+    return [
+        f.add(
+            service=pc.service,
+            kind="unknown",
+            statement=f"Pod {pc.name} is {phase}; container {c.name} is {c.state} "
+            f"({c.reason or 'no reason'}) with {c.restarts} restarts; no failure recorded.",
+            score=WEAK,
+            evidence=[pc.ev_pod, ev_events],
+        )
+    ]
+
+
+def _with_rollout(
+    pc: PodContext,
+    f: Findings,
+    cause: str,
+    detail: str | None,
+    specific: Hypothesis,
+) -> list[Hypothesis]:
+    """Promote to ``bad_deploy`` when the owner's last rollout changed what explains the cause."""
+    if pc.workload is None or pc.workload[0] not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return [specific]
+    resource = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets"}
+    history, ev_hist = kev.rollout_history(pc.ctx, pc.namespace, resource[pc.workload[0]], pc.workload[1])
+    change = last_change(history)
+    if change is None or not is_recent(change, pc.ctx.clock.now()):
+        return [specific]
+    linked = linked_fields(change, cause, detail)
+    when = kev.ago(pc.ctx, change.at)
+    new = next((r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {})
+    images = ", ".join(sorted(set((new.get("images") or {}).values())))
+    if linked:
+        specific.score = WEAK
+        specific.statement += " (a consequence of the rollout below, not an independent cause)"
+        rollout = f.add(
+            service=pc.service,
+            kind="bad_deploy",
+            component=f"revision {change.to_revision}",
+            statement=f"The rollout of {pc.workload[0]} {pc.workload[1]} to revision "
+            f"{change.to_revision} ({images}) {when} introduced it: it changed {change.describe(linked)}. "
+            f"{specific.statement.split(' (a consequence')[0]}",
+            score=STRONG,
+            evidence=[ev_hist, *specific.evidence],
+            revision=change.to_revision,
+            changed=[d["field"] for d in linked],
+        )
+        return [rollout, specific]
+    f.add(
+        service=pc.service,
+        kind="bad_deploy",
+        component=f"revision {change.to_revision}",
+        statement=f"Ruled out: the rollout to revision {change.to_revision} {when} changed only "
+        f"{change.describe()}, which does not explain {cause.replace('_', ' ')}.",
+        score=WEAK * 0.5,
+        evidence=[ev_hist],
+        ruled_out=True,
+    )
+    return [specific]
+
+
+def _unschedulable(pc: PodContext, f: Findings, event: dict[str, Any], ev: Evidence) -> list[Hypothesis]:
+    message = event.get("message", "")
+    lowered = message.lower()
+    if "unbound" in lowered and "persistentvolumeclaim" in lowered:
+        return _unbound_pvc(pc, f, message, ev)
+    insufficient = re.findall(r"(\d+) Insufficient ([\w./-]+)", message)
+    taints = re.findall(r"untolerated taint[s]?(?: \{|\(s\) \{|: \{)?\s*\{?([^}]+)\}", message)
+    if insufficient:
+        resources = ", ".join(f"{r} on {n} node(s)" for n, r in insufficient if r in _REQUESTS or "/" in r)
+        hyp = f.add(
+            service=pc.service,
+            kind="insufficient_resources",
+            component=insufficient[0][1],
+            statement=f"Pod {pc.name} cannot be scheduled: Insufficient {resources} "
+            f'(FailedScheduling: "{message}").',
+            score=STRONG,
+            evidence=[pc.ev_pod, ev],
+        )
+        return _with_rollout(pc, f, "insufficient_resources", None, hyp)
+    if taints:
+        return [
+            f.add(
+                service=pc.service,
+                kind="taint",
+                component=taints[0].strip(),
+                statement=f"Pod {pc.name} cannot be scheduled: nodes carry the taint "
+                f'{{{taints[0].strip()}}} it does not tolerate (FailedScheduling: "{message}").',
+                score=STRONG,
+                evidence=[pc.ev_pod, ev],
+            )
+        ]
+    return [
+        f.add(
+            service=pc.service,
+            kind="unschedulable",
+            statement=f'Pod {pc.name} cannot be scheduled: "{message}".',
+            score=LIKELY,
+            evidence=[pc.ev_pod, ev],
+        )
+    ]
+
+
+def _unbound_pvc(pc: PodContext, f: Findings, message: str, ev: Evidence) -> list[Hypothesis]:
+    claims = [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pc.pod.get("spec", {}).get("volumes") or []
+        if v.get("persistentVolumeClaim")
+    ]
+    evidence = [pc.ev_pod, ev]
+    detail = ""
+    for claim in claims:
+        pvc, ev_pvc = kev.get(pc.ctx, "pvcs", pc.namespace, claim, f"PVC {claim}")
+        evidence.append(ev_pvc)
+        if pvc and (pvc.get("status") or {}).get("phase") != "Bound":
+            pvc_events, ev_pe = kev.events_for(pc.ctx, pc.namespace, "PersistentVolumeClaim", claim)
+            evidence.append(ev_pe)
+            storage_class = (pvc.get("spec") or {}).get("storageClassName")
+            last = pvc_events[-1]["message"] if pvc_events else "no provisioning event"
+            detail = (
+                f"PVC {claim} is {(pvc.get('status') or {}).get('phase')} "
+                f"(storageClassName {storage_class}): {last}"
+            )
+            return [
+                f.add(
+                    service=pc.service,
+                    kind="unbound_pvc",
+                    component=claim,
+                    statement=f"Pod {pc.name} cannot be scheduled because its claim is unbound. {detail}.",
+                    score=STRONG,
+                    evidence=evidence,
+                )
+            ]
+    return [
+        f.add(
+            service=pc.service,
+            kind="unbound_pvc",
+            statement=f'Pod {pc.name} cannot be scheduled: "{message}".',
+            score=LIKELY,
+            evidence=evidence,
+        )
+    ]
+
+
+def _failed_mount(pc: PodContext, f: Findings, event: dict[str, Any], ev: Evidence) -> list[Hypothesis]:
+    message = event.get("message", "")
+    return [
+        f.add(
+            service=pc.service,
+            kind="config_error",
+            statement=f'Pod {pc.name} is stuck in ContainerCreating: FailedMount "{message}".',
+            score=STRONG,
+            evidence=[pc.ev_pod, ev],
+        )
+    ]
+
+
+def _image_pull(
+    pc: PodContext, f: Findings, c: kev.ContainerFacts, events: list[dict[str, Any]], ev: Evidence
+) -> list[Hypothesis]:
+    failed = [e for e in events if e.get("reason") == "Failed" and "image" in e.get("message", "").lower()]
+    message = failed[-1]["message"] if failed else (c.message or "")
+    image_match = _IMAGE_IN_EVENT.search(message)
+    image = image_match.group(1) if image_match else c.image
+    registry = image.split("/")[0] if "/" in image and "." in image.split("/")[0] else "docker.io"
+    hyp = f.add(
+        service=pc.service,
+        kind="image_pull",
+        component=image,
+        statement=f"Container {c.name} of pod {pc.name} cannot start ({c.reason}): pulling image "
+        f'{image} from {registry} fails: "{message}".',
+        score=STRONG,
+        evidence=[pc.ev_pod, ev],
+        image=image,
+    )
+    return _with_rollout(pc, f, "image_pull", image, hyp)
+
+
+def _config_error(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev: Evidence) -> list[Hypothesis]:
+    hyp = f.add(
+        service=pc.service,
+        kind="config_error",
+        component=c.name,
+        statement=f'Container {c.name} of pod {pc.name} cannot be created (CreateContainerConfigError): "{c.message}".',
+        score=STRONG,
+        evidence=[pc.ev_pod, ev],
+    )
+    return _with_rollout(pc, f, "missing_config", None, hyp)
+
+
+def _probe_failure(
+    pc: PodContext, f: Findings, c: kev.ContainerFacts, event: dict[str, Any], ev: Evidence
+) -> list[Hypothesis]:
+    spec = kev.container_spec(pc.pod, c.name)
+    probe = spec.get("readinessProbe") or spec.get("livenessProbe") or {}
+    target = probe.get("httpGet") or probe.get("tcpSocket") or {}
+    where = f"{target.get('path', '')} port {target.get('port', '?')}".strip()
+    hyp = f.add(
+        service=pc.service,
+        kind="probe_failure",
+        component=c.name,
+        statement=f"Container {c.name} of pod {pc.name} is running but not ready: "
+        f'"{event.get("message", "")}" (x{event.get("count", 1)}); the probe checks {where}.',
+        score=STRONG,
+        evidence=[pc.ev_pod, ev],
+    )
+    return _with_rollout(pc, f, "probe_failure", None, hyp)
+
+
+def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evidence) -> list[Hypothesis]:
+    now = pc.ctx.clock.now()
+    if c.state == "running" and c.ready and c.running_since and now - c.running_since >= STABLE_FOR:
+        stale = c.last_finished is not None and now - c.last_finished > timedelta(hours=24)
+        what = "the restart count is stale" if stale else "the crash loop has already recovered"
+        return [
+            f.add(
+                service=pc.service,
+                kind="noise",
+                component=c.name,
+                statement=f"Noise: {what}. Container {c.name} of pod {pc.name} has {c.restarts} restarts "
+                f"but has been running and ready since {c.running_since.isoformat()} "
+                f"({kev.ago(pc.ctx, c.running_since)}); last exit {kev.ago(pc.ctx, c.last_finished)} "
+                f"({c.last_reason}, exit code {c.last_exit_code}).",
+                score=STRONG,
+                evidence=[pc.ev_pod],
+            )
+        ]
+    if c.last_reason == "OOMKilled" or (c.last_exit_code == 137 and c.last_reason != "Error"):
+        return _oom(pc, f, c)
+    lines, ev_logs = kev.logs(pc.ctx, pc.namespace, pc.name, c.name, previous=True)
+    cause = logcause.extract(lines)
+    quoted = f' Log line {cause.line.number}: "{cause.line.text.strip()}".' if cause.line else ""
+    detail = f" ({cause.detail})" if cause.detail else ""
+    kind = LOG_CAUSE_KIND[cause.kind]
+    hyp = f.add(
+        service=pc.service,
+        kind=kind,
+        component=cause.detail or c.name,
+        statement=f"Container {c.name} of pod {pc.name} exits with code {c.last_exit_code} "
+        f"({c.last_reason}) and has restarted {c.restarts} times: "
+        f"{cause.kind.replace('_', ' ')}{detail}.{quoted}",
+        score=STRONG if cause.line else LIKELY,
+        evidence=[pc.ev_pod, ev_logs],
+        log_line=cause.line.text if cause.line else None,
+    )
+    if cause.kind == "connection_refused" and cause.host_port:
+        _check_dependency(pc, f, hyp, *cause.host_port)
+    return _with_rollout(pc, f, cause.kind, cause.detail, hyp)
+
+
+def _check_dependency(pc: PodContext, f: Findings, hyp: Hypothesis, host: str, port: int) -> None:
+    """Is the service behind host:port itself down? Strengthens or weakens the outage hypothesis."""
+    parts = host.split(".")
+    name, namespace = parts[0], parts[1] if len(parts) > 1 and parts[1] != "svc" else pc.namespace
+    svc, ev_svc = kev.get(pc.ctx, "services", namespace, name, f"service {namespace}/{name}")
+    if svc is None:
+        hyp.evidence.append(ev_svc)
+        return
+    selector = (svc.get("spec") or {}).get("selector") or {}
+    sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    pods, ev_pods = kev.list_objects(
+        pc.ctx, "pods", namespace, f"pods behind service {name}", label_selector=sel
+    )
+    ready = [p for p in pods if all(c.ready for c in kev.container_facts(p))]
+    hyp.evidence.extend([ev_svc, ev_pods])
+    if pods and not ready:
+        states = sorted(
+            {f"{c.reason or c.state}" for p in pods for c in kev.container_facts(p) if not c.ready}
+        )
+        hyp.statement += (
+            f" The dependency {name}:{port} is down: 0/{len(pods)} pods of service {name} are ready "
+            f"({', '.join(states)})."
+        )
+        hyp.attributes["dependency"] = name
+    elif ready:
+        hyp.score = LIKELY
+        hyp.statement += f" Service {name} has {len(ready)}/{len(pods)} ready pods: check the network path."
+
+
+def _oom(pc: PodContext, f: Findings, c: kev.ContainerFacts) -> list[Hypothesis]:
+    spec = kev.container_spec(pc.pod, c.name)
+    limit = ((spec.get("resources") or {}).get("limits") or {}).get("memory")
+    evidence = [pc.ev_pod]
+    usage = ""
+    series, ev_m = kev.query_range(
+        pc.ctx,
+        f'container_memory_working_set_bytes{{namespace="{pc.namespace}",pod="{pc.name}",container="{c.name}"}}',
+        f"memory working set of {pc.name}/{c.name}",
+    )
+    if series:
+        peak = max(v for _, values in series for _, v in values)
+        usage = f"; its working set peaked at {kev.human_bytes(peak)}"
+        evidence.append(ev_m)
+    hyp = f.add(
+        service=pc.service,
+        kind="oom",
+        component=c.name,
+        statement=f"Container {c.name} of pod {pc.name} is OOMKilled (exit code {c.last_exit_code}, "
+        f"{c.restarts} restarts): it exceeds its memory limit {limit or 'none (node memory)'}{usage}.",
+        score=STRONG,
+        evidence=evidence,
+        memory_limit=limit,
+    )
+    return _with_rollout(pc, f, "oom", None, hyp)
+
+
+class PodInvestigator:
+    alertnames = ("KubePodCrashLooping", "KubePodNotReady", "KubeContainerWaiting")
+
+    def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
+        namespace = label(alert, "namespace")
+        pod = label(alert, "pod")
+        if not namespace or not pod:
+            return []
+        f = Findings(ctx, alert)
+        diagnose_pod(ctx, f, namespace, pod, label(alert, "container"))
+        return f.items

@@ -1,0 +1,217 @@
+"""Log cause extraction: the lines of a container log that explain a failure.
+
+Given the log of a terminated container (``kubectl logs --previous``) this finds error-level lines,
+the lines just before the exit, whether each was the first occurrence or repeated, clusters them
+into templates with Drain (drain3) and classifies the most telling line into a cause class
+(missing configuration, connection refused to host:port, expired certificate, permission denied,
+syntax error, out of memory, generic crash). Every finding keeps the exact line and its number,
+so the report can cite it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from drain3 import TemplateMiner
+from drain3.template_miner_config import TemplateMinerConfig
+
+_ERROR_WORDS = re.compile(
+    r"\b(error|err|fatal|panic|exception|traceback|critical|failed|failure|refused|denied|"
+    r"cannot|can't|unable|invalid|expired|missing|not set|not found|exit)\b",
+    re.IGNORECASE,
+)
+_LEVEL_INFO = re.compile(r"\b(level=)?(info|debug|trace)\b", re.IGNORECASE)
+_HOST_PORT = re.compile(r"(?:(?:tcp|dial tcp)\s+)?([A-Za-z0-9_.-]+):(\d{2,5})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class CauseRule:
+    kind: str
+    pattern: re.Pattern[str]
+    detail_group: str | None = None
+
+
+# Order matters: the first rule matching a line wins. ``detail`` captures the subject of the cause
+# (a variable name, host:port, path, file) so the statement can say exactly what failed.
+RULES: tuple[CauseRule, ...] = (
+    CauseRule(
+        "certificate_expired",
+        re.compile(r"certificate (has )?expired|certificate is not valid after|x509:.*expired", re.I),
+    ),
+    CauseRule(
+        "missing_config",
+        re.compile(
+            r"(?:environment variable|env var|variable|setting|config(?:uration)? key)\s+"
+            r"['\"]?(?P<detail>[A-Za-z_][A-Za-z0-9_.]*)['\"]?\s+(?:is\s+)?(?:not set|unset|missing|"
+            r"required|empty|must be set)",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "missing_config",
+        re.compile(
+            r"(?:KeyError:|missing required (?:env(?:ironment)?|config)\S*:?)\s*['\"]?(?P<detail>[A-Za-z_][A-Za-z0-9_]*)",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "missing_config",
+        re.compile(
+            r"(?P<detail>/[\w./-]+\.(?:ya?ml|json|conf|ini|toml|properties))\S*:?\s+(?:no such file|not found)",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "connection_refused",
+        re.compile(
+            r"(?P<detail>[A-Za-z0-9_.-]+:\d{2,5})\S*:?\s.*(?:connection refused|connect: connection refused)"
+            r"|connection refused.*?(?P<detail2>[A-Za-z0-9_.-]+:\d{2,5})",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "connection_refused",
+        re.compile(r"(?:no such host|i/o timeout|timed out).*?(?P<detail>[A-Za-z0-9_.-]+:\d{2,5})", re.I),
+        "detail",
+    ),
+    CauseRule(
+        "permission_denied",
+        re.compile(
+            r"(?P<detail>/[\w./-]+)\S*:?\s+(?:permission denied|operation not permitted|read-only file system)"
+            r"|(?:permission denied|EACCES|operation not permitted|read-only file system)",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "syntax_error",
+        re.compile(
+            r"(?P<detail>[\w./-]+(?::\s*line\s*\d+|:\d+|\", line \d+))\S*:?\s.*(?:syntax error|SyntaxError)|SyntaxError|syntax error|unexpected (?:token|EOF|end of file)",
+            re.I,
+        ),
+        "detail",
+    ),
+    CauseRule(
+        "out_of_memory",
+        re.compile(r"out of memory|OutOfMemoryError|cannot allocate memory|MemoryError", re.I),
+    ),
+    CauseRule(
+        "crash",
+        re.compile(r"\bpanic:|Traceback \(most recent call last\)|fatal error|unhandled exception", re.I),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    number: int  # 1-based position in the returned log
+    text: str
+    first: bool  # first occurrence of its template in this log
+    template: str
+    occurrences: int
+
+
+@dataclass(slots=True)
+class LogCause:
+    kind: str  # a RULES kind or "unknown"
+    detail: str | None
+    line: LogLine | None
+    error_lines: list[LogLine] = field(default_factory=list)
+    last_lines: list[LogLine] = field(default_factory=list)
+    templates: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if self.kind != "connection_refused" or not self.detail:
+            return None
+        host, _, port = self.detail.rpartition(":")
+        return host, int(port)
+
+
+def _miner() -> TemplateMiner:
+    config = TemplateMinerConfig()
+    config.profiling_enabled = False
+    config.drain_sim_th = 0.5
+    config.drain_depth = 4
+    config.masking_instructions = []
+    return TemplateMiner(config=config)
+
+
+def is_error(line: str) -> bool:
+    if not _ERROR_WORDS.search(line):
+        return False
+    lowered = line.lower()
+    return not (_LEVEL_INFO.search(line) and "error" not in lowered and "fail" not in lowered)
+
+
+_IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+def _best_host_port(line: str, found: str | None) -> str | None:
+    """Prefer a host name over an IP address when the line names both for the same port."""
+    pairs = [(m.group(1), m.group(2)) for m in _HOST_PORT.finditer(line)]
+    names = [f"{h}:{p}" for h, p in pairs if not _IP.match(h)]
+    if found and not _IP.match(found.rpartition(":")[0]):
+        return found
+    port = found.rpartition(":")[2] if found else None
+    for name in names:
+        if port is None or name.endswith(f":{port}"):
+            return name
+    return found or (names[0] if names else None)
+
+
+def classify(line: str) -> tuple[str, str | None] | None:
+    for rule in RULES:
+        match = rule.pattern.search(line)
+        if match:
+            detail = None
+            if rule.detail_group:
+                groups = match.groupdict()
+                detail = groups.get(rule.detail_group) or groups.get("detail2")
+            if rule.kind == "connection_refused":
+                detail = _best_host_port(line, detail)
+            return rule.kind, detail
+    return None
+
+
+def extract(lines: list[str], *, tail: int = 8, max_lines: int = 5000) -> LogCause:
+    """The cause a log shows: the classified line closest to the exit wins, error lines first."""
+    lines = lines[-max_lines:]
+    miner = _miner()
+    ids: list[int] = []
+    for text in lines:
+        ids.append(miner.add_log_message(text)["cluster_id"])
+    counts: dict[int, int] = {}
+    for cid in ids:
+        counts[cid] = counts.get(cid, 0) + 1
+    templates = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    seen: set[int] = set()
+    annotated: list[LogLine] = []
+    for i, (text, cid) in enumerate(zip(lines, ids, strict=True), start=1):
+        annotated.append(LogLine(i, text, cid not in seen, templates.get(cid, text), counts[cid]))
+        seen.add(cid)
+    errors = [ln for ln in annotated if is_error(ln.text)]
+    last = annotated[-tail:]
+    # Prefer the specific classes closest to the exit; a generic crash only when nothing better.
+    best: tuple[str, str | None, LogLine] | None = None
+    for ln in [*reversed(last), *reversed([e for e in errors if e not in last])]:
+        found = classify(ln.text)
+        if found is None:
+            continue
+        if best is None or (best[0] == "crash" and found[0] != "crash"):
+            best = (found[0], found[1], ln)
+        if best[0] != "crash":
+            break
+    return LogCause(
+        kind=best[0] if best else "unknown",
+        detail=best[1] if best else None,
+        line=best[2] if best else None,
+        error_lines=errors[-20:],
+        last_lines=last,
+        templates={templates[c]: n for c, n in counts.items()},
+    )

@@ -1,0 +1,55 @@
+"""Alert-family router: alertname -> investigator, as a hypothesis generator for the engine.
+
+:class:`KubernetesGenerator` implements ``autoheal.reasoning.base.HypothesisGenerator``: for each
+alert of the investigation whose name has an investigator it returns that investigator's
+hypotheses; alerts it does not know return nothing, so the general engine's generators handle
+them (the fallback). :func:`investigator_for` exposes the table for the CLI and the bench.
+"""
+
+from __future__ import annotations
+
+from autoheal.domain.alerts import Alert
+from autoheal.domain.investigation import Hypothesis
+from autoheal.k8s.investigators.base import AlertInvestigator
+from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator
+from autoheal.k8s.investigators.pods import PodInvestigator
+from autoheal.reasoning.base import InvestigationContext
+
+
+def default_investigators() -> list[AlertInvestigator]:
+    return [
+        HeartbeatInvestigator(),
+        PodInvestigator(),
+    ]
+
+
+class KubernetesGenerator:
+    name = "kubernetes"
+
+    def __init__(self, investigators: list[AlertInvestigator] | None = None) -> None:
+        self._table: dict[str, AlertInvestigator] = {}
+        for inv in investigators or default_investigators():
+            for alertname in inv.alertnames:
+                self._table[alertname] = inv
+
+    def handles(self, alert: Alert) -> bool:
+        return alert.name in self._table
+
+    def investigator_for(self, alertname: str) -> AlertInvestigator | None:
+        return self._table.get(alertname)
+
+    @property
+    def alertnames(self) -> list[str]:
+        return sorted(self._table)
+
+    def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
+        out: list[Hypothesis] = []
+        for alert in ctx.alerts:
+            inv = self._table.get(alert.name)
+            if inv is not None:
+                out.extend(inv.investigate(alert, ctx))
+        return sorted(out, key=lambda h: -h.score)
+
+
+def investigator_for(alertname: str) -> AlertInvestigator | None:
+    return KubernetesGenerator().investigator_for(alertname)

@@ -1,0 +1,1 @@
+"""Catalogue cases: workloads, nodes, resources, storage and monitoring alerts."""
