@@ -248,8 +248,8 @@ def read_graph(data: Any) -> Graph:
             a, b = item[0], item[1]
             extra: Any = {}
         else:
-            a = _get(item, "source", "caller", "parent", "from", "client")
-            b = _get(item, "target", "callee", "child", "to", "server")
+            a = _get(item, "caller", "parent", "from", "client", "source")
+            b = _get(item, "callee", "child", "to", "server", "target")
             extra = item
         if not a or not b or a == b:
             continue
