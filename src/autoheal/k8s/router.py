@@ -13,6 +13,7 @@ from autoheal.domain.investigation import Hypothesis
 from autoheal.k8s.investigators.base import AlertInvestigator
 from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator
 from autoheal.k8s.investigators.pods import PodInvestigator
+from autoheal.k8s.investigators.workloads import WorkloadInvestigator
 from autoheal.reasoning.base import InvestigationContext
 
 
@@ -20,6 +21,7 @@ def default_investigators() -> list[AlertInvestigator]:
     return [
         HeartbeatInvestigator(),
         PodInvestigator(),
+        WorkloadInvestigator(),
     ]
 
 

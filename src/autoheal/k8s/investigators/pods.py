@@ -97,7 +97,7 @@ def diagnose_pod(
         return _image_pull(pc, f, c, events, ev_events)
     if c.state == "waiting" and c.reason == "CreateContainerConfigError":
         return _config_error(pc, f, c, ev_events)
-    if c.last_exit_code is not None and c.restarts > 0:
+    if c.last_exit_code not in (None, 0) and (c.restarts > 0 or c.state == "terminated"):
         return _crashing(pc, f, c, ev_events)
     unhealthy = [e for e in events if e.get("reason") == "Unhealthy"]
     if not c.ready and unhealthy:
@@ -330,7 +330,9 @@ def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evi
         ]
     if c.last_reason == "OOMKilled" or (c.last_exit_code == 137 and c.last_reason != "Error"):
         return _oom(pc, f, c)
-    lines, ev_logs = kev.logs(pc.ctx, pc.namespace, pc.name, c.name, previous=True)
+    # A restarted container's failure is in the previous log; a terminated one's in the current.
+    previous = c.state != "terminated"
+    lines, ev_logs = kev.logs(pc.ctx, pc.namespace, pc.name, c.name, previous=previous)
     cause = logcause.extract(lines)
     quoted = f' Log line {cause.line.number}: "{cause.line.text.strip()}".' if cause.line else ""
     detail = f" ({cause.detail})" if cause.detail else ""
