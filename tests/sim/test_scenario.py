@@ -87,10 +87,13 @@ def test_catalogue_covers_every_kind_and_recurrences() -> None:
     assert faults == set(FaultKind)
     assert noise == set(NoiseKind)
     assert herrings == set(RedHerringKind)
-    recurrences = [s for s in scenarios if len({(f.kind, f.service) for f in s.faults}) < len(s.faults)]
+    recurrences = [s for s in scenarios if "recurrence" in s.tags]
     assert len(recurrences) >= 3
+    assert all(len({(f.kind, f.service) for f in s.faults}) < len(s.faults) for s in recurrences)
+    days_apart = [s for s in recurrences if s.name.startswith("recurrence-")]
+    assert len(days_apart) >= 3
     assert all(
-        min(b.at - a.at for a, b in zip(s.faults, s.faults[1:], strict=False)) >= 86400 for s in recurrences
+        min(b.at - a.at for a, b in zip(s.faults, s.faults[1:], strict=False)) >= 86400 for s in days_apart
     )
     for s in scenarios:
         truth = [(c.service, c.kind) for c in s.ground_truth.root_causes]

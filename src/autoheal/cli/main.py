@@ -23,12 +23,18 @@ _GROUPS: list[tuple[str, str]] = [
     ("alerts", "alerts"),
     ("alert", "alert"),
     ("token", "token"),
+    ("policy", "policy"),
+    ("audit", "audit"),
+    ("tools", "tools"),
+    ("approvals", "approvals"),
     ("bench", "bench"),
+    ("sim", "sim"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.
 _COMMANDS: list[str] = [
     "serve",
+    "demo",
 ]
 
 

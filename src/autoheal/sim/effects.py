@@ -93,6 +93,18 @@ def bump_version(version: str, by: int = 1) -> str:
     return f"{version}-{by}"
 
 
+def next_version(versions: dict[str, str], service: str) -> str:
+    """The next release of ``service``: never reuses a version released earlier in the run."""
+    candidate = bump_version(versions[service])
+    released = versions.setdefault(f"{service}#released", "")
+    for _ in range(100):  # bounded
+        if candidate not in released.split(","):
+            break
+        candidate = bump_version(candidate)
+    versions[f"{service}#released"] = f"{released},{candidate}"
+    return candidate
+
+
 def _change(
     scenario: Scenario, idx: str, at: float, svc: ServiceSpec, kind: ChangeKind, summary: str, **kw: object
 ) -> ChangeEvent:
@@ -118,7 +130,7 @@ def apply_fault(
     if kind is k.FaultKind.BAD_DEPLOY:
         p = k.BadDeployParams.model_validate(fault.params)
         old = versions[svc.name]
-        new = p.version or bump_version(old)
+        new = p.version or next_version(versions, svc.name)
         versions[svc.name] = new
         changes.append(
             _change(
@@ -235,7 +247,7 @@ def apply_red_herring(
     if rh.kind is k.RedHerringKind.UNRELATED_DEPLOY:
         p = k.UnrelatedDeployParams.model_validate(rh.params)
         old = versions[svc.name]
-        new = p.version or bump_version(old, 1)
+        new = p.version or next_version(versions, svc.name)
         versions[svc.name] = new
         return [
             _change(

@@ -1,0 +1,288 @@
+"""Play a simulated run through a real, embedded Autoheal and compare its conclusions with the truth.
+
+:class:`EmbeddedAutoheal` starts the real application (``Autoheal.create`` + ``create_app``) under
+uvicorn in a thread on 127.0.0.1 with a temporary SQLite database and a :class:`ManualClock`.
+:func:`play` fills the embedded telemetry with the run, then POSTs every Alertmanager delivery to
+``/api/v1/alerts/alertmanager`` with the configured bearer token, setting the clock to the
+delivery's simulated time first, and finally reads back what Autoheal concluded through its API.
+
+What is compared today: each alert was committed once (re-deliveries are idempotent), flapping
+alerts are marked flapping, resolved alerts are resolved; and, when Autoheal exposes them, the
+triage verdict (noise vs. signal) and the investigation's top cause (``triage`` / ``investigation``
+keys of ``GET /api/v1/groups/{id}``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from autoheal.clock import ManualClock
+from autoheal.sim.engine import SimulatedRun
+from autoheal.telemetry.embedded import EmbeddedTelemetry
+
+NOISE_VERDICTS = {"noise", "duplicate"}
+SIGNAL_VERDICTS = {"signal", "known_issue", "duplicate"}
+
+
+@dataclass
+class EmbeddedAutoheal:
+    """A running in-process Autoheal: ``url``, ``admin_token``, ``source_token``; ``stop()``."""
+
+    url: str
+    admin_token: str
+    source_token: str
+    clock: ManualClock
+    autoheal: Any
+    telemetry: EmbeddedTelemetry
+    _server: Any
+    _thread: threading.Thread
+
+    @classmethod
+    def start(
+        cls, workdir: Path, clock: ManualClock, *, port: int = 0, host: str = "127.0.0.1"
+    ) -> EmbeddedAutoheal:
+        import uvicorn
+
+        from autoheal.api.app import create_app
+        from autoheal.app import Autoheal
+        from autoheal.config import (
+            AuthConfig,
+            DatabaseConfig,
+            Settings,
+            SourceAuth,
+            SourceConfig,
+            SourcesConfig,
+        )
+        from autoheal.jobs import InlineQueue
+
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        admin_token = f"ah_admin_{secrets.token_urlsafe(18)}"
+        source_token = secrets.token_urlsafe(18)
+        settings = Settings(
+            database=DatabaseConfig(url=f"sqlite:///{workdir / 'autoheal.db'}"),
+            auth=AuthConfig(admin_token=SecretStr(admin_token)),
+            sources=SourcesConfig(
+                receivers={
+                    "alertmanager": SourceConfig(
+                        auth=SourceAuth(type="bearer", token=SecretStr(source_token))
+                    )
+                }
+            ),
+        )
+        telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
+        # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
+        # simulated clock cannot move on under it and runs are deterministic.
+        autoheal = Autoheal.create(settings, clock=clock, jobs=InlineQueue())
+        autoheal.extras["telemetry"] = telemetry
+        config = uvicorn.Config(
+            create_app(autoheal), host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="autoheal-embedded", daemon=True)
+        thread.start()
+        for _ in range(500):  # waiting for a real server to bind, at most 10 s
+            if server.started or not thread.is_alive():
+                break
+            time.sleep(0.02)
+        if not server.started:
+            autoheal.close()
+            raise RuntimeError("the embedded Autoheal server did not start")
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        return cls(
+            f"http://{host}:{bound}", admin_token, source_token, clock, autoheal, telemetry, server, thread
+        )
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.autoheal.close()
+        self.telemetry.close()
+
+    def __enter__(self) -> EmbeddedAutoheal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class AlertOutcome:
+    """One firing episode: the ground truth next to what Autoheal concluded."""
+
+    at: str
+    alert: str
+    service: str
+    fingerprint: str
+    expected: str
+    why: str
+    cause: dict[str, str] | None
+    fault: int | None = None  # index of the fault in the scenario
+    committed: bool = False
+    flapping: bool | None = None
+    status: str | None = None
+    deliveries: int | None = None
+    verdict: str | None = None
+    top_cause: dict[str, Any] | None = None
+    matched: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class PlayResult:
+    scenario: str
+    outcomes: list[AlertOutcome]
+    posted: int
+    rejected: list[str]
+    distinct_alerts: int
+    rows: int
+    seconds: float
+
+    @property
+    def verdicts_available(self) -> bool:
+        return any(o.verdict is not None for o in self.outcomes)
+
+    def checks(self) -> dict[str, bool]:
+        """Conclusions that can be checked with what Autoheal exposes today."""
+        out = {
+            "every_delivery_accepted": not self.rejected,
+            "one_alert_per_fingerprint": self.rows == self.distinct_alerts,
+            "flapping_flagged": all(o.flapping for o in self.outcomes if o.why.startswith("flapping")),
+        }
+        if self.verdicts_available:
+            out["triage_matches_ground_truth"] = all(o.matched is not False for o in self.outcomes)
+        if any(o.top_cause is not None for o in self.outcomes):
+            out["top_cause_matches_ground_truth"] = all(
+                "top cause" not in " ".join(o.notes) for o in self.outcomes if o.expected == "signal"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        checks = self.checks()
+        return {
+            "scenario": self.scenario,
+            "posted": self.posted,
+            "rejected": self.rejected,
+            "distinct_alerts": self.distinct_alerts,
+            "alert_rows": self.rows,
+            "verdicts_available": self.verdicts_available,
+            "checks": checks,
+            "ground_truth_matched": all(checks.values()),
+            "seconds": round(self.seconds, 3),
+            "alerts": [o.to_dict() for o in self.outcomes],
+        }
+
+
+def play(
+    run: SimulatedRun,
+    server: EmbeddedAutoheal,
+    *,
+    on_delivery: Callable[[int, int], None] | None = None,
+) -> PlayResult:
+    started = time.perf_counter()
+    run.write_to(server.telemetry)
+    scenario = run.scenario
+    headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
+    rejected: list[str] = []
+    with httpx.Client(base_url=server.url, timeout=30.0) as client:
+        for i, delivery in enumerate(run.deliveries):
+            server.clock.set(delivery.at)
+            response = client.post("/api/v1/alerts/alertmanager", content=delivery.body(), headers=headers)
+            if response.status_code >= 300:
+                rejected.append(f"{delivery.at.isoformat()} {response.status_code} {response.text[:200]}")
+            if on_delivery:
+                on_delivery(i + 1, len(run.deliveries))
+        server.clock.set(max(run.end, server.clock.now()))
+        admin = {"Authorization": f"Bearer {server.admin_token}"}
+        rows = client.get("/api/v1/alerts", params={"limit": 1000}, headers=admin).json().get("alerts", [])
+        by_fp = {r["fingerprint"]: r for r in rows if r.get("source") == "alertmanager"}
+        groups: dict[int, dict[str, Any]] = {}
+        outcomes = []
+        from autoheal.sim.webhook import fingerprint
+
+        for alert in run.alerts:
+            fp = fingerprint(alert.labels)
+            cause = None
+            if alert.cause is not None:
+                fault = scenario.faults[alert.cause]
+                cause = {"service": fault.service, "kind": fault.kind.value}
+            why = alert.why
+            if (
+                any(n.kind.value == "flapping" and n.service == alert.service for n in scenario.noise)
+                and alert.expected == "noise"
+            ):
+                why = f"flapping noise; {why}"
+            out = AlertOutcome(
+                alert.starts_at.isoformat(),
+                alert.name,
+                alert.service,
+                fp,
+                alert.expected,
+                why,
+                cause,
+                alert.cause,
+            )
+            row = by_fp.get(fp)
+            if row is not None:
+                out.committed, out.flapping, out.status, out.deliveries = (
+                    True,
+                    row["flapping"],
+                    row["status"],
+                    row["deliveries"],
+                )
+                gid = row.get("group_id")
+                if gid is not None and gid not in groups:
+                    groups[gid] = client.get(f"/api/v1/groups/{gid}", headers=admin).json()
+                _read_conclusions(out, groups.get(gid) if gid is not None else None)
+            outcomes.append(out)
+    return PlayResult(
+        scenario.name,
+        outcomes,
+        len(run.deliveries),
+        rejected,
+        len({fingerprint(a.labels) for a in run.alerts}),
+        len(by_fp),
+        time.perf_counter() - started,
+    )
+
+
+def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:
+    if not group:
+        return
+    triage = group.get("triage")
+    if isinstance(triage, dict):
+        out.verdict = str(triage.get("kind") or triage.get("verdict") or "") or None
+    investigation = group.get("investigation")
+    if isinstance(investigation, dict):
+        causes = investigation.get("causes") or []
+        if causes:
+            hyp = causes[0].get("hypothesis", {})
+            out.top_cause = {
+                "service": hyp.get("service"),
+                "kind": hyp.get("kind"),
+                "confidence": causes[0].get("confidence"),
+            }
+    if out.verdict is not None:
+        if out.expected == "noise":
+            out.matched = out.verdict in NOISE_VERDICTS
+        elif out.expected == "signal":
+            out.matched = out.verdict in SIGNAL_VERDICTS
+    if (
+        out.top_cause is not None
+        and out.cause is not None
+        and out.top_cause.get("service") != out.cause["service"]
+    ):
+        out.notes.append(f"top cause {out.top_cause.get('service')} != {out.cause['service']}")
+        out.matched = False

@@ -1,0 +1,59 @@
+"""`autoheal sim list|run` and `autoheal demo --json --no-serve` against the story's ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from autoheal.cli.main import root
+
+runner = CliRunner()
+
+
+def _last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_sim_list_shows_the_catalogue() -> None:
+    result = runner.invoke(root, ["sim", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    names = {s["name"] for s in json.loads(result.output)}
+    assert {"demo-story", "bad-deploy-checkout", "recurrence-pool-exhaustion-payment"} <= names
+    table = runner.invoke(root, ["sim", "list"])
+    assert table.exit_code == 0 and "scenarios" in table.output
+
+
+def test_sim_run_reports_per_alert_against_ground_truth(tmp_path: Path) -> None:
+    result = runner.invoke(root, ["sim", "run", "duplicates-redelivery", "--json"])
+    assert result.exit_code == 0, result.output
+    out = _last_json(result.output)
+    assert out["ground_truth_matched"] is True
+    assert out["posted"] == 3 * out["simulation"]["deliveries"] // 3 and out["rejected"] == []
+    assert out["alert_rows"] == out["distinct_alerts"]  # re-deliveries did not create alerts
+    assert all(a["committed"] and a["expected"] == "signal" for a in out["alerts"])
+    assert all(a["cause"] == {"service": "rabbitmq", "kind": "dependency_outage"} for a in out["alerts"])
+
+
+def test_sim_run_names_the_bad_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nfaults:\n  - {kind: oom, service: cart, at: 1m}\n")
+    result = runner.invoke(root, ["sim", "run", str(bad)])
+    assert result.exit_code == 1
+    assert "faults[0].kind: unknown fault kind 'oom'" in result.output
+
+
+def test_demo_json_matches_the_story() -> None:
+    result = runner.invoke(root, ["demo", "--json", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    out = _last_json(result.output)
+    assert out["ground_truth_matched"] is True
+    assert out["seconds"] < 60
+    story = {(s["alert"], s["service"], s["truth"]): s for s in out["story"]}
+    flapping = story[("HighLatencyP99", "recommendation", "noise")]
+    assert flapping["episodes"] >= 5 and flapping["flapping"] is True
+    checkout = [s for s in out["story"] if s["service"] == "checkout"]
+    assert len(checkout) == 2  # the bad deploy, and the same class of fault again later
+    assert all(s["cause"] == {"service": "checkout", "kind": "bad_deploy"} and s["matched"] for s in checkout)
+    assert out["checks"] and all(out["checks"].values())
