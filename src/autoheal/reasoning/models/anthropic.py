@@ -13,7 +13,7 @@ class AnthropicSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     api_key: SecretStr
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     base_url: str | None = None  # a proxy or gateway in front of the Anthropic API
     timeout_seconds: float = 60.0
     max_retries: int = 2
