@@ -98,6 +98,15 @@ class QueryGuards:
             name, query = _first(args, self._promql.query_args)
             if name is not None:
                 return check_promql(str(query), args, self._promql)
+            _, match = _first(args, self._promql.match_args)
+            selectors = [match] if isinstance(match, str) else list(match or [])
+            results = [check_promql(str(sel), {}, self._promql) for sel in selectors]
+            bad = next((r for r in results if r.violation), None)
+            if bad is not None:
+                return bad
+            if results:
+                metrics = frozenset().union(*(r.metrics for r in results))
+                return GuardResult("promql", None, metrics, cost=float(sum(r.cost for r in results)))
         if any(fnmatchcase(tool, p) for p in self._logs.tools):
             return check_logs(args, self._logs)
         return GuardResult()

@@ -68,6 +68,7 @@ class Budgets(_Model):
 class PromQLGuard(_Model):
     tools: tuple[str, ...] = ("prometheus.*", "metrics.*")
     query_args: tuple[str, ...] = ("query", "expr", "promql")
+    match_args: tuple[str, ...] = ("match",)  # lists of series selectors (series, label values)
     start_args: tuple[str, ...] = ("start",)
     end_args: tuple[str, ...] = ("end",)
     step_args: tuple[str, ...] = ("step", "step_seconds")

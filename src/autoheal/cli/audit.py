@@ -1,0 +1,130 @@
+"""`autoheal audit verify | export | keygen | sign`: the tamper-evident trail."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from autoheal.cli.common import ConfigOption, DbOption, console, err_console, guarded, settings_from
+from autoheal.errors import InputError
+
+app = typer.Typer(help="Audit trail: verify, export, sign.", no_args_is_help=True)
+
+
+def _engine(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+    from autoheal.store.db import create_db_engine, migrate
+
+    engine = create_db_engine(settings_from(config, db).database.url)
+    migrate(engine)
+    return engine
+
+
+@app.command("verify")
+@guarded
+def verify(
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="Ed25519 public key (PEM) to check checkpoints"
+    ),
+) -> None:
+    """Recompute the chain; exit 1 naming the first bad record (altered, removed, reordered, inserted)."""
+    from autoheal.audit.signing import load_public_key
+    from autoheal.audit.verify import verify_chain
+
+    key = load_public_key(public_key) if public_key else None
+    report = verify_chain(_engine(config, db), public_key=key)
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}")
+    if not report.ok:
+        bad = report.first_bad
+        assert bad is not None
+        err_console.print(f"[red]TAMPERED[/red] first bad record: {bad}", highlight=False)
+        for p in report.problems[1:6]:
+            err_console.print(f"  also: {p}", highlight=False)
+        raise typer.Exit(1)
+    console.print(
+        f"[green]ok[/green] {report.records} records, head seq {report.head_seq} hash {report.head_hash[:16]}…, "
+        f"{report.checkpoints_checked} checkpoints, {report.signatures_checked} signatures verified",
+        highlight=False,
+    )
+
+
+@app.command("export")
+@guarded
+def export(
+    since: str | None = typer.Option(None, "--since", help="ISO 8601 time; records at or after it"),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (one record per line)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="file (default: stdout)"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Write records (with their hashes, so the export can be re-verified) as JSON lines."""
+    import json
+
+    from autoheal.audit.trail import iter_records
+    from autoheal.clock import utc
+
+    if fmt != "jsonl":
+        raise InputError(f"unknown format {fmt!r}; supported: jsonl")
+    when = None
+    if since:
+        try:
+            when = utc(datetime.fromisoformat(since.replace("Z", "+00:00")))
+        except ValueError as exc:
+            raise InputError(
+                f"--since {since!r} is not an ISO 8601 time (e.g. 2026-01-31T00:00:00Z)"
+            ) from exc
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    n = 0
+    try:
+        for rec in iter_records(_engine(config, db), since=when):
+            out.write(json.dumps(rec.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            n += 1
+    finally:
+        if output:
+            out.close()
+    err_console.print(f"exported {n} records")
+
+
+@app.command("keygen")
+@guarded
+def keygen(
+    out: Path = typer.Option(
+        Path("audit-signing"), "--out", help="path prefix: writes PREFIX.pem and PREFIX.pub"
+    ),
+) -> None:
+    """Create an Ed25519 key pair for signing chain checkpoints (private key mode 0600)."""
+    from autoheal.audit.signing import generate_keypair
+
+    private, public = out.with_suffix(".pem"), out.with_suffix(".pub")
+    if private.exists():
+        raise InputError(f"{private} exists; refusing to overwrite a signing key")
+    kid = generate_keypair(private, public)
+    console.print(
+        f"key {kid}: private {private} (keep secret), public {public} (give to auditors)", highlight=False
+    )
+
+
+@app.command("sign")
+@guarded
+def sign(
+    key: Path = typer.Option(..., "--key", help="Ed25519 private key (PEM) from `autoheal audit keygen`"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Sign the current head of the chain (a checkpoint)."""
+    from autoheal.audit.signing import load_private_key, sign_checkpoint
+    from autoheal.audit.trail import AuditTrail
+
+    engine = _engine(config, db)
+    cp = sign_checkpoint(engine, AuditTrail(engine), load_private_key(key))
+    if cp is None:
+        console.print("the trail is empty; nothing to sign")
+        return
+    console.print(
+        f"signed checkpoint at seq {cp.seq} (hash {cp.hash[:16]}…) with key {cp.key_id}", highlight=False
+    )
