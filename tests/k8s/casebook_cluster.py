@@ -43,7 +43,8 @@ def replicas_mismatch_insufficient_memory() -> dict[str, Any]:
             scheduled=False,
         )
     )
-    objs += pods + [
+    objs += [
+        *pods,
         k.event(
             ns,
             "Pod",
@@ -54,7 +55,7 @@ def replicas_mismatch_insufficient_memory() -> dict[str, Any]:
             m(-1),
             count=40,
             component="default-scheduler",
-        )
+        ),
     ]
     return {
         "title": "Replicas mismatch: 2 pods pending on Insufficient memory",

@@ -16,6 +16,7 @@ Directory layout (one case or snapshot)::
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -213,5 +214,5 @@ class RecordedBackend:
         lines = text.splitlines(keepends=True)[-tail_lines:]
         return "".join(lines).encode()[:limit_bytes].decode(errors="ignore")
 
-    def resources(self) -> dict[str, list[dict[str, Any]]]:
+    def resources(self) -> dict[str, builtins.list[dict[str, Any]]]:
         return self._objects

@@ -21,7 +21,7 @@ _MEANING = {
 
 
 class HeartbeatInvestigator:
-    alertnames = ("Watchdog", "InfoInhibitor")
+    alertnames: tuple[str, ...] = ("Watchdog", "InfoInhibitor")
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         f = Findings(ctx, alert)

@@ -131,7 +131,9 @@ def _with_rollout(
         return [specific]
     linked = linked_fields(change, cause, detail)
     when = kev.ago(pc.ctx, change.at)
-    new = next((r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {})
+    new: dict[str, Any] = next(
+        (r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {}
+    )
     images = ", ".join(sorted(set((new.get("images") or {}).values())))
     if linked:
         specific.score = WEAK
@@ -410,7 +412,7 @@ def _oom(pc: PodContext, f: Findings, c: kev.ContainerFacts) -> list[Hypothesis]
 
 
 class PodInvestigator:
-    alertnames = ("KubePodCrashLooping", "KubePodNotReady", "KubeContainerWaiting")
+    alertnames: tuple[str, ...] = ("KubePodCrashLooping", "KubePodNotReady", "KubeContainerWaiting")
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         namespace = label(alert, "namespace")

@@ -26,7 +26,11 @@ def _worst_pod(pods: list[dict]) -> dict | None:
 
 
 class WorkloadInvestigator:
-    alertnames = ("KubeDeploymentReplicasMismatch", "KubeDeploymentRolloutStuck", "KubeJobFailed")
+    alertnames: tuple[str, ...] = (
+        "KubeDeploymentReplicasMismatch",
+        "KubeDeploymentRolloutStuck",
+        "KubeJobFailed",
+    )
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         namespace = label(alert, "namespace")
