@@ -1,0 +1,82 @@
+"""Approval requests over HTTP: list them (viewer), grant or refuse one (responder or admin).
+
+Mount it with the approval service::
+
+    app.include_router(approvals.router)
+    app.dependency_overrides[approvals.get_approval_service] = lambda: governance.approvals
+
+The person deciding comes from :func:`get_principal`, which by default authenticates the bearer
+token (``autoheal.api.auth``) and names the person after the token's fingerprint; override it when
+the auth layer can name the token's owner. Errors map through ``AutohealError.status_code``
+(403 wrong role, 404 unknown request, 400 already decided).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from autoheal.api.auth import require
+from autoheal.errors import ConfigError
+from autoheal.governance.approvals import ApprovalService, Principal
+from autoheal.store.tokens import Role
+
+router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
+
+
+def get_approval_service() -> ApprovalService:
+    """Overridden by the application with the real :class:`ApprovalService`."""
+    raise ConfigError("no approval service is configured for /api/v1/approvals")
+
+
+def get_principal(request: Request, role: Role = Depends(require(Role.VIEWER))) -> Principal:
+    """The authenticated caller. Authorisation to decide is checked by the service (approver roles)."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    name = "api-token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    return Principal(name=name, role=role.value)
+
+
+class Decision(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+@router.get("")
+def list_approvals(
+    status: str | None = Query(None, pattern="^(pending|granted|refused|used|expired)$"),
+    limit: int = Query(100, ge=1, le=1000),
+    service: ApprovalService = Depends(get_approval_service),
+    _who: Principal = Depends(get_principal),
+) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in service.list(status=status, limit=limit)]
+
+
+@router.get("/{approval_id}")
+def get_approval(
+    approval_id: int,
+    service: ApprovalService = Depends(get_approval_service),
+    _who: Principal = Depends(get_principal),
+) -> dict[str, Any]:
+    return service.get(approval_id).to_dict()
+
+
+@router.post("/{approval_id}/grant")
+def grant(
+    approval_id: int,
+    body: Decision | None = None,
+    service: ApprovalService = Depends(get_approval_service),
+    who: Principal = Depends(get_principal),
+) -> dict[str, Any]:
+    return service.grant(approval_id, who, (body or Decision()).note).to_dict()
+
+
+@router.post("/{approval_id}/deny")
+def deny(
+    approval_id: int,
+    body: Decision | None = None,
+    service: ApprovalService = Depends(get_approval_service),
+    who: Principal = Depends(get_principal),
+) -> dict[str, Any]:
+    return service.refuse(approval_id, who, (body or Decision()).note).to_dict()
