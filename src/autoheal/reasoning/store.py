@@ -1,0 +1,180 @@
+"""Tables of triage and investigations (Alembic branch ``investigations``) and their repository.
+
+* ``triage_verdicts`` — one row per assessment of an alert group (verdict, score, reasons, the
+  signals with their evidence), plus ``outcome`` once someone says whether it was actionable;
+  ``triage_verdict_fingerprints`` indexes verdicts by alert fingerprint for the history lookups.
+* ``investigations`` and ``investigation_events`` — the event stream of every investigation,
+  exactly as streamed (``seq`` orders it), and the final report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from autoheal.clock import utc
+from autoheal.domain.investigation import InvestigationEvent
+from autoheal.errors import NotFoundError
+from autoheal.reasoning.triage.model import Outcome, PastVerdict, TriageKind, TriageVerdict
+from autoheal.store.schema import Base
+
+
+class TriageVerdictRow(Base):
+    __tablename__ = "triage_verdicts"
+    __table_args__ = (Index("ix_triage_verdicts_service_assessed_at", "service", "assessed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_key: Mapped[str] = mapped_column(String(512), index=True)
+    service: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    related: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16), default=Outcome.UNKNOWN.value)
+    reference: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    investigation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class TriageVerdictFingerprintRow(Base):
+    __tablename__ = "triage_verdict_fingerprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    verdict_id: Mapped[int] = mapped_column(ForeignKey("triage_verdicts.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(128), index=True)
+
+
+class InvestigationRow(Base):
+    __tablename__ = "investigations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))  # running | finished | failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    alert_fingerprints: Mapped[list[str]] = mapped_column(JSON)
+    top_service: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class InvestigationEventRow(Base):
+    __tablename__ = "investigation_events"
+    __table_args__ = (Index("ix_investigation_events_investigation_id_seq", "investigation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    investigation_id: Mapped[str] = mapped_column(ForeignKey("investigations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- repository -------------------------------------------------------------------------------
+def save_verdict(session: Session, verdict: TriageVerdict, *, investigation_id: str | None = None) -> int:
+    row = TriageVerdictRow(
+        group_key=verdict.group_key,
+        service=verdict.service,
+        kind=verdict.kind.value,
+        score=verdict.score,
+        explanation=verdict.explanation,
+        reasons=list(verdict.reasons),
+        signals=[s.to_dict() for s in verdict.signals],
+        related=verdict.related,
+        assessed_at=verdict.assessed_at,
+        duration_ms=verdict.duration_ms,
+        outcome=Outcome.UNKNOWN.value,
+        investigation_id=investigation_id,
+    )
+    session.add(row)
+    session.flush()
+    for fp in dict.fromkeys(verdict.fingerprints):
+        session.add(TriageVerdictFingerprintRow(verdict_id=row.id, fingerprint=fp))
+    return row.id
+
+
+def set_outcome(session: Session, verdict_id: int, outcome: Outcome, reference: str | None = None) -> None:
+    """Record what an alert turned out to be (actionable, not actionable, a known issue)."""
+    row = session.get(TriageVerdictRow, verdict_id)
+    if row is None:
+        raise NotFoundError(f"no triage verdict {verdict_id}")
+    row.outcome = outcome.value
+    row.reference = reference
+
+
+def past_verdicts(session: Session, fingerprint: str, since: datetime) -> list[PastVerdict]:
+    rows = session.execute(
+        select(TriageVerdictRow)
+        .join(TriageVerdictFingerprintRow, TriageVerdictFingerprintRow.verdict_id == TriageVerdictRow.id)
+        .where(TriageVerdictFingerprintRow.fingerprint == fingerprint, TriageVerdictRow.assessed_at >= since)
+        .order_by(TriageVerdictRow.assessed_at)
+    ).scalars()
+    return [
+        PastVerdict(fingerprint, TriageKind(r.kind), utc(r.assessed_at), Outcome(r.outcome), r.reference)
+        for r in rows
+    ]
+
+
+def start_investigation(
+    session: Session, investigation_id: str, subject: str, fingerprints: Sequence[str], at: datetime
+) -> None:
+    session.add(
+        InvestigationRow(
+            id=investigation_id,
+            subject=subject,
+            status="running",
+            started_at=at,
+            alert_fingerprints=list(fingerprints),
+        )
+    )
+    session.flush()  # events reference it (no ORM relationship orders the inserts)
+
+
+def append_event(session: Session, investigation_id: str, seq: int, event: InvestigationEvent) -> None:
+    session.add(
+        InvestigationEventRow(
+            investigation_id=investigation_id,
+            seq=seq,
+            kind=event.kind,
+            at=event.at,
+            payload=dict(event.payload),
+        )
+    )
+    if event.kind == "report":
+        row = session.get(InvestigationRow, investigation_id)
+        if row is not None:
+            report = dict(event.payload.get("report", {}))
+            row.report = report
+            row.status = "finished"
+            row.finished_at = event.at
+            causes = report.get("causes") or []
+            row.top_service = causes[0]["hypothesis"]["service"] if causes else None
+
+
+def fail_investigation(session: Session, investigation_id: str, at: datetime) -> None:
+    row = session.get(InvestigationRow, investigation_id)
+    if row is not None and row.status == "running":
+        row.status = "failed"
+        row.finished_at = at
+
+
+def get_investigation(session: Session, investigation_id: str) -> InvestigationRow:
+    row = session.get(InvestigationRow, investigation_id)
+    if row is None:
+        raise NotFoundError(f"no investigation {investigation_id!r}", investigation_id=investigation_id)
+    return row
+
+
+def events(session: Session, investigation_id: str, after: int = -1) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(InvestigationEventRow)
+        .where(InvestigationEventRow.investigation_id == investigation_id, InvestigationEventRow.seq > after)
+        .order_by(InvestigationEventRow.seq)
+    ).scalars()
+    return [{"seq": r.seq, "kind": r.kind, "at": utc(r.at).isoformat(), "payload": r.payload} for r in rows]

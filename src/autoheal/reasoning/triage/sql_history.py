@@ -1,0 +1,55 @@
+""":class:`AlertHistory` on the database: alert transitions (alert pipeline tables, read only) and
+triage verdicts (this area's tables). Open incidents are not consulted yet: recent *signal*
+verdicts on the same service stand for them until the incidents area offers a lookup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from autoheal.clock import utc
+from autoheal.reasoning import store
+from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transition, TriageKind
+from autoheal.store.models import AlertRow, TransitionRow
+
+
+class SqlAlertHistory:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(TransitionRow.status, TransitionRow.at)
+                .join(AlertRow, AlertRow.id == TransitionRow.alert_id)
+                .where(AlertRow.fingerprint == fingerprint, TransitionRow.at >= since)
+                .order_by(TransitionRow.at)
+            ).all()
+        return [Transition(fingerprint, status, utc(at)) for status, at in rows]
+
+    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
+        with self.sessions() as session:
+            return store.past_verdicts(session, fingerprint, since)
+
+    def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(store.TriageVerdictRow)
+                .where(
+                    store.TriageVerdictRow.service == service,
+                    store.TriageVerdictRow.kind == TriageKind.SIGNAL.value,
+                    store.TriageVerdictRow.assessed_at >= since,
+                )
+                .order_by(store.TriageVerdictRow.assessed_at.desc())
+            ).scalars()
+            return [
+                RecentSignal(
+                    r.group_key,
+                    service,
+                    utc(r.assessed_at),
+                    r.investigation_id or f"triage-verdict-{r.id}",
+                )
+                for r in rows
+            ]
