@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from autoheal.config import PipelineConfig
 from autoheal.domain.alerts import Alert
 from autoheal.sources.rules import LabelRules
-from autoheal.store.models import AlertGroupRow, AlertRow, Payload
+from autoheal.store.models import AlertGroupRow, Payload
 
 
 class Outcome(StrEnum):
@@ -41,11 +41,23 @@ class Delivery:
 
 
 @dataclass(slots=True)
+class StoredAlert:
+    """The few stored columns the commit stages need (full rows are never loaded on the hot path)."""
+
+    id: int
+    status: str
+    flapping: bool
+    transitions: int
+    deliveries: int
+    resolved_at: datetime | None
+
+
+@dataclass(slots=True)
 class AlertChange:
     alert: Alert
     delivery: Delivery
     outcome: Outcome | None = None
-    row: AlertRow | None = None
+    row: StoredAlert | None = None
     group: AlertGroupRow | None = None
     group_key: str | None = None
     flapping: bool = False

@@ -6,23 +6,34 @@ from __future__ import annotations
 from sqlalchemy import select, tuple_
 
 from autoheal.domain.alerts import AlertStatus
-from autoheal.pipeline.stage import Batch, Outcome, StageContext
+from autoheal.pipeline.stage import Batch, Outcome, StageContext, StoredAlert
 from autoheal.store.models import AlertRow
+
+_COLUMNS = (
+    AlertRow.source,
+    AlertRow.fingerprint,
+    AlertRow.id,
+    AlertRow.status,
+    AlertRow.flapping,
+    AlertRow.transitions,
+    AlertRow.deliveries,
+    AlertRow.resolved_at,
+)
 
 
 class Deduplicate:
     name = "deduplicate"
 
     def __call__(self, ctx: StageContext, batch: Batch) -> Batch:
-        keys = {(c.alert.source, c.alert.fingerprint) for c in batch.changes}
-        rows: dict[tuple[str, str], AlertRow] = {}
-        if keys:
-            found = ctx.db.scalars(
-                select(AlertRow).where(tuple_(AlertRow.source, AlertRow.fingerprint).in_(list(keys)))
-            )
-            rows = {(r.source, r.fingerprint): r for r in found}
+        keys = list({(c.alert.source, c.alert.fingerprint) for c in batch.changes})
+        stored: dict[tuple[str, str], StoredAlert] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = select(*_COLUMNS).where(tuple_(AlertRow.source, AlertRow.fingerprint).in_(chunk))
+            for source, fp, *rest in ctx.db.execute(query):
+                stored[(source, fp)] = StoredAlert(*rest)
         # Status as it will be after each earlier change of this batch (sequential semantics).
-        status: dict[tuple[str, str], str] = {k: r.status for k, r in rows.items()}
+        status: dict[tuple[str, str], str] = {k: r.status for k, r in stored.items()}
         for change in batch.changes:
             key = (change.alert.source, change.alert.fingerprint)
             previous = status.get(key)
@@ -35,6 +46,6 @@ class Deduplicate:
                 change.outcome = Outcome.RESOLVED
             else:
                 change.outcome = Outcome.REFIRED
-            change.row = rows.get(key)
+            change.row = stored.get(key)
             status[key] = new
         return batch

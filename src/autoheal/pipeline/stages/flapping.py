@@ -22,26 +22,24 @@ class DetectFlapping:
 
     def __call__(self, ctx: StageContext, batch: Batch) -> Batch:
         since = ctx.now - timedelta(seconds=ctx.config.flap_window_seconds)
+        ids = {c.row.id for c in batch.changes if c.outcome in _CHANGES and c.row is not None}
+        stored: dict[int, int] = {}
+        if ids:
+            query = (
+                select(TransitionRow.alert_id, func.count())
+                .where(TransitionRow.alert_id.in_(ids), TransitionRow.at >= since)
+                .group_by(TransitionRow.alert_id)
+            )
+            stored = {alert_id: int(n) for alert_id, n in ctx.db.execute(query)}
         in_batch: dict[tuple[str, str], int] = {}
+        threshold = ctx.config.flap_threshold
         for change in batch.changes:
+            was = change.row.flapping if change.row is not None else False
             if change.outcome not in _CHANGES:
-                if change.row is not None:
-                    change.flapping = change.row.flapping
+                change.flapping = was
                 continue
             key = (change.alert.source, change.alert.fingerprint)
             in_batch[key] = in_batch.get(key, 0) + 1
-            stored = 0
-            if change.row is not None and change.row.id is not None:
-                stored = (
-                    ctx.db.scalar(
-                        select(func.count())
-                        .select_from(TransitionRow)
-                        .where(TransitionRow.alert_id == change.row.id, TransitionRow.at >= since)
-                    )
-                    or 0
-                )
-            count = stored + in_batch[key]
-            was = change.row.flapping if change.row is not None else False
-            threshold = ctx.config.flap_threshold
+            count = (stored.get(change.row.id, 0) if change.row is not None else 0) + in_batch[key]
             change.flapping = count >= threshold or (was and count >= threshold / 2)
         return batch

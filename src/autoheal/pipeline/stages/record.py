@@ -1,14 +1,16 @@
 """Record: the raw payload, the alerts, their transitions and the groups' roll-up, in the open
-transaction (the ingestor commits it)."""
+transaction (the ingestor commits it). Bulk Core statements: one insert for new alerts, one
+executemany update for known ones, one insert for transitions, whatever the batch size."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from autoheal.domain.alerts import AlertStatus, Severity
-from autoheal.pipeline.stage import AlertChange, Batch, Delivery, Outcome, StageContext
+from autoheal.pipeline.stage import AlertChange, Batch, Delivery, Outcome, StageContext, StoredAlert
 from autoheal.store.models import AlertGroupRow, AlertRow, Payload, TransitionRow
 
 
@@ -16,26 +18,117 @@ def payload_digest(source: str, body: bytes) -> str:
     return hashlib.sha256(source.encode() + b"\0" + body).hexdigest()
 
 
+def _values(change: AlertChange, now: Any, previous: dict[str, Any] | None) -> dict[str, Any]:
+    alert = change.alert
+    assert change.delivery.payload_row is not None
+    resolved_at = None
+    if alert.status is AlertStatus.RESOLVED:
+        kept = previous.get("resolved_at") if previous else None
+        resolved_at = kept if (kept and change.outcome is Outcome.REPEATED) else (alert.ends_at or now)
+    return {
+        "name": alert.name,
+        "status": alert.status.value,
+        "service": alert.service,
+        "severity": alert.severity.value,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "generator_url": alert.generator_url,
+        "last_seen": now,
+        "resolved_at": resolved_at,
+        "expired": False,
+        "flapping": change.flapping,
+        "group_id": change.group.id if change.group is not None else None,
+        "payload_id": change.delivery.payload_row.id,
+    }
+
+
 class Record:
     name = "record"
 
     def __call__(self, ctx: StageContext, batch: Batch) -> Batch:
         self._payloads(ctx, batch.deliveries)
-        groups: dict[int, AlertGroupRow] = {}
-        rows: dict[tuple[str, str], AlertRow] = {}
+        now = ctx.now
+        new: dict[tuple[str, str], dict[str, Any]] = {}
+        known: dict[int, dict[str, Any]] = {}
+        transitions: list[tuple[tuple[str, str], int | None, str]] = []
         for change in batch.changes:
             key = (change.alert.source, change.alert.fingerprint)
-            if change.row is None and key in rows:  # seen earlier in this same batch
-                change.row = rows[key]
-            self._alert(ctx, change)
-            assert change.row is not None
-            rows[key] = change.row
-            if change.group is not None:
-                groups[id(change.group)] = change.group
-        ctx.db.flush()
-        for group in groups.values():
-            self._roll_up(ctx, group)
+            stored = change.row
+            if stored is None and key in new:
+                values = new[key]
+            elif stored is None:
+                values = new[key] = {
+                    "source": key[0], "fingerprint": key[1], "first_seen": now,
+                    "transitions": 0, "deliveries": 0, "resolved_at": None,
+                }  # fmt: skip
+            else:
+                values = known.setdefault(
+                    stored.id,
+                    {"_id": stored.id, "transitions": stored.transitions, "deliveries": stored.deliveries,
+                     "resolved_at": stored.resolved_at},
+                )  # fmt: skip
+            counters = {"transitions": values["transitions"], "deliveries": values["deliveries"] + 1}
+            values.update(_values(change, now, values), **counters)
+            if change.outcome is not Outcome.REPEATED:
+                if change.outcome is not Outcome.NEW:
+                    values["transitions"] += 1
+                transitions.append((key, stored.id if stored else None, change.alert.status.value))
+        ids = self._write_alerts(ctx, new, known)
+        if transitions:
+            ctx.db.execute(
+                insert(TransitionRow),
+                [
+                    {"alert_id": alert_id or ids[key], "status": status, "at": now,
+                     "payload_id": new.get(key, {}).get("payload_id") or self._payload_of(key, known, alert_id)}
+                    for key, alert_id, status in transitions
+                ],
+            )  # fmt: skip
+        for change in batch.changes:
+            key = (change.alert.source, change.alert.fingerprint)
+            if change.row is None:
+                v = new[key]
+                change.row = StoredAlert(
+                    ids[key], v["status"], v["flapping"], v["transitions"], v["deliveries"], v["resolved_at"]
+                )
+        groups = {g.id: g for g in (c.group for c in batch.changes) if g is not None}
+        for change in batch.changes:
+            group = change.group
+            if group is not None and group.service is None and change.alert.service is not None:
+                group.service = change.alert.service
+        if groups:
+            self._roll_up(ctx, list(groups.values()))
         return batch
+
+    @staticmethod
+    def _payload_of(key: tuple[str, str], known: dict[int, dict[str, Any]], alert_id: int | None) -> int:
+        assert alert_id is not None
+        return int(known[alert_id]["payload_id"])
+
+    def _write_alerts(
+        self, ctx: StageContext, new: dict[tuple[str, str], dict[str, Any]], known: dict[int, dict[str, Any]]
+    ) -> dict[tuple[str, str], int]:
+        ids: dict[tuple[str, str], int] = {}
+        if new:
+            rows = list(new.values())
+            result = ctx.db.execute(
+                insert(AlertRow).returning(
+                    AlertRow.id, AlertRow.source, AlertRow.fingerprint, sort_by_parameter_order=True
+                ),
+                rows,
+            )
+            ids = {(source, fp): alert_id for alert_id, source, fp in result}
+        if known:
+            columns = [c for c in next(iter(known.values())) if c != "_id"]
+            stmt = (
+                update(AlertRow)
+                .where(AlertRow.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in columns})
+                .execution_options(synchronize_session=False)
+            )
+            ctx.db.connection().execute(stmt, list(known.values()))
+        return ids
 
     def _payloads(self, ctx: StageContext, deliveries: list[Delivery]) -> None:
         digests = {payload_digest(d.source, d.body): d for d in deliveries}
@@ -43,8 +136,7 @@ class Record:
             p.digest: p for p in ctx.db.scalars(select(Payload).where(Payload.digest.in_(list(digests))))
         }
         for digest, delivery in digests.items():
-            row = existing.get(digest)
-            if row is None:
+            if digest not in existing:
                 row = Payload(
                     source=delivery.source,
                     digest=digest,
@@ -58,56 +150,24 @@ class Record:
         for delivery in deliveries:
             delivery.payload_row = existing[payload_digest(delivery.source, delivery.body)]
 
-    def _alert(self, ctx: StageContext, change: AlertChange) -> None:
-        alert, now = change.alert, ctx.now
-        payload = change.delivery.payload_row
-        assert payload is not None
-        row = change.row
-        if row is None:
-            row = AlertRow(
-                source=alert.source,
-                fingerprint=alert.fingerprint,
-                first_seen=now,
-                transitions=0,
-                deliveries=0,
-                expired=False,
+    def _roll_up(self, ctx: StageContext, groups: list[AlertGroupRow]) -> None:
+        """Status and severity of each touched group from one SQL aggregate (no rows loaded)."""
+        rank = case(*((AlertRow.severity == sev.value, sev.rank) for sev in Severity), else_=0)
+        firing = AlertRow.status == AlertStatus.FIRING.value
+        query = (
+            select(
+                AlertRow.group_id,
+                func.sum(case((firing, 1), else_=0)),
+                func.max(case((firing, rank), else_=0)),
+                func.max(rank),
             )
-            ctx.db.add(row)
-            change.row = row
-        row.name = alert.name
-        row.status = alert.status.value
-        row.service = alert.service
-        row.severity = alert.severity.value
-        row.labels = dict(alert.labels)
-        row.annotations = dict(alert.annotations)
-        row.starts_at = alert.starts_at
-        row.ends_at = alert.ends_at
-        row.generator_url = alert.generator_url
-        row.last_seen = now
-        row.deliveries = (row.deliveries or 0) + 1
-        row.payload_id = payload.id
-        row.flapping = change.flapping
-        if change.group is not None:
-            row.group_id = change.group.id
-        if alert.status is AlertStatus.RESOLVED:
-            if row.resolved_at is None or change.outcome is not Outcome.REPEATED:
-                row.resolved_at = alert.ends_at or now
-        else:
-            row.resolved_at = None
-            row.expired = False
-        if change.outcome is not Outcome.REPEATED:
-            if change.outcome is not Outcome.NEW:
-                row.transitions = (row.transitions or 0) + 1
-            ctx.db.add(TransitionRow(alert=row, status=alert.status.value, at=now, payload_id=payload.id))
-
-    def _roll_up(self, ctx: StageContext, group: AlertGroupRow) -> None:
-        rows = list(ctx.db.scalars(select(AlertRow).where(AlertRow.group_id == group.id)))
-        firing = [r for r in rows if r.status == AlertStatus.FIRING.value]
-        group.status = AlertStatus.FIRING.value if firing else AlertStatus.RESOLVED.value
-        considered = firing or rows
-        if considered:
-            group.severity = max((Severity(r.severity) for r in considered), key=lambda s: s.rank).value
-            services = {r.service for r in considered if r.service}
-            if len(services) == 1:
-                group.service = services.pop()
-        group.last_seen = ctx.now
+            .where(AlertRow.group_id.in_([g.id for g in groups]))
+            .group_by(AlertRow.group_id)
+        )
+        by_rank = {sev.rank: sev for sev in Severity}
+        stats = {gid: (int(n or 0), int(fr or 0), int(ar or 0)) for gid, n, fr, ar in ctx.db.execute(query)}
+        for group in groups:
+            n_firing, firing_rank, any_rank = stats.get(group.id, (0, 0, 0))
+            group.status = AlertStatus.FIRING.value if n_firing else AlertStatus.RESOLVED.value
+            group.severity = by_rank[firing_rank if n_firing else any_rank].value
+            group.last_seen = ctx.now
