@@ -71,6 +71,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "scenario": story.name,
             "simulated": {"from": run.start.isoformat(), "to": run.end.isoformat(), **run.summary()},
             "story": _story(out),
+            "investigations": out["investigations"],
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
             "api": server.url,
@@ -146,11 +147,14 @@ def _print(summary: dict[str, Any], out: dict[str, Any]) -> None:
             "[green]yes[/green]" if line["matched"] else "[red]no[/red]",
         )
     console.print(table)
+    from autoheal.cli.sim import _print_investigations
+
+    _print_investigations(summary["investigations"])
     for name, ok in summary["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
     if not summary["verdicts_available"]:
         err_console.print(
-            "  triage and investigation results are not exposed by this build yet; only ingestion is compared."
+            "  triage verdicts are not exposed by this build yet: ingestion and the deep investigation are compared."
         )
     console.print(
         f"ground truth matched: [bold]{summary['ground_truth_matched']}[/bold] in {summary['seconds']} s"

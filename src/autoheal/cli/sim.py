@@ -60,6 +60,7 @@ def run(
     workdir: Path = typer.Option(
         None, help="keep the database and telemetry here (default: a temporary dir)"
     ),
+    investigate: bool = typer.Option(True, help="run the deep investigation on every fault"),
 ) -> None:
     """Simulate SCENARIO, send its alerts through an embedded Autoheal, compare with the ground truth."""
     from autoheal.clock import ManualClock
@@ -72,10 +73,15 @@ def run(
         where = Path(workdir) if workdir else Path(tmp)
         with EmbeddedAutoheal.start(where, ManualClock(sim.start)) as server:
             if json_output:
-                result = play(sim, server)
+                result = play(sim, server, investigate=investigate)
             else:
                 with console.status(f"playing {len(sim.deliveries)} webhook deliveries...") as status:
-                    result = play(sim, server, on_delivery=lambda i, n: status.update(f"delivery {i}/{n}"))
+                    result = play(
+                        sim,
+                        server,
+                        on_delivery=lambda i, n: status.update(f"delivery {i}/{n}"),
+                        investigate=investigate,
+                    )
     out = result.to_dict()
     out["simulation"] = sim.summary()
     if json_output:
@@ -114,8 +120,34 @@ def _print(out: dict) -> None:
             match,
         )
     console.print(table)
+    _print_investigations(out["investigations"])
     for name, ok in out["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
     if not out["verdicts_available"]:
-        err_console.print("  (no triage verdicts exposed by this Autoheal yet: only ingestion is compared)")
+        err_console.print(
+            "  (no triage verdicts exposed by this Autoheal yet: ingestion and investigation are compared)"
+        )
     console.print(f"ground truth matched: {out['ground_truth_matched']}  ({out['seconds']} s)")
+
+
+def _print_investigations(investigations: list[dict]) -> None:
+    if not investigations:
+        return
+    table = Table(title="Deep investigation per fault: top cause vs. ground truth")
+    for column in ("fault", "ground truth", "top cause", "confidence", "verdict", "tool calls", "match"):
+        table.add_column(column, overflow="fold")
+    for inv in investigations:
+        top = inv["top"] or {}
+        ok = inv["matched_service"] and inv["matched_kind"]
+        table.add_row(
+            str(inv["fault"]),
+            f"{inv['truth']['kind']} @ {inv['truth']['service']}",
+            f"{top.get('kind')} @ {top.get('service')}" if top else "-",
+            f"{top.get('confidence', 0):.2f}" if top else "-",
+            str(top.get("verdict", "-")),
+            str(inv["tool_calls"]),
+            "[green]yes[/green]"
+            if ok
+            else ("[yellow]service only[/yellow]" if inv["matched_service"] else "[red]no[/red]"),
+        )
+    console.print(table)

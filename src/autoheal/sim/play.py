@@ -38,6 +38,7 @@ class EmbeddedAutoheal:
     """A running in-process Autoheal: ``url``, ``admin_token``, ``source_token``; ``stop()``."""
 
     url: str
+    workdir: Path
     admin_token: str
     source_token: str
     clock: ManualClock
@@ -99,7 +100,15 @@ class EmbeddedAutoheal:
             raise RuntimeError("the embedded Autoheal server did not start")
         bound = server.servers[0].sockets[0].getsockname()[1]
         return cls(
-            f"http://{host}:{bound}", admin_token, source_token, clock, autoheal, telemetry, server, thread
+            f"http://{host}:{bound}",
+            workdir,
+            admin_token,
+            source_token,
+            clock,
+            autoheal,
+            telemetry,
+            server,
+            thread,
         )
 
     def stop(self) -> None:
@@ -149,6 +158,7 @@ class PlayResult:
     distinct_alerts: int
     rows: int
     seconds: float
+    investigations: list[Any] = field(default_factory=list)
 
     @property
     def verdicts_available(self) -> bool:
@@ -163,6 +173,10 @@ class PlayResult:
         }
         if self.verdicts_available:
             out["triage_matches_ground_truth"] = all(o.matched is not False for o in self.outcomes)
+        if self.investigations:
+            out["investigation_top_cause_matches_ground_truth"] = all(
+                i.matched_service and i.matched_kind for i in self.investigations
+            )
         if any(o.top_cause is not None for o in self.outcomes):
             out["top_cause_matches_ground_truth"] = all(
                 "top cause" not in " ".join(o.notes) for o in self.outcomes if o.expected == "signal"
@@ -181,6 +195,7 @@ class PlayResult:
             "checks": checks,
             "ground_truth_matched": all(checks.values()),
             "seconds": round(self.seconds, 3),
+            "investigations": [i.to_dict() for i in self.investigations],
             "alerts": [o.to_dict() for o in self.outcomes],
         }
 
@@ -190,7 +205,10 @@ def play(
     server: EmbeddedAutoheal,
     *,
     on_delivery: Callable[[int, int], None] | None = None,
+    investigate: bool = True,
 ) -> PlayResult:
+    """Send the run's deliveries, read back Autoheal's conclusions; with ``investigate``, also run
+    the deep investigation on every fault (see :mod:`autoheal.sim.investigate`)."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
     scenario = run.scenario
@@ -247,6 +265,11 @@ def play(
                     groups[gid] = client.get(f"/api/v1/groups/{gid}", headers=admin).json()
                 _read_conclusions(out, groups.get(gid) if gid is not None else None)
             outcomes.append(out)
+    investigations = []
+    if investigate:
+        from autoheal.sim.investigate import investigate_faults
+
+        investigations = investigate_faults(run, server.telemetry, server.workdir)
     return PlayResult(
         scenario.name,
         outcomes,
@@ -255,6 +278,7 @@ def play(
         len({fingerprint(a.labels) for a in run.alerts}),
         len(by_fp),
         time.perf_counter() - started,
+        investigations,
     )
 
 
