@@ -54,6 +54,40 @@ _SECRETS: list[tuple[str, str, int]] = [
     ),
 ]
 
+# Lower-case literals at least one of which must occur for a rule to be able to match.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "private_key": ("private key",),
+    "aws_access_key": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab_token": (
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glcbt-",
+        "glptt-",
+        "glft-",
+        "glimt-",
+        "glagent-",
+        "glsoat-",
+    ),
+    "slack_token": ("xox",),
+    "slack_webhook": ("hooks.slack.com",),
+    "stripe_key": ("_live_", "_test_", "whsec_"),
+    "google_api_key": ("aiza",),
+    "google_oauth_secret": ("gocspx-",),
+    "jwt": ("eyj",),
+    "bearer_token": ("bearer", "token"),
+    "basic_auth": ("basic",),
+    "url_password": ("://",),
+    "secret_value": ("pass", "pwd", "secret", "token", "key", "credential", "session", "signature"),
+}
+_ALL_TRIGGERS = sorted({t for ts in _TRIGGERS.values() for t in ts}, key=len, reverse=True)
+_TRIGGER_RE = re.compile("|".join(re.escape(t) for t in _ALL_TRIGGERS))
+# a match of "private key" also counts as "key": non-overlapping matches must not hide triggers
+_CONTAINED = {t: {u for u in _ALL_TRIGGERS if u in t} for t in _ALL_TRIGGERS}
+_RUN32 = re.compile(r"[A-Za-z0-9_\-+/]{32}")
+_DIGITS3 = re.compile(r"\d{3}")
+
 _HEX_OR_NUMBER = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+|\d+(?:\.\d+)?|true|false|null|none|\*+", re.IGNORECASE)
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9_\-+/])[A-Za-z0-9_\-+/]{32,}={0,2}")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,24}\b")
@@ -67,6 +101,13 @@ _PHONE = re.compile(
     r"|(?<![\w\-])\d{3}-\d{3}-\d{4}(?![\w\-])"
 )
 _CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w\-])")
+
+
+def _scoped(pattern: str) -> str:
+    """``(?i)rest`` -> ``(?i:rest)`` so that patterns can be joined into one alternation."""
+    if pattern.startswith("(?i)"):
+        return f"(?i:{pattern[4:]})"
+    return pattern
 
 
 def _entropy(s: str) -> float:
@@ -115,26 +156,34 @@ def looks_like_key(token: str) -> bool:
 class Redactor:
     def __init__(self, settings: Redaction | None = None) -> None:
         self.settings = settings = settings or Redaction()
-        self._rules: list[tuple[str, re.Pattern[str], int]] = [
-            (kind, re.compile(pattern), group) for kind, pattern, group in _SECRETS
+        self._rules: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
+            (kind, re.compile(pattern), group, _TRIGGERS.get(kind, ())) for kind, pattern, group in _SECRETS
         ]
         for extra in settings.extra_patterns:
-            self._rules.append((extra.name, re.compile(extra.pattern), 0))
+            self._rules.append((extra.name, re.compile(extra.pattern), 0, ()))
         self._keys = tuple(k.lower() for k in settings.sensitive_keys)
 
     # -- text --------------------------------------------------------------------------------
     def redact_text(self, text: str, counter: Counter[str] | None = None) -> str:
-        if not self.settings.enabled or not text:
+        if not self.settings.enabled or len(text) < 7:
             return text
+        low = text.lower()
         counter = counter if counter is not None else Counter()
-        for kind, pattern, group in self._rules:
+        hit: set[str] = set()
+        for m in _TRIGGER_RE.finditer(low):  # one scan for every literal
+            hit.update(_CONTAINED[m.group(0)])
+        for kind, pattern, group, triggers in self._rules:
+            if triggers and hit.isdisjoint(triggers):
+                continue  # cheap literal pre-check: this rule cannot match
             text = pattern.sub(self._replacer(kind, group, counter), text)
-        text = _CANDIDATE.sub(self._generic(counter), text)
-        if self.settings.emails:
+        if _RUN32.search(text):
+            text = _CANDIDATE.sub(self._generic(counter), text)
+        if self.settings.emails and "@" in text:
             text = self._sub(_EMAIL, "email", text, counter)
-        if self.settings.credit_cards:
+        digits = _DIGITS3.search(text) is not None
+        if self.settings.credit_cards and digits:
             text = _CARD.sub(self._card(counter), text)
-        if self.settings.phone_numbers:
+        if self.settings.phone_numbers and digits and ("+" in text or "(" in text or "-" in text):
             text = self._sub(_PHONE, "phone", text, counter)
         if self.settings.ip_addresses:
             text = self._sub(_IPV4, "ip", text, counter)
