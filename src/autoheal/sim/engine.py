@@ -33,10 +33,14 @@ SIGNAL_TAIL_SECONDS = 900.0  # alerts up to 15 min after a fault ends still belo
 class TelemetrySink(Protocol):
     """What ``EmbeddedTelemetry`` exposes (autoheal.telemetry.embedded)."""
 
-    metrics: MetricStore
-    logs: LogStore
-    traces: TraceStore
-    changes: ChangeStore
+    @property
+    def metrics(self) -> MetricStore: ...
+    @property
+    def logs(self) -> LogStore: ...
+    @property
+    def traces(self) -> TraceStore: ...
+    @property
+    def changes(self) -> ChangeStore: ...
 
 
 @dataclass

@@ -78,7 +78,9 @@ def investigate_faults(
     topology = write_topology(run, Path(workdir) / "sim-topology.yaml")
     config = ToolsConfig(topology=TopologyConfig(file=topology))
     if prometheus_url:
-        config = config.model_copy(update={"prometheus": PrometheusConfig(url=prometheus_url)})
+        config = config.model_copy(
+            update={"prometheus": PrometheusConfig.model_validate({"url": prometheus_url})}
+        )
     out: list[InvestigationOutcome] = []
     for index, fault in enumerate(run.scenario.faults):
         mine = sorted((a for a in run.alerts if a.cause == index), key=lambda a: a.starts_at)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from autoheal.clock import ManualClock
 from autoheal.sim.engine import SimulatedRun
@@ -55,30 +54,19 @@ class EmbeddedAutoheal:
 
         from autoheal.api.app import create_app
         from autoheal.app import Autoheal
-        from autoheal.config import (
-            AuthConfig,
-            DatabaseConfig,
-            Settings,
-            SourceAuth,
-            SourceConfig,
-            SourcesConfig,
-        )
+        from autoheal.config import Settings
         from autoheal.jobs import InlineQueue
 
         workdir = Path(workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         admin_token = f"ah_admin_{secrets.token_urlsafe(18)}"
         source_token = secrets.token_urlsafe(18)
-        settings = Settings(
-            database=DatabaseConfig(url=f"sqlite:///{workdir / 'autoheal.db'}"),
-            auth=AuthConfig(admin_token=SecretStr(admin_token)),
-            sources=SourcesConfig(
-                receivers={
-                    "alertmanager": SourceConfig(
-                        auth=SourceAuth(type="bearer", token=SecretStr(source_token))
-                    )
-                }
-            ),
+        settings = Settings.model_validate(
+            {
+                "database": {"url": f"sqlite:///{workdir / 'autoheal.db'}"},
+                "auth": {"admin_token": admin_token},
+                "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
+            }
         )
         telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
         # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
@@ -211,6 +199,7 @@ def play(
     the deep investigation on every fault (see :mod:`autoheal.sim.investigate`)."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
+    _kubernetes_face(run, server)
     scenario = run.scenario
     headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
     rejected: list[str] = []
@@ -280,6 +269,23 @@ def play(
         time.perf_counter() - started,
         investigations,
     )
+
+
+def _kubernetes_face(run: SimulatedRun, server: EmbeddedAutoheal) -> None:
+    """Hook for the Kubernetes face of faults: when ``autoheal.k8s.simulated`` provides
+    ``from_simulation(run)``, its result (e.g. a fake API server's state) goes in
+    ``autoheal.extras["kubernetes"]`` for the Kubernetes tools to read."""
+    import importlib
+
+    try:
+        module = importlib.import_module("autoheal.k8s.simulated")
+    except ModuleNotFoundError as exc:
+        if exc.name != "autoheal.k8s.simulated":
+            raise
+        return
+    factory = getattr(module, "from_simulation", None)
+    if factory is not None:
+        server.autoheal.extras["kubernetes"] = factory(run)
 
 
 def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:

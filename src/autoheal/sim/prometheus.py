@@ -41,11 +41,11 @@ def write_openmetrics(run: SimulatedRun, path: Path) -> int:
     with path.open("w", encoding="utf-8") as out:
         for metric in sorted(by_metric):
             out.write(f"# TYPE {metric} gauge\n")
-            for labels, values in by_metric[metric]:
+            for labels, samples in by_metric[metric]:
                 selector = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
                 prefix = f"{metric}{{{selector}}} "
-                out.writelines(f"{prefix}{v!r} {t}\n" for v, t in zip(values, stamps, strict=True))
-                count += len(values)
+                out.writelines(f"{prefix}{v!r} {t}\n" for v, t in zip(samples, stamps, strict=True))
+                count += len(samples)
         out.write("# EOF\n")
     return count
 
