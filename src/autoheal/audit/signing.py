@@ -16,14 +16,14 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, insert, select
 
 from autoheal.audit.store import AuditCheckpointRow
 from autoheal.audit.trail import AuditTrail, format_time
 from autoheal.clock import Clock, SystemClock
 from autoheal.errors import ConfigError
 
-_C = AuditCheckpointRow.__table__
+_C: Table = AuditCheckpointRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from autoheal.audit.chain import GENESIS, AuditRecord, canonical_json, seal
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 Durability = Literal["sync", "async"]
 _ADVISORY_LOCK_KEY = 0x4155444954  # "AUDIT"
 _MAX_ATTEMPTS = 8
-_T = AuditRecordRow.__table__
+_T: Table = AuditRecordRow.__table__  # type: ignore[assignment]
 
 
 def format_time(when: datetime) -> str:

@@ -85,6 +85,7 @@ def grant(
     console.print(
         f"granted request {r.id}: {r.tool} {r.args} (valid until {r.expires_at:%H:%M:%S} UTC)",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -101,4 +102,4 @@ def deny(
 ) -> None:
     """Refuse the call; the same call is then denied until the request expires."""
     r = _service(config, db, policy).refuse(request_id, _who(by, role), note)
-    console.print(f"refused request {r.id}: {r.tool}", highlight=False)
+    console.print(f"refused request {r.id}: {r.tool}", highlight=False, soft_wrap=True)

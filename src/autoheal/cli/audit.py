@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from autoheal.cli.common import ConfigOption, DbOption, console, err_console, guarded, settings_from
 from autoheal.errors import InputError
@@ -14,7 +15,7 @@ from autoheal.errors import InputError
 app = typer.Typer(help="Audit trail: verify, export, sign.", no_args_is_help=True)
 
 
-def _engine(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+def _engine(config: Path | None, db: str | None) -> Engine:
     from autoheal.store.db import create_db_engine, migrate
 
     engine = create_db_engine(settings_from(config, db).database.url)
@@ -42,14 +43,15 @@ def verify(
     if not report.ok:
         bad = report.first_bad
         assert bad is not None
-        err_console.print(f"[red]TAMPERED[/red] first bad record: {bad}", highlight=False)
+        err_console.print(f"[red]TAMPERED[/red] first bad record: {bad}", highlight=False, soft_wrap=True)
         for p in report.problems[1:6]:
-            err_console.print(f"  also: {p}", highlight=False)
+            err_console.print(f"  also: {p}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(
         f"[green]ok[/green] {report.records} records, head seq {report.head_seq} hash {report.head_hash[:16]}…, "
         f"{report.checkpoints_checked} checkpoints, {report.signatures_checked} signatures verified",
         highlight=False,
+        soft_wrap=True,
     )
 
 

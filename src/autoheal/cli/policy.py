@@ -19,10 +19,10 @@ def check(file: Path = typer.Argument(..., help="policy YAML file")) -> None:
     try:
         policy = load_policy(file)
     except PolicyError as exc:
-        err_console.print(f"[red]invalid policy:[/red]\n{exc.message}", highlight=False)
+        err_console.print(f"[red]invalid policy:[/red]\n{exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    console.print(f"[green]ok[/green] {file}", highlight=False)
-    console.print(summary(policy), highlight=False)
+    console.print(f"[green]ok[/green] {file}", highlight=False, soft_wrap=True)
+    console.print(summary(policy), highlight=False, soft_wrap=True)
 
 
 @app.command("default")

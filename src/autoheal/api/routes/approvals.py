@@ -69,7 +69,7 @@ def grant(
     service: ApprovalService = Depends(get_approval_service),
     who: Principal = Depends(get_principal),
 ) -> dict[str, Any]:
-    return service.grant(approval_id, who, (body or Decision()).note).to_dict()
+    return service.grant(approval_id, who, (body.note if body else "")).to_dict()
 
 
 @router.post("/{approval_id}/deny")
@@ -79,4 +79,4 @@ def deny(
     service: ApprovalService = Depends(get_approval_service),
     who: Principal = Depends(get_principal),
 ) -> dict[str, Any]:
-    return service.refuse(approval_id, who, (body or Decision()).note).to_dict()
+    return service.refuse(approval_id, who, (body.note if body else "")).to_dict()
