@@ -35,6 +35,17 @@ def windows(alerts: Sequence[Alert], now: Any, config: EngineConfig) -> tuple[Wi
     return Window(start, end), Window(ref_end - timedelta(seconds=config.reference_seconds), ref_end)
 
 
+def normalise(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+    """Scores on an open scale (a robust z of 40) are squashed into 0..1 as s / (1 + s), order
+    preserved; the raw score is kept in ``attributes["raw_score"]``."""
+    for h in hypotheses:
+        if h.score > 1.0:
+            h.attributes.setdefault("raw_score", h.score)
+            h.score = round(h.score / (1.0 + h.score), 4)
+        h.score = max(0.0, h.score)
+    return hypotheses
+
+
 class Investigator:
     def __init__(
         self,
@@ -108,7 +119,7 @@ class Investigator:
                 yield event("error", generator=generator.name, message=f"{type(exc).__name__}: {exc}")
                 continue
             yield from drain()
-            raised.extend(found)
+            raised.extend(normalise(found))
             yield event("step", step="generated", generator=generator.name, hypotheses=len(found))
 
         hypotheses = merge(raised)

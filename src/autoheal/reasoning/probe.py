@@ -7,7 +7,6 @@ investigation), so a check asking the same question as a generator costs nothing
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -65,10 +64,19 @@ class Shift:
         return f"{self.metric} of {self.service} {self.reference:.4g} -> {self.incident:.4g} (z={self.z:.1f}{when})"
 
 
+_REGEX_META = set(".^$*+?()[]{}|\\")
+
+
+def regex_literal(value: str) -> str:
+    """``value`` as a literal inside a PromQL ``=~"..."`` matcher: regex metacharacters escaped with
+    a backslash, itself doubled for the PromQL string (``a.b`` -> ``a\\\\.b``). ``-`` needs nothing."""
+    return "".join("\\\\" + c if c in _REGEX_META else c for c in value)
+
+
 def selector(metric: str, services: list[str]) -> str:
     if not services:
         return metric
-    alternatives = "|".join(re.escape(s) for s in sorted(services))
+    alternatives = "|".join(regex_literal(s) for s in sorted(services))
     return f'{metric}{{service=~"{alternatives}"}}'
 
 

@@ -47,6 +47,9 @@ class TopologyCheck:
                 evidence,
             )
         if hypothesis.kind not in CHANGE_KINDS:
+            silent = self._no_symptom_shift(ctx, suspect, symptoms)
+            if silent is not None:
+                return VerificationCheck(self.name, CheckOutcome.FAILED, silent[0], evidence + silent[1])
             victim = self._upstream_culprit(ctx, hypothesis, graph.dependencies(suspect, depth))
             if victim is not None:
                 return VerificationCheck(self.name, CheckOutcome.FAILED, victim[0], evidence + victim[1])
@@ -57,6 +60,32 @@ class TopologyCheck:
             else f"{suspect} is itself the symptomatic service"
         )
         return VerificationCheck(self.name, CheckOutcome.PASSED, detail, evidence)
+
+    def _no_symptom_shift(
+        self, ctx: InvestigationContext, suspect: str, symptoms: set[str]
+    ) -> tuple[str, tuple[Evidence, ...]] | None:
+        """A fault that reaches the symptomatic services through calls shows on the suspect's own
+        errors or latency. Only a suspect with data for those metrics and no shift is refuted."""
+        if suspect in symptoms:
+            return None
+        seen: list[str] = []
+        cited: list[Evidence] = []
+        for metric in self.config.symptom_metrics:
+            shifts, _ = probe.metric_shifts(ctx, self.config, metric, [suspect])
+            shift = shifts.get(suspect)
+            if shift is None:
+                continue
+            if shift.z >= self.config.anomaly_z:
+                return None
+            seen.append(f"{metric.name} z={shift.z:.1f}")
+            cited.append(ctx.cite(shift.evidence, shift.describe()))
+        if not seen:
+            return None
+        return (
+            f"{suspect} shows no error or latency increase ({', '.join(seen)}) that could carry a fault "
+            f"to {', '.join(sorted(symptoms))}",
+            tuple(cited),
+        )
 
     def _upstream_culprit(
         self, ctx: InvestigationContext, hypothesis: Hypothesis, dependencies: set[str]
