@@ -35,6 +35,7 @@ _GROUPS: list[tuple[str, str]] = [
 _COMMANDS: list[str] = [
     "serve",
     "demo",
+    "investigate",
 ]
 
 
