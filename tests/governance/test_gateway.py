@@ -269,3 +269,15 @@ def test_catalog_describes_without_exposing(make_gateway: GatewayFactory) -> Non
     assert infos["kubernetes.delete"].access.value == "write"
     assert "5/s burst 10" in infos["test.echo"].rate_limit
     assert not any(hasattr(i, "invoke") for i in infos.values())
+
+
+def test_manual_clock_is_moved_not_slept_on(clock: ManualClock) -> None:
+    from autoheal.governance.gateway import Gateway
+
+    policy = parse_policy(
+        "default: allow\nrate_limits: {global: {rate: 10, burst: 1}, max_wait_seconds: 1}\n"
+    )
+    gw = Gateway([RecordingTool()], policy, clock=clock)  # no sleep given: the manual clock moves
+    start = clock.now()
+    assert all(gw.call("test.echo", {}, caller="i").ok for _ in range(5))
+    assert clock.now() - start == timedelta(seconds=0.4)

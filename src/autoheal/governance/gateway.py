@@ -64,7 +64,7 @@ class Gateway:
         audit: AuditTrail | None = None,
         approvals: ApprovalService | None = None,
         clock: Clock | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         redactor: Redactor | None = None,
     ) -> None:
         items = tools.values() if isinstance(tools, Mapping) else tools
@@ -74,7 +74,7 @@ class Gateway:
         self._approvals = approvals
         self._clock = clock or SystemClock()
         self._guards = QueryGuards(policy.guards)
-        self._rates = RateLimiter(policy.rate_limits, self._clock, sleep)
+        self._rates = RateLimiter(policy.rate_limits, self._clock, sleep or default_sleep(self._clock))
         self._concurrency = ConcurrencyLimiter(policy.concurrency)
         self._budgets = BudgetBook(policy.budgets, self._clock)
         self._redactor = redactor or Redactor(policy.redaction)
@@ -283,6 +283,19 @@ class Gateway:
                 )
             )
         return out
+
+
+def default_sleep(clock: Clock) -> Sleep:
+    """How to wait for a rate-limit token: a clock that moves only when told (``ManualClock`` in
+    tests, simulations and backtests) is moved forward; a real clock is waited on."""
+    advance = getattr(clock, "advance", None)
+    if callable(advance):
+
+        def move(seconds: float) -> None:
+            advance(seconds)
+
+        return move
+    return time.sleep
 
 
 def _short(exc: ValidationError) -> str:

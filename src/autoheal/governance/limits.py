@@ -6,6 +6,7 @@ tests drive time by hand: ``sleep=lambda s: clock.advance(s)``.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,10 @@ class TokenBucket:
     def wait_time(self, now: float) -> float:
         """Seconds until one token is available (0 when one is available now)."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+        if self.tokens >= 1.0 - 1e-9:  # float error must not make a caller wait for nothing
+            return 0.0
+        # whole microseconds, rounded up: clocks (datetime) do not resolve less
+        return math.ceil(round((1.0 - self.tokens) / self.rate * 1e6, 3)) / 1e6
 
     def take(self) -> None:
         self.tokens -= 1.0
@@ -54,12 +58,14 @@ class RateLimiter:
         self._limits = limits
         self._clock = clock
         self._sleep = sleep
+        self._epoch = clock.now()
         self._lock = threading.Lock()
         self._global: TokenBucket | None = None
         self._tools: dict[str, TokenBucket | None] = {}
 
     def _now(self) -> float:
-        return self._clock.now().timestamp()
+        # seconds since this limiter was made: small numbers keep microsecond precision in a float
+        return (self._clock.now() - self._epoch).total_seconds()
 
     def _buckets(self, tool: str, now: float) -> list[TokenBucket]:
         if self._limits.global_ is not None and self._global is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ def build_governance(
     engine: Engine,
     *,
     clock: Clock | None = None,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep | None = None,
     durability: Durability = "sync",
 ) -> Governance:
     """The tools go in here and nowhere else: hand ``governance.gateway`` to everything that
