@@ -148,6 +148,29 @@ def backoff_event(
     )
 
 
+def series(
+    name: str,
+    labels: dict[str, str],
+    values: Callable[[int], float],
+    *,
+    minutes: int = 200,
+    counter: bool = False,
+) -> dict[str, Any]:
+    """A recorded Prometheus series: one sample a minute over the last ``minutes`` before T0.
+    ``values(i)`` is the sample at minute ``i`` (a gauge), or the per-second rate during minute
+    ``i`` when ``counter`` (the samples are then the running total)."""
+    start = m(-minutes).timestamp()
+    out, total = [], 0.0
+    for i in range(minutes + 1):
+        if counter:
+            total += values(i) * 60 if i else 0.0
+            v = total
+        else:
+            v = values(i)
+        out.append([start + 60 * i, str(round(v, 4))])
+    return {"metric": {"__name__": name, **labels}, "values": out}
+
+
 def write(name: str, spec: dict[str, Any]) -> None:
     path = ROOT / name
     if path.exists():
@@ -180,13 +203,17 @@ def write(name: str, spec: dict[str, Any]) -> None:
         (path / "logs" / pod / f"{cname}{'.previous' if previous else ''}.log").write_text(text)
     if spec.get("metrics"):
         (path / "metrics.json").write_text(json.dumps(spec["metrics"]))
+    if spec.get("rules"):
+        (path / "rules.json").write_text(json.dumps(spec["rules"], indent=1))
     (path / "expected.yaml").write_text(yaml.safe_dump(spec["expected"], sort_keys=False))
 
 
 def main() -> None:
     from tests.k8s import casebook as book  # the registry the case modules filled
     from tests.k8s import (
+        casebook_capacity,  # noqa: F401
         casebook_cluster,  # noqa: F401
+        casebook_infra,  # noqa: F401
         casebook_pods,  # noqa: F401  (registers cases)
     )
 

@@ -394,6 +394,7 @@ def node(
     pressure: Mapping[str, tuple[str, str, str]] | None = None,
     heartbeat: datetime | None = None,
     taints: Sequence[Mapping[str, str]] = (),
+    address: str | None = None,
 ) -> dict[str, Any]:
     hb = ts(heartbeat or created)
     conditions = []
@@ -435,6 +436,10 @@ def node(
             "capacity": dict(allocatable),
             "allocatable": dict(allocatable),
             "conditions": conditions,
+            "addresses": [
+                {"type": "InternalIP", "address": address or "10.0.0." + str(sum(map(ord, name)) % 250)},
+                {"type": "Hostname", "address": name},
+            ],
             "nodeInfo": {
                 "kubeletVersion": "v1.29.4",
                 "containerRuntimeVersion": "containerd://1.7.13",
@@ -448,4 +453,100 @@ def node(
                 "kubeProxyVersion": "v1.29.4",
             },
         },
+    }
+
+
+def hpa(
+    name: str,
+    namespace: str,
+    target: str,
+    created: datetime,
+    *,
+    min_replicas: int,
+    max_replicas: int,
+    current: int,
+    desired: int,
+    cpu_target: int,
+    cpu_current: int,
+    scaled_at: datetime,
+) -> dict[str, Any]:
+    """An autoscaling/v2 HorizontalPodAutoscaler on CPU utilization."""
+    limited = desired >= max_replicas
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta("HorizontalPodAutoscaler", name, namespace, created),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": cpu_target},
+                    },
+                }
+            ],
+        },
+        "status": {
+            "currentReplicas": current,
+            "desiredReplicas": desired,
+            "lastScaleTime": ts(scaled_at),
+            "currentMetrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "current": {"averageUtilization": cpu_current}},
+                }
+            ],
+            "conditions": [
+                {
+                    "type": "AbleToScale",
+                    "status": "True",
+                    "reason": "ReadyForNewScale",
+                    "message": "recommended size matches current size",
+                    "lastTransitionTime": ts(scaled_at),
+                },
+                {
+                    "type": "ScalingLimited",
+                    "status": "True" if limited else "False",
+                    "reason": "TooManyReplicas" if limited else "DesiredWithinRange",
+                    "message": "the desired replica count is more than the maximum replica count"
+                    if limited
+                    else "the desired count is within the acceptable range",
+                    "lastTransitionTime": ts(scaled_at),
+                },
+            ],
+        },
+    }
+
+
+def pvc(
+    name: str,
+    namespace: str,
+    created: datetime,
+    *,
+    storage: str,
+    storage_class: str = "standard-rwo",
+    phase: str = "Bound",
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A PersistentVolumeClaim (Bound ones carry their volume name and capacity)."""
+    status: dict[str, Any] = {"phase": phase}
+    spec: dict[str, Any] = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": storage}},
+        "storageClassName": storage_class,
+        "volumeMode": "Filesystem",
+    }
+    if phase == "Bound":
+        spec["volumeName"] = "pvc-" + uid("pv", namespace, name)
+        status.update({"accessModes": ["ReadWriteOnce"], "capacity": {"storage": storage}})
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": meta("PersistentVolumeClaim", name, namespace, created, labels=labels),
+        "spec": spec,
+        "status": status,
     }

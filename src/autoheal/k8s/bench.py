@@ -28,7 +28,7 @@ from autoheal.clock import ManualClock
 from autoheal.domain.investigation import Hypothesis
 from autoheal.domain.tools import Access, Tool, ToolResult, ToolStatus
 from autoheal.k8s.catalogue import Case, load_all
-from autoheal.k8s.metrics import RecordedPrometheus
+from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
@@ -80,7 +80,7 @@ def _tools_for(case: Case, via_api: Any | None) -> list[Any]:
     backend: Any = case.backend()
     if via_api is not None:
         backend = ApiBackend(via_api(backend))
-    return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics())]
+    return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics()), RecordedRules(case.rules())]
 
 
 def run_case(case: Case, *, via_api: Any | None = None) -> tuple[CaseResult, list[Hypothesis]]:

@@ -7,6 +7,7 @@ One folder per case::
     objects/*.json   recorded API objects (single objects or ``...List``), exact API shapes
     logs/<pod>/<container>[.previous].log   container logs
     metrics.json     recorded Prometheus matrix series (optional)
+    rules.json       recorded rule groups, ``data.groups`` of ``/api/v1/rules`` (optional)
     expected.yaml    the answer key: root cause kind and object, noise or not, required facts
 
 ``expected.yaml`` is read only by the bench scorer, never by the investigators.
@@ -56,6 +57,10 @@ class Case:
 
     def metrics(self) -> list[dict[str, Any]]:
         file = self.path / "metrics.json"
+        return json.loads(file.read_text()) if file.exists() else []
+
+    def rules(self) -> list[dict[str, Any]]:
+        file = self.path / "rules.json"
         return json.loads(file.read_text()) if file.exists() else []
 
 

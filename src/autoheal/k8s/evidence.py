@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 from autoheal.domain.investigation import Evidence
@@ -241,7 +242,7 @@ def owner_chain(
 
 
 def query_range(
-    ctx: InvestigationContext, query: str, summary: str, *, step: str = "60s"
+    ctx: InvestigationContext, query: str, summary: str, *, step: float = 60.0
 ) -> tuple[list[tuple[dict[str, str], list[tuple[float, float]]]], Evidence]:
     """A PromQL range query over the incident and reference windows, as parsed matrix series."""
     result, ev = ctx.call(
@@ -263,3 +264,89 @@ def query_range(
         values = [(float(t), float(v)) for t, v in s.get("values", [])]
         out.append((dict(s.get("metric", {})), values))
     return out, ev
+
+
+# -- series arithmetic (what PromQL functions would compute, done on raw samples) -------------
+
+Points = list[tuple[float, float]]
+
+
+def counter_rate(points: Points) -> Points:
+    """Per-second rate between consecutive samples of a counter, resets handled like ``rate()``."""
+    out = []
+    for (t0, v0), (t1, v1) in pairwise(points):
+        if t1 <= t0:
+            continue
+        delta = v1 - v0 if v1 >= v0 else v1
+        out.append((t1, delta / (t1 - t0)))
+    return out
+
+
+def sum_series(series: Sequence[Points]) -> Points:
+    """Pointwise sum by timestamp (``sum(...)`` over aligned samples)."""
+    totals: dict[float, float] = {}
+    for points in series:
+        for t, v in points:
+            totals[t] = totals.get(t, 0.0) + v
+    return sorted(totals.items())
+
+
+def between(points: Points, start: datetime, end: datetime) -> list[float]:
+    lo, hi = start.timestamp(), end.timestamp()
+    return [v for t, v in points if lo <= t <= hi]
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def time_to_full(points: Points, free_now: float, *, last_seconds: float = 3600) -> tuple[float, float]:
+    """Growth per second of the consumed quantity over the last ``last_seconds`` (least squares,
+    as ``predict_linear``) and the seconds until ``free_now`` is used up (inf when not growing)."""
+    if not points:
+        return 0.0, float("inf")
+    end = points[-1][0]
+    recent = [(t, v) for t, v in points if t >= end - last_seconds]
+    slope, _ = linear_fit(recent)
+    return slope, (free_now / slope if slope > 0 else float("inf"))
+
+
+def human_duration(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "never at this rate"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def cores(value: float) -> str:
+    return f"{value * 1000:.0f}m" if value < 1 else f"{value:.2f} cores"
+
+
+def pods_on_node(ctx: InvestigationContext, node: str) -> tuple[list[dict[str, Any]], Evidence]:
+    return list_objects(ctx, "pods", None, f"pods on node {node}", field_selector=f"spec.nodeName={node}")
+
+
+def requests_of(pod: Mapping[str, Any], resource: str) -> float:
+    """Sum of a pod's container requests for ``resource`` (cpu in cores, memory in bytes)."""
+    spec = pod.get("spec") or {}
+    return sum(
+        quantity(((c.get("resources") or {}).get("requests") or {}).get(resource))
+        for c in spec.get("containers") or []
+    )
+
+
+def workload_of(pod: Mapping[str, Any]) -> str:
+    """The controlling workload's name without API calls: a ReplicaSet's name minus the
+    pod-template-hash, else the owner's name, else the pod's own name."""
+    meta = pod.get("metadata") or {}
+    refs = [r for r in meta.get("ownerReferences") or [] if r.get("controller")]
+    if not refs:
+        return str(meta.get("name", ""))
+    owner = str(refs[0].get("name", ""))
+    hash_ = (meta.get("labels") or {}).get("pod-template-hash")
+    if refs[0].get("kind") == "ReplicaSet" and hash_ and owner.endswith(f"-{hash_}"):
+        return owner[: -len(hash_) - 1]
+    return owner

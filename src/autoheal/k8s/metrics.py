@@ -2,7 +2,10 @@
 
 :class:`RecordedPrometheus` is a tool named ``prometheus.query_range`` that answers plain vector
 selectors (``metric{label="v",other=~"re"}``) from recorded series, in the Prometheus HTTP API's
-matrix shape (``{"resultType": "matrix", "result": [{"metric": ..., "values": [[t, "v"], ...]}]}``).
+matrix shape (``{"resultType": "matrix", "result": [{"metric": ..., "values": [[t, "v"], ...]}]}``),
+with the same argument model as the real tool (``autoheal.tools.prometheus.QueryRangeArgs``).
+:class:`RecordedRules` answers ``prometheus.rules`` with recorded rule groups (``rules.json``, the
+``data.groups`` of ``/api/v1/rules``).
 Functions (rate, sum, predict_linear) are computed by the investigators from the raw series, so a
 recorded case never has to anticipate a query string. In production the tools engineer's
 Prometheus tool serves the same name against a real Prometheus.
@@ -12,24 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from autoheal.domain.tools import Access, ToolResult
+from autoheal.tools.prometheus import QueryRangeArgs, RulesArgs
 
 _SELECTOR = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$")
 _MATCHER = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*,?')
-
-
-class QueryRangeArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    query: str
-    start: datetime
-    end: datetime
-    step: str = "60s"
 
 
 def parse_selector(query: str) -> tuple[str, list[tuple[str, str, str]]] | None:
@@ -81,3 +75,27 @@ class RecordedPrometheus:
         if not result:
             return ToolResult.empty(f"no series for {args.query}")
         return ToolResult.success({"resultType": "matrix", "result": result})
+
+
+class RecordedRules:
+    name: ClassVar[str] = "prometheus.rules"
+    description: ClassVar[str] = "Alerting and recording rule groups with their health (recorded)."
+    access: ClassVar[Access] = Access.READ
+    args_model: ClassVar[type[BaseModel]] = RulesArgs
+
+    def __init__(self, groups: Sequence[Mapping[str, Any]]) -> None:
+        self._groups = list(groups)
+
+    def invoke(self, args: BaseModel) -> ToolResult:
+        assert isinstance(args, RulesArgs)
+        groups = []
+        for g in self._groups:
+            rules = [r for r in g.get("rules", []) if args.type is None or r.get("type") == _TYPE[args.type]]
+            if rules:
+                groups.append({**g, "rules": rules})
+        if not groups:
+            return ToolResult.empty("no rule groups")
+        return ToolResult.success(groups)
+
+
+_TYPE = {"alert": "alerting", "record": "recording"}

@@ -11,8 +11,16 @@ from __future__ import annotations
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.k8s.investigators.base import AlertInvestigator
+from autoheal.k8s.investigators.capacity import (
+    HpaInvestigator,
+    OvercommitInvestigator,
+    ThrottlingInvestigator,
+)
 from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator
+from autoheal.k8s.investigators.monitoring import RuleFailuresInvestigator, TargetDownInvestigator
+from autoheal.k8s.investigators.nodes import NodeMemoryInvestigator, NodeNotReadyInvestigator
 from autoheal.k8s.investigators.pods import PodInvestigator
+from autoheal.k8s.investigators.storage import NodeFilesystemInvestigator, VolumeInvestigator
 from autoheal.k8s.investigators.workloads import WorkloadInvestigator
 from autoheal.reasoning.base import InvestigationContext
 
@@ -22,6 +30,15 @@ def default_investigators() -> list[AlertInvestigator]:
         HeartbeatInvestigator(),
         PodInvestigator(),
         WorkloadInvestigator(),
+        HpaInvestigator(),
+        ThrottlingInvestigator(),
+        OvercommitInvestigator(),
+        VolumeInvestigator(),
+        NodeFilesystemInvestigator(),
+        NodeNotReadyInvestigator(),
+        NodeMemoryInvestigator(),
+        TargetDownInvestigator(),
+        RuleFailuresInvestigator(),
     ]
 
 

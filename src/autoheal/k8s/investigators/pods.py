@@ -169,7 +169,7 @@ def _unschedulable(pc: PodContext, f: Findings, event: dict[str, Any], ev: Evide
     lowered = message.lower()
     if "unbound" in lowered and "persistentvolumeclaim" in lowered:
         return _unbound_pvc(pc, f, message, ev)
-    insufficient = re.findall(r"(\d+) Insufficient ([\w./-]+)", message)
+    insufficient = [(n, r.rstrip(".")) for n, r in re.findall(r"(\d+) Insufficient ([\w./-]+)", message)]
     taints = re.findall(r"untolerated taint[s]?(?: \{|\(s\) \{|: \{)?\s*\{?([^}]+)\}", message)
     if insufficient:
         resources = ", ".join(f"{r} on {n} node(s)" for n, r in insufficient if r in _REQUESTS or "/" in r)

@@ -43,6 +43,10 @@ def _mem_limit(resources: Any) -> float:
     return quantity(((resources or {}).get("limits") or {}).get("memory"))
 
 
+def _cpu_limit(resources: Any) -> float:
+    return quantity(((resources or {}).get("limits") or {}).get("cpu"))
+
+
 def _requests(resources: Any) -> float:
     req = (resources or {}).get("requests") or {}
     return quantity(req.get("cpu")) + quantity(req.get("memory")) / 1e12
@@ -79,6 +83,11 @@ def linked_fields(change: RolloutChange, cause: str, detail: str | None) -> list
                 cause == "insufficient_resources"
                 and field == "resources"
                 and _requests(d["after"]) > _requests(d["before"])
+            )
+            or (
+                cause == "cpu_throttling"
+                and field == "resources"
+                and 0 < _cpu_limit(d["after"]) < _cpu_limit(d["before"])
             )
             or (cause == "probe_failure" and field in ("readinessProbe", "livenessProbe", "startupProbe"))
         ):

@@ -15,7 +15,7 @@ from autoheal.k8s.investigators.pods import diagnose_pod
 from autoheal.reasoning.base import InvestigationContext
 
 
-def _worst_pod(pods: list[dict]) -> dict | None:
+def worst_pod(pods: list[dict]) -> dict | None:
     def badness(p: dict) -> tuple[int, int]:
         facts = kev.container_facts(p)
         unready = sum(not c.ready for c in facts) + (1 if not facts else 0)
@@ -59,7 +59,7 @@ class WorkloadInvestigator:
         pods, ev_pods = kev.list_objects(
             ctx, "pods", namespace, f"pods of {kind} {name}", label_selector=selector
         )
-        worst = _worst_pod(pods)
+        worst = worst_pod(pods)
         if worst is None:
             f.add(
                 service=name,

@@ -1,0 +1,3 @@
+"""Catalogue cases: storage, nodes and monitoring alerts."""
+
+from __future__ import annotations
