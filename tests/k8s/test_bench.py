@@ -6,12 +6,24 @@ from typer.testing import CliRunner
 
 from autoheal.k8s.bench import run_bench, summarise
 from autoheal.k8s.catalogue import load_all
+from autoheal.k8s.router import KubernetesGenerator
+
+FAMILIES = {
+    "KubePodCrashLooping", "KubePodNotReady", "KubeContainerWaiting", "KubeDeploymentReplicasMismatch",
+    "KubeDeploymentRolloutStuck", "KubeJobFailed", "KubeHpaMaxedOut", "CPUThrottlingHigh",
+    "KubeMemoryOvercommit", "KubeCPUOvercommit", "KubePersistentVolumeFillingUp",
+    "NodeFilesystemSpaceFillingUp", "KubeNodeNotReady", "NodeMemoryHighUtilization", "TargetDown",
+    "PrometheusRuleFailures", "Watchdog", "InfoInhibitor",
+}  # fmt: skip
 
 
 def test_catalogue_is_complete() -> None:
     cases = load_all()
-    assert len(cases) >= 18
+    assert len(cases) >= 30
     assert all(c.facts for c in cases)
+    assert {c.family for c in cases} >= FAMILIES
+    routed = KubernetesGenerator()
+    assert all(routed.handles(c.alerts[0]) for c in cases)
 
 
 def test_every_case_right_with_recorded_backend() -> None:

@@ -40,7 +40,9 @@ def _rollout(
     change = last_change(history)
     if change is None or not is_recent(change, ctx.clock.now()):
         return None, {}, ev
-    new = next((r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {})
+    new: dict[str, Any] = next(
+        (r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {}
+    )
     return change, new, ev
 
 

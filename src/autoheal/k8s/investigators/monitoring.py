@@ -194,7 +194,7 @@ class RuleFailuresInvestigator:
         for g, r in failing[:3]:
             error = str(r.get("lastError", ""))
             meaning = next((m for k, m in _RULE_ERRORS.items() if k in error), "see the error")
-            rule = r.get("name") or r.get("alert") or r.get("record")
+            rule = str(r.get("name") or r.get("alert") or r.get("record"))
             f.add(
                 service=rule,
                 kind="rule_error",

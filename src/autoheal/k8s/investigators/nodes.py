@@ -99,7 +99,8 @@ class NodeNotReadyInvestigator:
                 service=name,
                 kind=kind,
                 component=pressing[0],
-                statement=f"Node {name} is NotReady under {', '.join(pressing)} ({detail}). "
+                statement=f"Node {name} is NotReady under {', '.join(pressing)} ({detail}); Ready is "
+                f'{ready.get("status")} ({ready.get("reason")}: "{ready.get("message")}"). '
                 f"{len(evicted)} pods were evicted{offenders}. Events: {timeline or 'none'}.",
                 score=STRONG,
                 evidence=evidence,
@@ -188,15 +189,12 @@ class NodeMemoryInvestigator:
         limit = (
             "has no memory limit to stop it"
             if not all(limits)
-            else f"is capped only by its memory limit {', '.join(limits)}"
+            else f"is capped only by its memory limit {', '.join(str(x) for x in limits)}"
         )
         victims = [p for p in pods if p is not noisy and (_evicted([p]) or _restarted(p))]
         victim_text = ""
         if victims:
-            vs = ", ".join(
-                f"{v['metadata']['name']} ({(v.get('status') or {}).get('reason') or 'restarted'})"
-                for v in victims[:3]
-            )
+            vs = ", ".join(f"{v['metadata']['name']} ({_victim_reason(v)})" for v in victims[:3])
             victim_text = f" Victims, not causes: {vs}."
         nname = noisy["metadata"]["name"]
         top = ", ".join(f"{p['metadata']['name']} {kev.human_bytes(u)}" for u, p in ranked[:3])
@@ -228,3 +226,11 @@ class NodeMemoryInvestigator:
 
 def _restarted(pod: dict[str, Any]) -> bool:
     return any(c.restarts > 0 and c.last_reason == "OOMKilled" for c in kev.container_facts(pod))
+
+
+def _victim_reason(pod: dict[str, Any]) -> str:
+    if _evicted([pod]):
+        return "Evicted"
+    c = max(kev.container_facts(pod), key=lambda c: c.restarts)
+    when = c.last_finished.isoformat() if c.last_finished else "?"
+    return f"{c.last_reason} {c.restarts} times, last at {when}"

@@ -10,12 +10,12 @@ that dominates their log. Growth that only started recently points at a change, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.k8s import evidence as kev
-from autoheal.k8s import logcause
 from autoheal.k8s.investigators.base import LIKELY, STRONG, Findings, label
 from autoheal.reasoning.base import InvestigationContext
 
@@ -26,17 +26,20 @@ def _last(series: list[tuple[dict[str, str], kev.Points]]) -> float:
     return series[0][1][-1][1] if series and series[0][1] else 0.0
 
 
+_VARIABLE = re.compile(r"\d+(?:\.\d+)?|[0-9a-f]{8,}")
+
+
 def _dominant_line(
     ctx: InvestigationContext, namespace: str, pod: str, container: str | None
 ) -> tuple[str, Evidence]:
-    """The Drain template that dominates a container's current log, quoted by its latest line."""
+    """The line shape (numbers and ids masked) that dominates a container's current log, quoted
+    by its latest line: what the container keeps writing."""
     lines, ev = kev.logs(ctx, namespace, pod, container or "", previous=False, tail=500)
     if not lines:
         return "", ev
-    templates = logcause.extract(lines).templates
-    template, count = max(templates.items(), key=lambda kv: kv[1])
-    pattern = re.compile(r"\s+".join(r"\S+" if tok == "<*>" else re.escape(tok) for tok in template.split()))
-    example = next((ln for ln in reversed(lines) if pattern.fullmatch(ln.strip())), template)
+    shapes = Counter(_VARIABLE.sub("<n>", ln.strip()) for ln in lines)
+    shape, count = shapes.most_common(1)[0]
+    example = next(ln for ln in reversed(lines) if _VARIABLE.sub("<n>", ln.strip()) == shape)
     return f'its log is dominated by "{example.strip()}" ({count} of the last {len(lines)} lines)', ev
 
 
