@@ -125,7 +125,8 @@ def test_flapping_but_worsening_now_is_signal() -> None:
     )
     verdict = assess(tools, [a], history, now=now)
     assert verdict.kind is TriageKind.SIGNAL
-    assert any("not noise despite: flapped" in r for r in verdict.reasons)
+    flapping = next(s for s in verdict.signals if s.name == "flapping")
+    assert "firing again now" in flapping.detail
 
 
 def test_silence_and_maintenance_are_noise() -> None:
@@ -180,3 +181,15 @@ def test_tool_failures_never_make_noise() -> None:
 
 def test_firing_with_no_history_is_signal() -> None:
     assert assess(quiet_tools(), [alert()]).kind is TriageKind.SIGNAL
+
+
+def test_alert_in_the_blast_radius_of_an_open_signal_is_duplicate() -> None:
+    a = alert(service="frontend", status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(seconds=15))
+    history = InMemoryAlertHistory()
+    history.add_signal(RecentSignal("checkout-errors", "checkout", T0 - timedelta(minutes=2), "INC-9"))
+    tools = quiet_tools().on(
+        "topology.graph", ToolResult.success({"edges": [{"caller": "frontend", "callee": "checkout"}]})
+    )
+    verdict = assess(tools, [a], history, now=T0 + timedelta(minutes=1))
+    assert verdict.kind is TriageKind.DUPLICATE and verdict.related == "INC-9"
+    assert "which frontend depends on" in verdict.explanation or "checkout" in verdict.reasons[0]

@@ -115,3 +115,16 @@ def logs(
             typer.echo(f"{name:14s} {acc:.3f}")
         typer.echo(f"{'average':14s} {average:.3f}   (Drain published: about {DRAIN_LOGHUB_AVG})")
     typer.echo(json.dumps({"grouping_accuracy": average, "systems": per_system}))
+
+
+@app.command("triage")
+def triage(
+    scenario: list[str] = typer.Option(None, "--scenario", help="only these simulator scenarios (repeatable)"),
+    as_json: bool = typer.Option(False, "--json", help="print every episode as a JSON line"),
+) -> None:
+    """Triage on the simulator's labelled scenarios: incidents called noise (goal 0), noise recall, p99 ms."""
+    from autoheal.reasoning.triage.bench import render, run, summarise
+
+    cases = run(scenario or None)
+    render(cases, as_json=as_json)
+    typer.echo(json.dumps(summarise(cases)))

@@ -46,6 +46,7 @@ class TriageConfig(BaseModel):
     history_days: float = 30.0
     never_actionable_min: int = 3  # past verdicts with known outcomes needed to call it "never actionable"
     duplicate_window_seconds: float = 1800.0
+    blast_radius_depth: int = 3  # an open signal on a dependency this close makes it a duplicate
     changes_lookback_seconds: float = 3600.0
     trend_lookback_seconds: float = 900.0
     trend_rise_ratio: float = 0.10  # a move of 10% in the alerting direction is "worsening"

@@ -100,6 +100,15 @@ def flapping(f: Facts) -> TriageSignal:
         {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
         f"at most {worst} firing/resolved changes per alert in the last {window}",
     )
+    if worst >= f.config.flapping_transitions and f.firing:
+        return TriageSignal(
+            "flapping",
+            Lean.NEUTRAL,
+            -0.5,
+            f"flapped {worst} times in the last {window}, but firing again now",
+            (ev,),
+            {"transitions": worst, "fingerprint": worst_fp},
+        )
     if worst >= f.config.flapping_transitions:
         return TriageSignal(
             "flapping",
@@ -191,29 +200,47 @@ def suppression(f: Facts) -> TriageSignal:
 
 
 def duplicate(f: Facts) -> tuple[TriageSignal, str | None]:
+    """An open incident / recent signal on the same service, or on a service it depends on (its
+    blast radius reaches this one): then this alert belongs to that incident."""
     if not f.service:
         return TriageSignal("duplicate", Lean.NEUTRAL, 0.0, "no service to compare with"), None
     since = f.now - timedelta(seconds=f.config.duplicate_window_seconds)
-    others = [s for s in f.history.recent_signals(f.service, since) if s.group_key != f.group.key and s.open]
-    ev = f.history_evidence(
-        "recent_signals",
-        {"service": f.service, "since": since.isoformat()},
-        f"{len(others)} open incident(s) or recent signal(s) on {f.service}",
+    evidence: list[Evidence] = []
+    upstream: list[str] = []
+    if f.config.blast_radius_depth > 0:
+        result, ev = f.ctx.call(reading.TOPOLOGY, {}, f"dependencies of {f.service}")
+        if result.ok:
+            graph = reading.read_graph(result.data)
+            upstream = sorted(graph.dependencies(f.service, f.config.blast_radius_depth))
+            evidence.append(ev)
+    found = []
+    for service in [f.service, *upstream]:
+        found += [
+            s for s in f.history.recent_signals(service, since) if s.group_key != f.group.key and s.open
+        ]
+    where = f.service + (f" and its {len(upstream)} dependencies" if upstream else "")
+    evidence.append(
+        f.history_evidence(
+            "recent_signals",
+            {"services": [f.service, *upstream], "since": since.isoformat()},
+            f"{len(found)} open incident(s) or recent signal(s) on {where}",
+        )
     )
-    if others:
-        ref = others[0].reference
+    if found:
+        first = max(found, key=lambda s: (s.service == f.service, s.at))
+        via = "" if first.service == f.service else f" on {first.service}, which {f.service} depends on"
         return (
             TriageSignal(
                 "duplicate",
                 Lean.NEUTRAL,
                 0.0,
-                f"{f.service} already has an open signal ({ref}, {others[0].group_key})",
-                (ev,),
-                {"reference": ref},
+                f"part of the open signal {first.reference} ({first.group_key}){via}",
+                tuple(evidence),
+                {"reference": first.reference, "service": first.service},
             ),
-            ref,
+            first.reference,
         )
-    return TriageSignal("duplicate", Lean.NEUTRAL, 0.0, "nothing open on this service", (ev,)), None
+    return TriageSignal("duplicate", Lean.NEUTRAL, 0.0, f"nothing open on {where}", tuple(evidence)), None
 
 
 def trend(f: Facts) -> TriageSignal:
