@@ -19,9 +19,12 @@ def k8s(
     ),
 ) -> None:
     """Kubernetes alert catalogue: top-1 root cause, facts stated and cited, noise, p99 seconds."""
-    from autoheal.k8s.bench import by_family, run_bench, summarise
+    from autoheal.audit.verify import verify_chain
+    from autoheal.k8s.bench import audit_engine, by_family, run_bench, summarise
 
-    results = run_bench(only=only, via_api=via_api)
+    engine = audit_engine()
+    results = run_bench(only=only, via_api=via_api, engine=engine)
+    audit = verify_chain(engine)
     if as_json:
         for r in results:
             typer.echo(
@@ -52,6 +55,11 @@ def k8s(
                 f"{family:32s} {s['cases']:5d} {s['top1']:5.2f} {s['facts_recall']:6.2f} "
                 f"{s['noise_correct']:6.2f} {s['p99_s']:6.3f}"
             )
+        typer.echo(
+            f"governed calls: {sum(r.tool_calls for r in results)} through the Gateway (read-only policy), "
+            f"{sum(r.refused_calls for r in results)} refused; audit trail {audit.records} records, "
+            f"chain {'verified' if audit.ok else 'BROKEN'}"
+        )
     typer.echo(json.dumps(summarise(results)))
 
 

@@ -9,8 +9,11 @@ run the alert-family router, and score the top hypothesis against ``expected.yam
   the raw result of a tool call the hypothesis cites; ``derived`` facts only need stating);
 * noise - the case is recognised as noise exactly when it is noise.
 
-Every call goes through a :class:`~autoheal.domain.tools.ToolCaller` with a read-only policy:
-``ReadOnlyCaller`` here, to be replaced by the governance Gateway with the same policy when wired.
+Every call goes through the governance :class:`~autoheal.governance.Gateway` with
+:data:`READ_ONLY_POLICY` (Kubernetes verbs get / list / logs / rollout_history, two Prometheus
+reads, everything else denied, writes waiting for approval), audited into a hash-chained trail on a
+private in-memory SQLite database (or the engine the caller passes), so every evidence read of
+the bench is a governed, audited call.
 """
 
 from __future__ import annotations
@@ -22,38 +25,76 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
+from sqlalchemy import Engine
 
 from autoheal.clock import ManualClock
 from autoheal.domain.investigation import Hypothesis
-from autoheal.domain.tools import Access, Tool, ToolResult, ToolStatus
+from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
+from autoheal.governance.policy import Policy, parse_policy
+from autoheal.governance.wiring import build_governance
 from autoheal.k8s.catalogue import Case, load_all
 from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
 from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.store.db import create_db_engine, migrate
 from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
 
+READ_ONLY_POLICY = """\
+# The bench's policy: Kubernetes read verbs and the two Prometheus reads investigators use;
+# everything else is refused, and any write would wait for a human approval.
+version: 1
+default: deny
+write_actions: require_approval
+rules:
+  - name: kubernetes-read-only
+    effect: allow
+    tools: ["kubernetes.*"]
+    args: {verb: ["get", "list", "logs", "rollout_history"]}
+    reason: read-only Kubernetes verbs
+  - name: kubernetes-writes-need-approval
+    effect: require_approval
+    tools: ["kubernetes.*"]
+    args: {verb: ["create", "update", "patch", "delete", "scale", "rollout_restart", "rollout_undo", "cordon", "drain", "evict", "exec"]}
+    reason: a change to the cluster needs a human approval
+  - name: no-kubernetes-secrets
+    effect: deny
+    tools: ["kubernetes.*"]
+    args: {resource: ["secret", "secrets"]}
+    reason: Kubernetes secrets are never read
+  - name: prometheus-reads
+    effect: allow
+    tools: ["prometheus.query_range", "prometheus.rules"]
+rate_limits:
+  global: {rate: 1000, burst: 1000}
+budgets:
+  tool_calls: 100
+"""
 
-class ReadOnlyCaller:
-    """A minimal ToolCaller: validates arguments, refuses write tools, records every call."""
 
-    def __init__(self, tools: Sequence[Tool]) -> None:
-        self._tools = {t.name: t for t in tools}
+def read_only_policy() -> Policy:
+    return parse_policy(READ_ONLY_POLICY, source="<k8s bench read-only policy>")
+
+
+def audit_engine() -> Engine:
+    """A private in-memory SQLite database, migrated like any Autoheal database, that holds the
+    audit trail (and approval requests) of a bench run."""
+    engine = create_db_engine("sqlite://")
+    migrate(engine)
+    return engine
+
+
+class RecordingCaller:
+    """Passes every call on to the governance Gateway and keeps what it answered, so the scorer
+    can check that a fact appears in the result of a call the hypothesis cites."""
+
+    def __init__(self, gateway: ToolCaller) -> None:
+        self._gateway = gateway
         self.calls: list[tuple[str, dict[str, Any], ToolResult]] = []
 
     def call(
         self, tool: str, args: Mapping[str, Any], *, caller: str, investigation_id: str | None = None
     ) -> ToolResult:
-        impl = self._tools.get(tool)
-        if impl is None:
-            result = ToolResult(ToolStatus.DENIED, message=f"tool {tool} is not allowed")
-        elif impl.access is not Access.READ:
-            result = ToolResult(ToolStatus.DENIED, message=f"{tool} is a write tool; policy is read-only")
-        else:
-            try:
-                result = impl.invoke(impl.args_model.model_validate(dict(args)))
-            except ValidationError as exc:
-                result = ToolResult.failure(f"invalid arguments for {tool}: {exc.errors()[0]['msg']}")
+        result = self._gateway.call(tool, args, caller=caller, investigation_id=investigation_id)
         self.calls.append((tool, dict(args), result))
         return result
 
@@ -70,6 +111,8 @@ class CaseResult:
     seconds: float
     top: dict[str, Any] | None
     missing_facts: list[str] = field(default_factory=list)
+    tool_calls: int = 0
+    refused_calls: int = 0
 
     @property
     def noise_correct(self) -> bool:
@@ -83,14 +126,23 @@ def _tools_for(case: Case, via_api: Any | None) -> list[Any]:
     return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics()), RecordedRules(case.rules())]
 
 
-def run_case(case: Case, *, via_api: Any | None = None) -> tuple[CaseResult, list[Hypothesis]]:
+def run_case(
+    case: Case, *, via_api: Any | None = None, engine: Engine | None = None
+) -> tuple[CaseResult, list[Hypothesis]]:
+    """One case through the governed tools: a Gateway with the read-only policy, audited into
+    ``engine`` (a fresh in-memory database when None)."""
     started = time.perf_counter()
-    caller = ReadOnlyCaller(_tools_for(case, via_api))
     clock = ManualClock(case.now)
+    governance = build_governance(
+        _tools_for(case, via_api), read_only_policy(), engine or audit_engine(), clock=clock
+    )
+    investigation_id = f"bench-{case.name}"
+    governance.gateway.start_investigation(investigation_id)
+    caller = RecordingCaller(governance.gateway)
     onset = min(a.starts_at for a in case.alerts)
     incident = Window(onset - timedelta(minutes=30), case.now)
     ctx = InvestigationContext(
-        investigation_id=f"bench-{case.name}",
+        investigation_id=investigation_id,
         subject=case.alerts[0].name,
         alerts=case.alerts,
         incident=incident,
@@ -101,9 +153,15 @@ def run_case(case: Case, *, via_api: Any | None = None) -> tuple[CaseResult, lis
     hypotheses = KubernetesGenerator().generate(ctx)
     seconds = time.perf_counter() - started
     results_by_evidence = {
-        ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(ctx.evidence, caller.calls, strict=False)
+        ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(ctx.evidence, caller.calls, strict=True)
     }
-    return score(case, hypotheses, results_by_evidence, seconds), hypotheses
+    result = score(case, hypotheses, results_by_evidence, seconds)
+    result.tool_calls = len(caller.calls)
+    result.refused_calls = sum(
+        c[2].status in (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
+        for c in caller.calls
+    )
+    return result, hypotheses
 
 
 def _strings(data: Any) -> list[str]:
@@ -175,8 +233,13 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
     }
 
 
-def run_bench(*, only: str | None = None, via_api: bool = False) -> list[CaseResult]:
+def run_bench(
+    *, only: str | None = None, via_api: bool = False, engine: Engine | None = None
+) -> list[CaseResult]:
+    """Every case, each investigated through its own Gateway; all of them audited into one trail
+    (``engine``, or a private in-memory database)."""
     cases = load_all(only=only)
+    engine = engine or audit_engine()
     results = []
     with ExitStack() as stack:
         factory = None
@@ -188,7 +251,7 @@ def run_bench(*, only: str | None = None, via_api: bool = False) -> list[CaseRes
                 return api.client()
 
         for case in cases:
-            result, _ = run_case(case, via_api=factory)
+            result, _ = run_case(case, via_api=factory, engine=engine)
             results.append(result)
     return results
 
