@@ -1,5 +1,12 @@
 """The one place that wires Autoheal's parts together (the CLI and tests call it; nothing is created
-at import time)."""
+at import time).
+
+    settings ─▶ database (migrated) ─▶ ingestor (pipeline/builder.py)
+             ─▶ embedded telemetry ─▶ tools (tools/registry.py)
+                                        └▶ governance gateway (the only holder of the tools)
+                                              ├▶ triage        ┐ follow-up jobs after each commit
+                                              └▶ investigator  ┘ (pipeline/followups.py)
+"""
 
 from __future__ import annotations
 
@@ -7,18 +14,28 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.clock import Clock, SystemClock
 from autoheal.config import Settings
+from autoheal.governance.wiring import Governance, build_governance, policy_from
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.pipeline.builder import build_pipeline
+from autoheal.pipeline.followups import FollowUps
 from autoheal.pipeline.ingest import Ingestor
 from autoheal.pipeline.stage import Batch, Pipeline
+from autoheal.reasoning.checks import default_checks
+from autoheal.reasoning.engine import Investigator
+from autoheal.reasoning.generators import default_generators
+from autoheal.reasoning.models import LanguageModel
+from autoheal.reasoning.triage.triager import Triage
 from autoheal.selfmetrics import SelfMetrics
 from autoheal.store.alerts import expire_stale
 from autoheal.store.db import create_db_engine, migrate, session_factory
+from autoheal.telemetry.embedded import EmbeddedTelemetry
+from autoheal.tools.registry import build_tools
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +50,10 @@ class Autoheal:
     ingestor: Ingestor
     jobs: JobQueue
     metrics: SelfMetrics
+    telemetry: EmbeddedTelemetry
+    governance: Governance
+    triage: Triage
+    investigator: Investigator
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +63,9 @@ class Autoheal:
         *,
         clock: Clock | None = None,
         jobs: JobQueue | None = None,
+        telemetry: EmbeddedTelemetry | None = None,
+        model: LanguageModel | None = None,
+        transport: httpx.BaseTransport | None = None,
         run_migrations: bool = True,
     ) -> Autoheal:
         clock = clock or SystemClock()
@@ -51,13 +75,37 @@ class Autoheal:
             migrate(engine)
         sessions = session_factory(engine)
         jobs = jobs or InProcessQueue(workers=settings.pipeline.workers, observer=metrics.job_observer)
-        pipeline = build_pipeline()
+
+        telemetry = telemetry or EmbeddedTelemetry(settings.telemetry.path)
+        tools = build_tools(settings.tools, telemetry, clock=clock, transport=transport)
+        governance = build_governance(
+            tools,
+            policy_from(settings.policy_file),
+            engine,
+            clock=clock,
+            durability=settings.audit.durability,
+        )
+        del tools  # from here on, only the gateway holds them
+        gateway = governance.gateway
+        triage = Triage(gateway, clock, settings.triage)
+        investigator = Investigator(
+            default_generators(settings.investigation),
+            default_checks(settings.investigation),
+            gateway,
+            clock,
+            model=model,
+            config=settings.investigation,
+        )
+        FollowUps(
+            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
+        ).register()
 
         def schedule(batch: Batch) -> None:
             for kind, payload in batch.followups:
                 if jobs.handles(kind):
                     jobs.submit(kind, payload)
 
+        pipeline = build_pipeline()
         ingestor = Ingestor(
             pipeline,
             sessions,
@@ -66,7 +114,20 @@ class Autoheal:
             settings.sources.rules,
             on_committed=schedule,
         )
-        return cls(settings, clock, engine, sessions, pipeline, ingestor, jobs, metrics)
+        return cls(
+            settings,
+            clock,
+            engine,
+            sessions,
+            pipeline,
+            ingestor,
+            jobs,
+            metrics,
+            telemetry,
+            governance,
+            triage,
+            investigator,
+        )
 
     def expire_stale(self) -> int:
         with self.sessions() as session:
@@ -78,5 +139,7 @@ class Autoheal:
 
     def close(self) -> None:
         self.ingestor.close()
+        self.jobs.drain(10)
         self.jobs.close()
+        self.governance.close()
         self.engine.dispose()

@@ -15,7 +15,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from autoheal.errors import ConfigError
+from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.triage.config import TriageConfig
 from autoheal.sources.rules import LabelRules
+from autoheal.tools.registry import ToolsConfig
 
 
 class _Model(BaseModel):
@@ -89,14 +92,34 @@ class AuthConfig(_Model):
     )
 
 
+class TelemetryConfig(_Model):
+    """The embedded telemetry store (metrics, logs, traces, changes) behind the embedded tools."""
+
+    path: str = Field("autoheal-telemetry.db", description='SQLite file, or ":memory:"')
+
+
+class AuditConfig(_Model):
+    durability: Literal["sync", "async"] = Field(
+        "sync",
+        description="sync: every record committed before the call returns; async: a background writer "
+        "commits in chain order (a kill -9 can lose the last milliseconds); see docs/governance.md",
+    )
+
+
 class Settings(_Model):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
-    tools: dict[str, Any] = Field(default_factory=dict, description="see docs/tools.md")
-    policy_file: Path | None = None
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig, description="see docs/tools.md")
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    policy_file: Path | None = Field(
+        None, description="see docs/governance.md; default: built-in read-only policy"
+    )
+    triage: TriageConfig = Field(default_factory=TriageConfig, description="see docs/investigation.md")
+    investigation: EngineConfig = Field(default_factory=EngineConfig, description="see docs/investigation.md")
     log_level: str = "INFO"
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from autoheal import __version__
-from autoheal.api.routes import alerts, system, webhooks
+from autoheal.api.auth import change_sender
+from autoheal.api.routes import alerts, approvals, changes, system, webhooks
 from autoheal.app import Autoheal
 from autoheal.errors import AutohealError
 
@@ -43,6 +44,11 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.include_router(system.router)
     api.include_router(webhooks.router)
     api.include_router(alerts.router)
+    api.include_router(changes.router, dependencies=[Depends(change_sender)])
+    api.dependency_overrides[changes.get_change_store] = lambda: autoheal.telemetry.changes
+    api.dependency_overrides[changes.get_clock] = lambda: autoheal.clock
+    api.include_router(approvals.router)
+    api.dependency_overrides[approvals.get_approval_service] = lambda: autoheal.governance.approvals
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)
         api.include_router(getattr(module, attribute))

@@ -74,6 +74,19 @@ def source_config(app: Autoheal, source: str) -> SourceConfig:
     return cfg
 
 
+async def change_sender(request: Request, app: Autoheal = Depends(services)) -> None:
+    """Credentials for ``POST /api/v1/changes`` (CI/CD systems): ``sources.changes.auth`` in the
+    config, bearer or HMAC (GitHub's ``X-Hub-Signature-256`` works with header set to it)."""
+    cfg = app.settings.sources.receivers.get("changes")
+    if cfg is None or cfg.auth is None:
+        raise AuthError(
+            "the changes webhook has no credentials configured; it is closed by default "
+            "(configure sources.changes.auth as bearer, hmac or none)"
+        )
+    body = await request.body() if cfg.auth.type == "hmac" else b""
+    verify_sender(cfg, request.headers, body)
+
+
 def verify_sender(cfg: SourceConfig, headers: Mapping[str, str], body: bytes) -> None:
     auth = cfg.auth
     assert auth is not None

@@ -27,6 +27,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def normalise_url(url: str) -> str:
     """Accept ``sqlite:///path``, ``postgresql://...`` (psycopg 3 driver) or a bare file path."""
+    if url in (":memory:", "sqlite://", "sqlite:///:memory:"):
+        return "sqlite://"
     if "://" not in url:
         url = f"sqlite:///{Path(url).expanduser()}"
     try:
@@ -45,7 +47,7 @@ def normalise_url(url: str) -> str:
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:")
+        memory = url == "sqlite://"
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if memory:
             from sqlalchemy.pool import StaticPool

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from autoheal.api.auth import require, services
 from autoheal.app import Autoheal
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict, group_to_dict
+from autoheal.store.conclusions import conclusions
 from autoheal.store.tokens import Role
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"], dependencies=[Depends(require(Role.VIEWER))])
@@ -67,4 +68,5 @@ def get_group(group_id: int, app: Autoheal = Depends(services)) -> dict[str, Any
         group = repo.get_group(group_id)
         out = group_to_dict(group)
         out["alerts"] = [alert_to_dict(r) for r in repo.group_alerts(group_id)]
+        out.update(conclusions(session, group.key))
         return out

@@ -1,14 +1,17 @@
-"""Triage hand-off: every group with a newly firing alert gets a ``triage`` job after commit.
+"""Triage hand-off: every group with a newly firing (or re-firing) alert gets a ``triage`` job
+after commit.
 
 The triage itself (noise / duplicate / known issue / signal) runs as a job, outside the webhook's
-transaction, so that senders are acknowledged as soon as their alerts are durable.
+transaction, so that senders are acknowledged as soon as their alerts are durable. A resolution
+does not re-triage: the verdict that decided whether to page stands, and the resolution is history
+the next triage of that fingerprint reads (how fast it self-resolved, how often it flaps).
 """
 
 from __future__ import annotations
 
 from autoheal.pipeline.stage import Batch, Outcome, StageContext
 
-_NEEDS_TRIAGE = (Outcome.NEW, Outcome.REFIRED, Outcome.RESOLVED)
+_NEEDS_TRIAGE = (Outcome.NEW, Outcome.REFIRED)
 
 
 class RequestTriage:

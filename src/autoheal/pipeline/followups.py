@@ -1,0 +1,137 @@
+"""What runs after an alert is committed, as jobs: ``triage`` (every changed group) and
+``investigate`` (groups triage called a signal). Each handler loads what it needs from the store,
+calls the reasoning library, and records the outcome; the job queue decides where it runs."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from autoheal.clock import Clock
+from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
+from autoheal.domain.investigation import InvestigationEvent
+from autoheal.jobs import Job, JobQueue
+from autoheal.reasoning import store as reasoning_store
+from autoheal.reasoning.engine import Investigator
+from autoheal.reasoning.triage.sql_history import SqlAlertHistory
+from autoheal.reasoning.triage.triager import Triage
+from autoheal.store.alerts import AlertRepository, alert_from_row
+from autoheal.store.models import AlertRow
+
+log = logging.getLogger(__name__)
+
+
+def load_group(
+    session: Session, group_id: int, active_seconds: float, clock: Clock
+) -> tuple[AlertGroup, list[Alert]]:
+    """The group and its alerts that still matter: firing ones, and those seen recently."""
+    repo = AlertRepository(session)
+    row = repo.get_group(group_id)
+    since = clock.now() - timedelta(seconds=active_seconds)
+    rows: Sequence[AlertRow] = [
+        r
+        for r in repo.group_alerts(group_id)
+        if r.status == AlertStatus.FIRING.value or _aware(r.last_seen) >= since
+    ]
+    alerts = [alert_from_row(r) for r in rows]
+    group = AlertGroup(
+        key=row.key,
+        labels=row.labels,
+        fingerprints=tuple(a.fingerprint for a in alerts),
+        status=AlertStatus(row.status),
+        service=row.service,
+        severity=Severity(row.severity),
+    )
+    return group, alerts
+
+
+def _aware(value):  # type: ignore[no-untyped-def]
+    from autoheal.clock import utc
+
+    return utc(value)
+
+
+def record_investigation(
+    investigator: Investigator,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    subject: str,
+    alerts: Sequence[Alert],
+    investigation_id: str | None = None,
+) -> Iterator[InvestigationEvent]:
+    """Run an investigation and store every event as it streams (the CLI, API and jobs share it)."""
+    investigation_id = investigation_id or f"inv-{uuid.uuid4().hex[:12]}"
+    with sessions() as session:
+        reasoning_store.start_investigation(
+            session, investigation_id, subject, [a.fingerprint for a in alerts], clock.now()
+        )
+        session.commit()
+    seq = 0
+    try:
+        for event in investigator.run(subject, alerts, investigation_id=investigation_id):
+            with sessions() as session:
+                reasoning_store.append_event(session, investigation_id, seq, event)
+                session.commit()
+            seq += 1
+            yield event
+    except BaseException:
+        with sessions() as session:
+            reasoning_store.fail_investigation(session, investigation_id, clock.now())
+            session.commit()
+        raise
+
+
+@dataclass
+class FollowUps:
+    sessions: sessionmaker[Session]
+    clock: Clock
+    jobs: JobQueue
+    triage: Triage
+    investigator: Investigator
+    active_seconds: float = 3600.0
+    on_event: Callable[[str, InvestigationEvent], None] | None = None
+
+    def register(self) -> None:
+        self.jobs.register("triage", self.run_triage)
+        self.jobs.register("investigate", self.run_investigation)
+
+    def run_triage(self, job: Job) -> None:
+        group_id = int(job.payload["group_id"])
+        with self.sessions() as session:
+            group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
+        if not alerts:
+            return
+        verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
+        with self.sessions() as session:
+            verdict_id = reasoning_store.save_verdict(session, verdict)
+            session.commit()
+        log.info(
+            "triaged",
+            extra={"group": group.key, "verdict": verdict.kind.value, "explanation": verdict.explanation},
+        )
+        if verdict.needs_investigation and group.status is AlertStatus.FIRING:
+            self.jobs.submit("investigate", {"group_id": group_id, "verdict_id": verdict_id})
+
+    def run_investigation(self, job: Job) -> None:
+        group_id = int(job.payload["group_id"])
+        with self.sessions() as session:
+            group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
+        firing = [a for a in alerts if a.status is AlertStatus.FIRING] or alerts
+        investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
+        verdict_id = job.payload.get("verdict_id")
+        if verdict_id is not None:
+            with self.sessions() as session:
+                row = session.get(reasoning_store.TriageVerdictRow, int(verdict_id))
+                if row is not None:
+                    row.investigation_id = investigation_id
+                    session.commit()
+        for event in record_investigation(
+            self.investigator, self.sessions, self.clock, group.key, firing, investigation_id
+        ):
+            if self.on_event is not None:
+                self.on_event(investigation_id, event)

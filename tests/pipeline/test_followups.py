@@ -1,0 +1,103 @@
+"""After commit: triage runs as a job; a signal starts an investigation; the group shows both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from autoheal.api.app import create_app
+from autoheal.app import Autoheal
+from autoheal.clock import ManualClock
+from autoheal.config import Settings
+from autoheal.jobs import InlineQueue
+from autoheal.reasoning import store as rstore
+from autoheal.store.tokens import Role, create_token
+from autoheal.telemetry.embedded import EmbeddedTelemetry
+from autoheal.telemetry.model import ChangeEvent, ChangeKind
+from tests.pipeline.conftest import am_payload
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(tmp_path):  # type: ignore[no-untyped-def]
+    clock = ManualClock(T0)
+    telemetry = EmbeddedTelemetry(":memory:")
+    # an hour of healthy checkout metrics, then errors after a deploy at T0 - 5 min
+    start = (T0 - timedelta(hours=2)).timestamp()
+    samples = [
+        (start + 15 * i, 0.01 if start + 15 * i < (T0 - timedelta(minutes=5)).timestamp() else 0.4)
+        for i in range(480)
+    ]
+    telemetry.metrics.write_samples("error_ratio", {"service": "checkout"}, samples)
+    telemetry.metrics.write_samples("error_ratio", {"service": "cart"}, [(t, 0.01) for t, _ in samples])
+    telemetry.changes.record_change(
+        ChangeEvent(
+            "d1", T0 - timedelta(minutes=5), "checkout", ChangeKind.DEPLOY, "deploy checkout v2", version="v2"
+        )
+    )
+    settings = Settings.model_validate(
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'f.db'}"},
+            "sources": {"alertmanager": {"auth": {"type": "bearer", "token": "t"}}},
+        }
+    )
+    autoheal = Autoheal.create(settings, clock=clock, jobs=InlineQueue(), telemetry=telemetry)
+    yield autoheal
+    autoheal.close()
+
+
+def test_signal_is_triaged_investigated_and_shown_on_the_group(app):
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "s1",
+                "labels": {"service": "checkout", "severity": "critical"},
+                "startsAt": "2026-11-25T11:56:00Z",
+            }
+        ),
+    )
+    with app.sessions() as s:
+        verdict = s.scalars(select(rstore.TriageVerdictRow)).one()
+        assert verdict.kind == "signal" and verdict.investigation_id
+        inv = s.get(rstore.InvestigationRow, verdict.investigation_id)
+        assert inv.status == "finished"
+        kinds = [e["kind"] for e in rstore.events(s, inv.id)]
+    assert kinds[0] == "started" and kinds[-1] == "report"
+    with app.sessions() as s:
+        token = create_token(s, Role.VIEWER, "t", app.clock.now())
+    with TestClient(create_app(app)) as client:
+        group = client.get("/api/v1/groups", headers={"Authorization": f"Bearer {token}"}).json()["groups"][0]
+        detail = client.get(
+            f"/api/v1/groups/{group['id']}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    assert detail["triage"]["kind"] == "signal"
+    assert detail["investigation"]["status"] == "finished"
+    assert detail["investigation"]["top_service"] == "checkout"
+
+
+def test_every_investigation_tool_call_is_governed_and_audited(app):
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "s2",
+                "labels": {"service": "checkout", "severity": "critical"},
+                "startsAt": "2026-11-25T11:56:00Z",
+            }
+        ),
+    )
+    app.governance.audit.flush()
+    records = list(app.governance.audit.records())
+    callers = {r.payload_obj().get("caller") for r in records if r.kind == "tool_call"}
+    assert {"triage", "investigation"} <= callers
+
+
+def test_changes_webhook_is_closed_without_credentials(app):
+    with TestClient(create_app(app)) as client:
+        r = client.post("/api/v1/changes", json={"service": "cart", "kind": "deploy"})
+    assert r.status_code == 401 and "closed by default" in r.json()["error"]
