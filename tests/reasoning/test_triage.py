@@ -193,3 +193,10 @@ def test_alert_in_the_blast_radius_of_an_open_signal_is_duplicate() -> None:
     verdict = assess(tools, [a], history, now=T0 + timedelta(minutes=1))
     assert verdict.kind is TriageKind.DUPLICATE and verdict.related == "INC-9"
     assert "which frontend depends on" in verdict.explanation or "checkout" in verdict.reasons[0]
+
+
+def test_real_incident_resolved_after_a_while_stays_signal() -> None:
+    """Re-triaged at resolution: a 14-minute outage whose condition is gone is not noise."""
+    a = alert(expr=EXPR, status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=14))
+    verdict = assess(quiet_tools(), [a], now=T0 + timedelta(minutes=14, seconds=10))
+    assert verdict.kind is TriageKind.SIGNAL

@@ -260,8 +260,8 @@ def trend(f: Facts) -> TriageSignal:
     points = max(series, key=lambda s: len(s.values), default=None)
     if points is None or not points.values:
         detail = "condition no longer true (expression returns nothing now)"
-        lean, weight = (Lean.NOISE, -0.5) if not f.firing else (Lean.NEUTRAL, 0.0)
-        return TriageSignal("trend", lean, weight, detail, (ev,), {"trend": "recovered"})
+        # a recovery is no reason on its own to call an alert noise (every real incident recovers)
+        return TriageSignal("trend", Lean.NEUTRAL, -0.5, detail, (ev,), {"trend": "recovered"})
     active = points.times[-1] >= f.now.timestamp() - max(3 * step, 150.0)
     third = max(1, len(points.values) // 3)
     first, last = statistics.median(points.values[:third]), statistics.median(points.values[-third:])
@@ -284,7 +284,7 @@ def trend(f: Facts) -> TriageSignal:
         return TriageSignal(
             "trend", Lean.NEUTRAL, 0.5, f"still true, steady ({first:.4g} -> {last:.4g})", (ev,), facts
         )
-    return TriageSignal("trend", Lean.NOISE, -0.5, "condition no longer true", (ev,), facts)
+    return TriageSignal("trend", Lean.NEUTRAL, -0.5, "condition no longer true", (ev,), facts)
 
 
 def changes(f: Facts) -> TriageSignal:
