@@ -101,3 +101,41 @@ def test_changes_webhook_is_closed_without_credentials(app):
     with TestClient(create_app(app)) as client:
         r = client.post("/api/v1/changes", json={"service": "cart", "kind": "deploy"})
     assert r.status_code == 401 and "closed by default" in r.json()["error"]
+
+
+def test_investigation_api_on_the_wired_app(app):
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "s3",
+                "labels": {"service": "checkout", "severity": "warning"},
+                "startsAt": "2026-11-25T11:56:00Z",
+            }
+        ),
+    )
+    with app.sessions() as s:
+        viewer = create_token(s, Role.VIEWER, "v", app.clock.now())
+        responder = create_token(s, Role.RESPONDER, "r", app.clock.now())
+    with TestClient(create_app(app)) as client:
+        alert_id = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {viewer}"}).json()[
+            "alerts"
+        ][0]["id"]
+        refused = client.post(
+            "/api/v1/investigations",
+            json={"target": str(alert_id)},
+            headers={"Authorization": f"Bearer {viewer}"},
+        )
+        assert refused.status_code == 403
+        started = client.post(
+            "/api/v1/investigations",
+            json={"target": str(alert_id)},
+            headers={"Authorization": f"Bearer {responder}"},
+        )
+        assert started.status_code == 202, started.text
+        report = client.get(started.json()["report"], headers={"Authorization": f"Bearer {viewer}"}).json()
+        assert report["status"] == "finished" and report["top_service"] == "checkout"
+        events = client.get(started.json()["events"], headers={"Authorization": f"Bearer {viewer}"}).json()[
+            "events"
+        ]
+        assert events[-1]["kind"] == "report"
