@@ -22,12 +22,13 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from autoheal.clock import ManualClock
+from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
 from autoheal.governance.policy import Policy, parse_policy
@@ -126,42 +127,53 @@ def _tools_for(case: Case, via_api: Any | None) -> list[Any]:
     return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics()), RecordedRules(case.rules())]
 
 
-def run_case(
-    case: Case, *, via_api: Any | None = None, engine: Engine | None = None
-) -> tuple[CaseResult, list[Hypothesis]]:
-    """One case through the governed tools: a Gateway with the read-only policy, audited into
-    ``engine`` (a fresh in-memory database when None)."""
-    started = time.perf_counter()
-    clock = ManualClock(case.now)
-    governance = build_governance(
-        _tools_for(case, via_api), read_only_policy(), engine or audit_engine(), clock=clock
-    )
-    investigation_id = f"bench-{case.name}"
+@dataclass(slots=True)
+class GovernedRun:
+    hypotheses: list[Hypothesis]
+    context: InvestigationContext
+    caller: RecordingCaller
+
+
+def investigate_governed(
+    name: str, alerts: list[Alert], now: datetime, tools: list[Any], *, engine: Engine | None = None
+) -> GovernedRun:
+    """Route ``alerts`` to their investigators with ``tools`` behind a Gateway holding the
+    read-only policy, audited into ``engine`` (a fresh in-memory database when None)."""
+    clock = ManualClock(now)
+    governance = build_governance(tools, read_only_policy(), engine or audit_engine(), clock=clock)
+    investigation_id = f"k8s-{name}"
     governance.gateway.start_investigation(investigation_id)
     caller = RecordingCaller(governance.gateway)
-    onset = min(a.starts_at for a in case.alerts)
-    incident = Window(onset - timedelta(minutes=30), case.now)
+    onset = min(a.starts_at for a in alerts)
+    incident = Window(onset - timedelta(minutes=30), now)
     ctx = InvestigationContext(
         investigation_id=investigation_id,
-        subject=case.alerts[0].name,
-        alerts=case.alerts,
+        subject=alerts[0].name,
+        alerts=alerts,
         incident=incident,
         reference=Window(incident.start - timedelta(hours=2), incident.start),
         tools=caller,
         clock=clock,
     )
-    hypotheses = KubernetesGenerator().generate(ctx)
+    return GovernedRun(KubernetesGenerator().generate(ctx), ctx, caller)
+
+
+def run_case(
+    case: Case, *, via_api: Any | None = None, engine: Engine | None = None
+) -> tuple[CaseResult, list[Hypothesis]]:
+    """One case through the governed tools."""
+    started = time.perf_counter()
+    run = investigate_governed(case.name, case.alerts, case.now, _tools_for(case, via_api), engine=engine)
     seconds = time.perf_counter() - started
+    calls = run.caller.calls
     results_by_evidence = {
-        ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(ctx.evidence, caller.calls, strict=True)
+        ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(run.context.evidence, calls, strict=True)
     }
-    result = score(case, hypotheses, results_by_evidence, seconds)
-    result.tool_calls = len(caller.calls)
-    result.refused_calls = sum(
-        c[2].status in (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
-        for c in caller.calls
-    )
-    return result, hypotheses
+    result = score(case, run.hypotheses, results_by_evidence, seconds)
+    result.tool_calls = len(calls)
+    refused = (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
+    result.refused_calls = sum(c[2].status in refused for c in calls)
+    return result, run.hypotheses
 
 
 def _strings(data: Any) -> list[str]:
