@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench-ingest bench-governance services clean
+.PHONY: install demo test lint typecheck bench-ingest bench-governance bench-rca bench-logs bench-triage bench-k8s services clean
 
 install: $(STAMP)
 
@@ -32,6 +32,24 @@ bench-ingest: install
 
 bench-governance: install
 	$(BIN)/python benchmarks/governance.py
+
+# Real incident data (see docs/benchmarks.md); BENCH_DATA defaults to ../shared/bench.
+BENCH_DATA ?= ../shared/bench
+
+bench-rca: install
+	for d in nezha rcd-sockshop petshop; do $(BIN)/autoheal bench rca --dataset $$d --data-dir $(BENCH_DATA) || exit 1; done
+
+bench-logs: install
+	$(BIN)/autoheal bench logs --data-dir $(BENCH_DATA)/loghub_2k
+
+bench-triage: install
+	$(BIN)/autoheal bench triage
+
+bench-k8s: install
+	$(BIN)/autoheal bench k8s
+
+services:
+	scripts/install-services.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
