@@ -159,8 +159,11 @@ def list_objects(
     *,
     field_selector: str | None = None,
     label_selector: str | None = None,
+    limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], Evidence]:
     args: dict[str, Any] = {"verb": "list", "resource": resource, "namespace": namespace}
+    if limit:
+        args["limit"] = limit
     if field_selector:
         args["field_selector"] = field_selector
     if label_selector:

@@ -288,6 +288,7 @@ class OvercommitInvestigator:
             None,
             "pods in all namespaces with their requests",
             field_selector="status.phase!=Succeeded,status.phase!=Failed",
+            limit=MAX_PODS,
         )
         alloc = [
             kev.quantity(((n.get("status") or {}).get("allocatable") or {}).get(resource)) for n in nodes
@@ -300,6 +301,8 @@ class OvercommitInvestigator:
             f"{resource} requests {show(requested)} vs allocatable {show(total_alloc)} on {len(alloc)} nodes "
         )
         headroom += f"({100 * requested / total_alloc:.0f}%); without the largest node only {show(total_alloc - largest)}"
+        if len(pods) >= MAX_PODS:
+            headroom += f" (partial: only the first {MAX_PODS} pods were read)"
         by_workload: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for p in pods:
             by_workload[(p["metadata"].get("namespace", ""), kev.workload_of(p))].append(p)
@@ -368,3 +371,4 @@ class OvercommitInvestigator:
 
 
 RECENT_GROWTH = timedelta(hours=6)
+MAX_PODS = 1000  # the tool's list cap; a larger cluster's sums are marked as partial

@@ -113,7 +113,7 @@ class VolumeInvestigator:
         change = ""
         if before <= 0 < slope:
             change = " It was not growing before the incident: something started writing, not steady growth."
-        elif slope > 3 * before:
+        elif before > 0 and slope > 3 * before:
             change = f" Growth accelerated from {kev.human_bytes(before * 3600)}/h before the incident: a change in what is written, not steady growth."
         elif before > 0:
             change = f" Growth was already {kev.human_bytes(before * 3600)}/h before: steady growth; expand the volume or add retention."
