@@ -9,7 +9,7 @@ import pytest
 from autoheal.k8s.bench import investigate_governed
 from autoheal.k8s.fakeapi import FakeKubeAPI
 from autoheal.k8s.metrics import RecordedPrometheus
-from autoheal.k8s.simulated import FROM_SIM_FAULT, K8sFault, simulate
+from autoheal.k8s.simulated import FROM_SIM_FAULT, K8sFault, from_simulation, simulate
 from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
@@ -65,3 +65,18 @@ def test_simulated_cluster_served_through_the_official_client() -> None:
         tools = [*kubernetes_tools(ApiBackend(api.client())), RecordedPrometheus(cluster.metrics)]
         top = investigate_governed("sim-api", cluster.alerts, NOW, tools).hypotheses[0]
     assert top.kind == "bad_deploy" and cluster.truth["fact"] in top.statement
+
+
+@pytest.mark.parametrize("scenario", ["memory-leak-payment", "config-change-checkout", "disk-full-postgres"])
+def test_from_simulation_gives_the_kubernetes_face_of_a_scenario_run(scenario: str) -> None:
+    from autoheal.sim.engine import simulate as run_scenario
+    from autoheal.sim.scenario import load_scenario
+
+    run = run_scenario(load_scenario(scenario))
+    cluster = from_simulation(run)
+    assert cluster is not None and cluster.alerts
+    assert cluster.observed_at is not None
+    at = cluster.observed_at
+    top = investigate_governed(f"sim-{scenario}", cluster.alerts[:1], at, cluster.tools()).hypotheses[0]
+    assert top.kind == cluster.truth["kind"], top.statement
+    assert cluster.truth["object"] in top.statement

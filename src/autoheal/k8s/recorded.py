@@ -216,3 +216,7 @@ class RecordedBackend:
 
     def resources(self) -> dict[str, builtins.list[dict[str, Any]]]:
         return self._objects
+
+    def logs_by_container(self) -> dict[tuple[str, str, bool], str]:
+        """Every recorded log, keyed by (pod, container, previous)."""
+        return dict(self._logs)

@@ -57,6 +57,7 @@ class SimulatedCluster:
     alerts: list[Alert]
     metrics: list[dict[str, Any]] = field(default_factory=list)
     truth: dict[str, str] = field(default_factory=dict)  # kind and object: for tests, never for investigators
+    observed_at: datetime | None = None  # the time the state shows (investigate at or after it)
 
     def tools(self) -> list[Any]:
         """The read-only Kubernetes tools and the recorded Prometheus reads over this cluster."""
@@ -432,4 +433,42 @@ def simulate(
     kind = K8sFault(FROM_SIM_FAULT.get(str(fault), fault))
     sim = _Sim(service, namespace, start, now, seed)
     alerts, truth = _BUILDERS[kind](sim)
-    return SimulatedCluster(RecordedBackend(sim.objects, sim.logs), alerts, sim.metrics, truth)
+    return SimulatedCluster(RecordedBackend(sim.objects, sim.logs), alerts, sim.metrics, truth, now)
+
+
+def from_simulation(run: Any, *, namespace: str = "shop") -> SimulatedCluster | None:
+    """The Kubernetes face of a simulator run (``autoheal.sim.engine.SimulatedRun``): one
+    cluster holding the state of every fault that has a Kubernetes face, observed at the end of
+    the run (or of the fault, if earlier). None when no fault has one. Called by the simulator's
+    ``play`` hook, which hands the result to the Kubernetes tools."""
+    scenario = run.scenario
+    merged_objects: list[dict[str, Any]] = []
+    merged_logs: dict[tuple[str, str, bool], str] = {}
+    alerts: list[Alert] = []
+    metrics: list[dict[str, Any]] = []
+    truth: dict[str, str] = {}
+    observed: datetime | None = None
+    for i, fault in enumerate(scenario.faults):
+        kind = FROM_SIM_FAULT.get(str(fault.kind))
+        if kind is None:
+            continue
+        start = scenario.at(fault.at)
+        now = min(scenario.at(fault.end), run.end)
+        cluster = simulate(
+            kind,
+            service=fault.service,
+            namespace=namespace,
+            start=start,
+            now=now,
+            seed=scenario.seed * 1000 + i,
+        )
+        for items in cluster.backend.resources().values():
+            merged_objects.extend(items)
+        merged_logs.update(cluster.backend.logs_by_container())
+        alerts += cluster.alerts
+        metrics += cluster.metrics
+        truth = truth or cluster.truth
+        observed = max(observed or now, now)
+    if not alerts:
+        return None
+    return SimulatedCluster(RecordedBackend(merged_objects, merged_logs), alerts, metrics, truth, observed)
