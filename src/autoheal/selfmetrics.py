@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autoheal.jobs.queue import Job
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -40,7 +41,7 @@ class SelfMetrics:
             "autoheal_alerts_expired", "Firing alerts closed as stale", registry=self.registry
         )
 
-    def job_observer(self, job, status: str, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def job_observer(self, job: Job, status: str, seconds: float) -> None:
         self.jobs.labels(job.kind, status).inc()
         self.job_seconds.labels(job.kind).observe(seconds)
 

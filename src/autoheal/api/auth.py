@@ -22,7 +22,8 @@ from autoheal.store.tokens import Role, role_for_token
 
 
 def services(request: Request) -> Autoheal:
-    return request.app.state.autoheal  # type: ignore[no-any-return]
+    autoheal: Autoheal = request.app.state.autoheal
+    return autoheal
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 from rich.table import Table
 
 from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
@@ -14,7 +15,7 @@ from autoheal.store.db import create_db_engine, migrate, session_factory
 app = typer.Typer(help="Inspect stored alerts.", no_args_is_help=True)
 
 
-def _sessions(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
     engine = create_db_engine(settings_from(config, db).database.url)
     migrate(engine)
     return session_factory(engine)

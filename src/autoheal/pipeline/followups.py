@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from autoheal.clock import Clock
+from autoheal.clock import Clock, utc
 from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
 from autoheal.domain.investigation import InvestigationEvent
 from autoheal.jobs import Job, JobQueue
@@ -36,7 +36,7 @@ def load_group(
     rows: Sequence[AlertRow] = [
         r
         for r in repo.group_alerts(group_id)
-        if r.status == AlertStatus.FIRING.value or _aware(r.last_seen) >= since
+        if r.status == AlertStatus.FIRING.value or utc(r.last_seen) >= since
     ]
     alerts = [alert_from_row(r) for r in rows]
     group = AlertGroup(
@@ -48,12 +48,6 @@ def load_group(
         severity=Severity(row.severity),
     )
     return group, alerts
-
-
-def _aware(value):  # type: ignore[no-untyped-def]
-    from autoheal.clock import utc
-
-    return utc(value)
 
 
 def record_investigation(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from autoheal.clock import utc
@@ -154,7 +154,7 @@ def expire_stale(session: Session, now: datetime, stale_after_seconds: float) ->
         .values(status=AlertStatus.RESOLVED.value, expired=True, resolved_at=now)
         .execution_options(synchronize_session=False)
     )
-    result = session.execute(stmt)
+    result = cast(CursorResult[Any], session.execute(stmt))
     if result.rowcount:
         session.execute(
             update(AlertGroupRow)

@@ -99,7 +99,11 @@ class ApiTokenRow(Base):
 
 # Every other area's table module, imported so that Alembic's env and tests see all tables.
 # Add yours here (the import must not have side effects beyond declaring tables).
-AREA_TABLE_MODULES: list[str] = ["autoheal.audit.store", "autoheal.governance.store", "autoheal.reasoning.store"]
+AREA_TABLE_MODULES: list[str] = [
+    "autoheal.audit.store",
+    "autoheal.governance.store",
+    "autoheal.reasoning.store",
+]
 
 for _module in AREA_TABLE_MODULES:
     importlib.import_module(_module)

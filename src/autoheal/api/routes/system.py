@@ -37,4 +37,5 @@ def metrics(request: Request, app: Autoheal = Depends(services)) -> Response:
     "/api/v1/openapi.json", summary="The OpenAPI document", dependencies=[Depends(require(Role.VIEWER))]
 )
 def openapi(request: Request) -> dict[str, Any]:
-    return request.app.openapi()  # type: ignore[no-any-return]
+    document: dict[str, Any] = request.app.openapi()
+    return document

@@ -30,8 +30,11 @@ class Deduplicate:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             query = select(*_COLUMNS).where(tuple_(AlertRow.source, AlertRow.fingerprint).in_(chunk))
-            for source, fp, *rest in ctx.db.execute(query):
-                stored[(source, fp)] = StoredAlert(*rest)
+            for row in ctx.db.execute(query):
+                source, fp, alert_id, current, flapping, transitions, deliveries, resolved_at = row
+                stored[(source, fp)] = StoredAlert(
+                    alert_id, current, flapping, transitions, deliveries, resolved_at
+                )
         # Status as it will be after each earlier change of this batch (sequential semantics).
         status: dict[tuple[str, str], str] = {k: r.status for k, r in stored.items()}
         for change in batch.changes:
