@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from autoheal.jobs.queue import Job
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from autoheal.jobs.queue import Job
 
 __all__ = ["CONTENT_TYPE_LATEST", "SelfMetrics"]
 

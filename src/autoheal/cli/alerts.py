@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict
