@@ -33,3 +33,43 @@ def test_quantities_and_workload_names() -> None:
     }
     assert kev.workload_of(pod) == "web"
     assert kev.requests_of(pod, "memory") == 1024**3
+
+
+def test_series_on_node_falls_back_to_pod_names_in_guarded_chunks() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from autoheal.domain.alerts import Alert, AlertStatus, Severity
+    from autoheal.k8s.bench import investigate_governed
+    from autoheal.k8s.metrics import RecordedPrometheus
+
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    pods = [{"metadata": {"name": f"very-long-workload-name-{i:03d}-6d5c4b3a2-abcde"}} for i in range(150)]
+    recorded = [
+        {
+            "metric": {
+                "__name__": "container_memory_working_set_bytes",
+                "pod": p["metadata"]["name"],
+                "container": "c",
+            },
+            "values": [[(now - timedelta(minutes=5)).timestamp(), "1024"]],
+        }
+        for p in pods
+    ]
+    alert = Alert(
+        source="test",
+        fingerprint="f",
+        status=AlertStatus.FIRING,
+        name="Unrouted",
+        starts_at=now - timedelta(minutes=10),
+        labels={},
+        annotations={},
+        service="x",
+        severity=Severity.WARNING,
+    )
+    run = investigate_governed("fallback", [alert], now, [RecordedPrometheus(recorded)])
+    series, evidence = kev.series_on_node(
+        run.context, "container_memory_working_set_bytes", "n1", pods, "usage"
+    )
+    assert len(series) == 150
+    assert len(evidence) >= 3  # the node-label query, then at least two chunks of pod names
+    assert all(run.context.statuses[e.id].value in ("ok", "no_data") for e in evidence)

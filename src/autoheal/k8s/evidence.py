@@ -353,3 +353,31 @@ def workload_of(pod: Mapping[str, Any]) -> str:
     if refs[0].get("kind") == "ReplicaSet" and hash_ and owner.endswith(f"-{hash_}"):
         return owner[: -len(hash_) - 1]
     return owner
+
+
+MAX_SELECTOR_CHARS = 3000  # stay well under the gateway's PromQL length guard
+
+
+def series_on_node(
+    ctx: InvestigationContext, metric: str, node: str, pods: Sequence[Mapping[str, Any]], summary: str
+) -> tuple[list[tuple[dict[str, str], Points]], list[Evidence]]:
+    """Per-container series of the pods on a node: by the ``node`` label the Prometheus Operator
+    puts on kubelet / cAdvisor targets, else by pod names (in chunks a query guard accepts)."""
+    series, ev = query_range(ctx, f'{metric}{{node="{node}",container!=""}}', summary)
+    if series:
+        return series, [ev]
+    evidence = [ev]
+    names = sorted(str(p["metadata"]["name"]) for p in pods)
+    chunks: list[list[str]] = [[]]
+    for name in names:
+        if chunks[-1] and sum(len(n) + 1 for n in chunks[-1]) + len(name) > MAX_SELECTOR_CHARS:
+            chunks.append([])
+        chunks[-1].append(name)
+    out = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        found, ev = query_range(ctx, f'{metric}{{pod=~"{"|".join(chunk)}",container!=""}}', summary)
+        out += found
+        evidence.append(ev)
+    return out, evidence

@@ -152,10 +152,11 @@ class NodeMemoryInvestigator:
         )
         pods, ev_pods = kev.pods_on_node(ctx, name)
         running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
-        names = "|".join(sorted(p["metadata"]["name"] for p in running))
-        usage, ev_usage = kev.query_range(
+        usage, ev_usage = kev.series_on_node(
             ctx,
-            f'container_memory_working_set_bytes{{pod=~"{names}",container!=""}}',
+            "container_memory_working_set_bytes",
+            name,
+            running,
             f"memory working set of the pods on {name}",
         )
         used_by: dict[str, float] = {}
@@ -166,7 +167,7 @@ class NodeMemoryInvestigator:
         if avail and total and total[0][1]:
             t, a = total[0][1][-1][1], avail[0][1][-1][1]
             util = f"{100 * (1 - a / t):.0f}% of {kev.human_bytes(t)} used ({kev.human_bytes(a)} available)"
-        evidence = [ev_node, ev_avail, ev_total, ev_pods, ev_usage]
+        evidence = [ev_node, ev_avail, ev_total, ev_pods, *ev_usage]
         ranked = sorted(((used_by.get(p["metadata"]["name"], 0.0), p) for p in running), key=lambda x: -x[0])
         if not ranked or ranked[0][0] == 0:
             f.add(

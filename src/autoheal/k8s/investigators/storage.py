@@ -191,11 +191,8 @@ class NodeFilesystemInvestigator:
             return f.items
         pods, ev_pods = kev.pods_on_node(ctx, name)
         evidence.append(ev_pods)
-        names = "|".join(sorted(p["metadata"]["name"] for p in pods))
-        logs_s, ev_logs = kev.query_range(
-            ctx,
-            f'kubelet_container_log_filesystem_used_bytes{{pod=~"{names}"}}',
-            f"container log sizes on {name}",
+        logs_s, ev_logs = kev.series_on_node(
+            ctx, "kubelet_container_log_filesystem_used_bytes", name, pods, f"container log sizes on {name}"
         )
         writers = []
         for labels, points in logs_s:
@@ -212,7 +209,7 @@ class NodeFilesystemInvestigator:
                 statement=f"{growth}. No container's logs account for the growth: look at images, "
                 f"emptyDir volumes and host paths.",
                 score=LIKELY,
-                evidence=[*evidence, ev_logs],
+                evidence=[*evidence, *ev_logs],
             )
             return f.items
         rate, ns, pod_name, cname = writers[0]
@@ -228,6 +225,6 @@ class NodeFilesystemInvestigator:
             f"log files grow {kev.human_bytes(rate * 3600)}/h ({share:.0f}% of the growth); {line}. "
             f"Lower its log level or volume, and cap container log size.",
             score=STRONG,
-            evidence=[*evidence, ev_logs, ev_line],
+            evidence=[*evidence, *ev_logs, ev_line],
         )
         return f.items
