@@ -40,7 +40,7 @@ def test_default_data_dir_from_environment() -> None:
 
 @needs_data
 def test_sockshop_slice_end_to_end() -> None:
-    result = run_rca("rcd-sockshop", DATA, limit=3, with_baselines=False)
+    result = run_rca("rcd-sockshop", DATA, limit=3, with_baselines=False, path="direct")
     assert len(result.cases) == 3
     out = result.to_json()
     assert out["dataset"] == "rcd-sockshop" and out["cases"] == 3
@@ -49,6 +49,6 @@ def test_sockshop_slice_end_to_end() -> None:
 
 @needs_data
 def test_petshop_slice_has_splits() -> None:
-    result = run_rca("petshop", DATA, limit=2, with_baselines=False)
+    result = run_rca("petshop", DATA, limit=2, with_baselines=False, path="direct")
     out = result.to_json()
     assert out["cases"] == 2 and out["splits"]

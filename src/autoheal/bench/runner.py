@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from autoheal.bench import baselines, direct, nezha, petshop, sockshop
+from autoheal.bench.engine_path import EngineRanker
 from autoheal.bench.model import BenchCase, Bundle
 from autoheal.bench.published import PUBLISHED
 from autoheal.bench.scoring import as_at, summary
@@ -21,6 +22,7 @@ LOADERS: dict[str, Callable[[Path], Iterator[tuple[BenchCase, Bundle]]]] = {
     "petshop": petshop.cases,
 }
 
+PATHS = ("engine", "direct")
 Ranker = Callable[[BenchCase, Bundle], list[str]]
 
 
@@ -31,7 +33,9 @@ class RcaResult:
     rankings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # method -> id -> rank
     baseline_message: str = ""
     seconds: float = 0.0
-    path: str = "direct"
+    path: str = "engine"
+    tool_calls: int = 0  # governed calls made by the engine path
+    refused_calls: int = 0
 
     def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
         ranks = self.rankings.get(method, {})
@@ -58,6 +62,9 @@ class RcaResult:
             "published": PUBLISHED.get(self.dataset, {}),
             "seconds": round(self.seconds, 1),
         }
+        if self.path == "engine":
+            out["tool_calls"] = self.tool_calls
+            out["refused_calls"] = self.refused_calls
         if self.baseline_message:
             out["baselines_note"] = self.baseline_message
         if self.dataset == "petshop":
@@ -81,11 +88,16 @@ def run_rca(
     limit: int | None = None,
     with_baselines: bool = True,
     ranker: Ranker | None = None,
-    path: str = "direct",
+    path: str = "engine",
 ) -> RcaResult:
+    """Score every case; ``path`` is ``engine`` (the whole investigation engine through governed
+    tools, the default) or ``direct`` (the analysis functions on the records, for diagnosis)."""
     if dataset not in LOADERS:
         raise ConfigError(f"unknown data set {dataset!r}; choose one of {', '.join(LOADERS)}")
-    rank = ranker or direct.ranking
+    if path not in PATHS:
+        raise ConfigError(f"unknown path {path!r}; choose one of {', '.join(PATHS)}")
+    engine_ranker = EngineRanker() if ranker is None and path == "engine" else None
+    rank = ranker or engine_ranker or direct.ranking
     started = time.monotonic()
     result = RcaResult(dataset=dataset, path=path)
     kept: list[tuple[BenchCase, Bundle]] = []
@@ -107,6 +119,9 @@ def run_rca(
     else:
         result.baseline_message = "baselines skipped (--no-baselines)"
     result.seconds = time.monotonic() - started
+    if engine_ranker is not None:
+        result.tool_calls = engine_ranker.tool_calls
+        result.refused_calls = engine_ranker.refused
     return result
 
 

@@ -79,11 +79,14 @@ def rca(
     as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
     limit: int = typer.Option(None, "--limit", help="score only the first N cases"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip RCAEval's BARO and NSigma"),
+    path: str = typer.Option(
+        "engine", "--path", help="engine (the investigation engine through governed tools) | direct (diagnosis)"
+    ),
 ) -> None:
     """Root-cause ranking on real incident data, with RCAEval's BARO and NSigma side by side."""
     from autoheal.bench.runner import run_rca, table_rows
 
-    result = run_rca(dataset, _data_dir(data_dir), limit=limit, with_baselines=not no_baselines)
+    result = run_rca(dataset, _data_dir(data_dir), limit=limit, with_baselines=not no_baselines, path=path)
     if not as_json:
         methods = result.methods()
         head = f"{'group':28s} {'cases':>5s}"

@@ -1,0 +1,227 @@
+"""The benchmark's engine path: every case runs through the whole investigation engine.
+
+For each case: the group's telemetry is loaded into an :class:`EmbeddedTelemetry` (metrics, logs,
+spans) with the data set's call graph as a declared topology file; the tools are built by
+:func:`autoheal.tools.registry.build_tools` and reachable only through the governance Gateway
+(:data:`BENCH_POLICY`, audit trail on an in-memory SQLite, ``async`` durability); the
+:class:`~autoheal.reasoning.engine.Investigator` runs the default generators and checks on a
+synthetic alert for the case (:func:`case_alert`); the report's services are scored, causes first
+then what was ruled out, each service once.
+
+The engine's windows are set from the case (incident = the case's incident window from the alert's
+onset, reference = the case's fault-free window); these are the data set's facts, not parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+
+from autoheal.bench.model import BenchCase, Bundle
+from autoheal.clock import ManualClock
+from autoheal.domain.alerts import Alert, AlertStatus, Severity
+from autoheal.governance.policy import Policy, parse_policy
+from autoheal.governance.wiring import build_governance
+from autoheal.reasoning.base import Window
+from autoheal.reasoning.checks import default_checks
+from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.engine import Investigator
+from autoheal.reasoning.generators import default_generators
+from autoheal.reasoning.generators.logs import LogTemplateGenerator
+from autoheal.reasoning.generators.traces import TraceAttributionGenerator
+from autoheal.store.db import create_db_engine, migrate
+from autoheal.telemetry.embedded import EmbeddedTelemetry
+from autoheal.tools.registry import ToolsConfig, TopologyConfig, build_tools
+
+# Every read tool allowed, writes denied; generous but finite limits (documented in docs/benchmarks.md).
+BENCH_POLICY = """\
+version: 1
+default: deny
+write_actions: deny
+rules:
+  - name: bench-reads
+    effect: allow
+    tools: ["prometheus.*", "logs.*", "traces.*", "topology.*", "changes.*"]
+rate_limits:
+  global: {rate: 10000, burst: 10000}
+  max_wait_seconds: 1
+budgets:
+  tool_calls: 400
+  query_cost: 50000000
+  wall_time_seconds: 600
+# Prometheus sample values are decimal strings: 16 fraction digits can pass the card-number
+# (Luhn) test and a signed exponent can look like a phone number, which corrupts the numbers.
+redaction:
+  credit_cards: false
+  phone_numbers: false
+"""
+
+# The one engine configuration of the benchmark (the same for every data set): the engine's
+# defaults, with the dependency depth deep enough for Train Ticket's call chains.
+BENCH_ENGINE = EngineConfig(topology_depth=8)
+
+ENTRY = "frontend"  # the synthetic alert's service where a data set has no alerted node
+
+
+def bench_policy() -> Policy:
+    return parse_policy(BENCH_POLICY, source="<bench policy>")
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def case_alert(case: BenchCase) -> Alert:
+    """The alert that opens the investigation: the data set's alerted node (PetShop's
+    ``target.json``) or the user-facing entry (``frontend``) at the fault / SLO-violation onset."""
+    service = case.target or ENTRY
+    name = f"{case.kind}SloViolation" if case.target else "FrontendDegraded"
+    return Alert(
+        source="bench",
+        fingerprint=f"bench:{case.dataset}:{case.id}",
+        status=AlertStatus.FIRING,
+        name=name,
+        starts_at=_dt(case.incident[0]),
+        labels={"alertname": name, "service": service},
+        annotations={"summary": f"{name} on {service}"},
+        service=service,
+        severity=Severity.CRITICAL,
+    )
+
+
+def case_config(case: BenchCase) -> EngineConfig:
+    """:data:`BENCH_ENGINE` with the engine's windows equal to the case's windows."""
+    inc0, inc1 = case.incident
+    ref0, ref1 = case.reference
+    return BENCH_ENGINE.model_copy(
+        update={
+            "incident_before_onset_seconds": 0.0,
+            "incident_after_onset_seconds": inc1 - inc0,
+            "reference_seconds": ref1 - ref0,
+            "reference_gap_seconds": inc0 - ref1,
+        }
+    )
+
+
+def entry_edges(bundle: Bundle) -> list[tuple[str, str]]:
+    """The data set's call graph; where there is no declared graph, the entry (``frontend``)
+    calls the services that start traces (the roots of the spans)."""
+    if bundle.edges:
+        return list(bundle.edges)
+    roots = sorted({s.service for s in bundle.spans if s.parent_id is None})
+    return [(ENTRY, r) for r in roots if r != ENTRY]
+
+
+@dataclass(slots=True)
+class LoadedGroup:
+    key: str
+    telemetry: EmbeddedTelemetry
+    topology: Path
+
+
+def load(key: str, bundle: Bundle, workdir: Path) -> LoadedGroup:
+    tel = EmbeddedTelemetry(":memory:")
+    for s in bundle.series:
+        samples = [(t, v) for t, v in zip(s.timestamps, s.values, strict=True) if not math.isnan(v)]
+        tel.metrics.write_samples(s.name, s.labels, samples)
+    if bundle.logs:
+        tel.logs.write_logs(bundle.logs)
+    if bundle.spans:
+        tel.traces.write_spans(bundle.spans)
+    path = workdir / f"topology-{abs(hash(key))}.yaml"
+    edges = [{"caller": a, "callee": b} for a, b in entry_edges(bundle)]
+    path.write_text(yaml.safe_dump({"edges": edges}))
+    return LoadedGroup(key, tel, path)
+
+
+@dataclass(slots=True)
+class EngineRun:
+    ranking: list[str]
+    report: dict[str, Any]
+    tool_calls: int
+    refused: int
+
+
+def ranked_services(report: dict[str, Any]) -> list[str]:
+    """Causes, then what was ruled out, each service once in first-seen order."""
+    seen: dict[str, None] = {}
+    for part in ("causes", "ruled_out"):
+        for item in report.get(part, []):
+            svc = item.get("hypothesis", {}).get("service")
+            if svc:
+                seen.setdefault(str(svc), None)
+    return list(seen)
+
+
+def investigate(case: BenchCase, group: LoadedGroup, audit: Engine) -> EngineRun:
+    config = case_config(case)
+    clock = ManualClock(_dt(case.incident[1]))
+    tools = build_tools(
+        ToolsConfig(topology=TopologyConfig(file=group.topology)), group.telemetry, clock=clock
+    )
+    governance = build_governance(tools, bench_policy(), audit, clock=clock, durability="async")
+    try:
+        log_ref = (
+            Window(_dt(case.log_reference[0]), _dt(case.log_reference[1])) if case.log_reference else None
+        )
+        generators: list[Any] = []
+        for g in default_generators(config):
+            if isinstance(g, LogTemplateGenerator):
+                g = LogTemplateGenerator(reference=log_ref)
+            elif isinstance(g, TraceAttributionGenerator):
+                g = TraceAttributionGenerator(reference=log_ref)
+            generators.append(g)
+        investigator = Investigator(
+            generators, default_checks(config), governance.gateway, clock, config=config
+        )
+        report: dict[str, Any] = {}
+        calls = refused = 0
+        for event in investigator.run(f"{case.dataset} {case.id}", [case_alert(case)]):
+            if event.kind == "evidence":
+                calls += 1
+                if event.payload.get("status") not in ("ok", "no_data"):
+                    refused += 1
+            elif event.kind == "report":
+                report = dict(event.payload.get("report", {}))
+    finally:
+        governance.close()
+    return EngineRun(ranked_services(report), report, calls, refused)
+
+
+@dataclass(slots=True)
+class EngineRanker:
+    """A ranker for :func:`autoheal.bench.runner.run_rca` that keeps one loaded group at a time
+    (a Nezha day serves its ~20 faults) and one migrated audit database for the whole run."""
+
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="autoheal-bench-")))
+    audit: Engine | None = None
+    group: LoadedGroup | None = None
+    tool_calls: int = 0
+    refused: int = 0
+
+    def __call__(self, case: BenchCase, bundle: Bundle) -> list[str]:
+        if self.audit is None:
+            self.audit = create_db_engine("sqlite://")
+            migrate(self.audit)
+        if self.group is None or self.group.key != case.group:
+            if self.group is not None:
+                self.group.telemetry.close()
+            self.group = load(case.group, bundle, self.workdir)
+        run = investigate(case, self.group, self.audit)
+        self.tool_calls += run.tool_calls
+        self.refused += run.refused
+        return run.ranking
+
+
+def rank_all(cases: Iterable[tuple[BenchCase, Bundle]]) -> Iterator[tuple[BenchCase, list[str]]]:
+    ranker = EngineRanker()
+    for case, bundle in cases:
+        yield case, ranker(case, bundle)
