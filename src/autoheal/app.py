@@ -97,7 +97,7 @@ class Autoheal:
             config=settings.investigation,
         )
         FollowUps(
-            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
+            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds, audit=gateway
         ).register()
 
         def schedule(batch: Batch) -> None:

@@ -139,3 +139,25 @@ def test_investigation_api_on_the_wired_app(app):
             "events"
         ]
         assert events[-1]["kind"] == "report"
+
+
+def test_reasoning_steps_are_in_the_audit_trail_and_the_chain_verifies(app):
+    from autoheal.audit.verify import verify_chain
+
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "s4",
+                "labels": {"service": "checkout", "severity": "critical"},
+                "startsAt": "2026-11-25T11:56:00Z",
+            }
+        ),
+    )
+    app.governance.audit.flush()
+    steps = [r.payload_obj() for r in app.governance.audit.records() if r.kind == "reasoning_step"]
+    kinds = {s["step"] for s in steps}
+    assert {"triage_verdict", "started", "hypothesis", "verification", "report"} <= kinds
+    report = next(s for s in steps if s["step"] == "report")
+    assert report["causes"] and report["causes"][0]["service"] == "checkout"
+    assert verify_chain(app.engine).ok
