@@ -1,15 +1,31 @@
 """Log template mining (Drain, via ``drain3``) and new / surging template detection.
 
-:class:`TemplateMiner` wraps ``drain3.TemplateMiner`` with a configuration written in code (no ini
-file): identifiers, IP addresses, hex strings and numbers are masked before clustering, so that
-``user 42 failed`` and ``user 7 failed`` share one template.
+:class:`TemplateMiner` runs ``drain3``'s Drain tree with one configuration written in code (no ini
+file), the same for every log source, the benchmark and the engine's log generator:
+
+1. **Masking by shape** (:func:`mask`): every run of characters that contains a digit, delimited by
+   whitespace or by the punctuation that separates fields (``[ ] ( ) { } " ' = ,``), becomes
+   ``<*>``. Numbers, ids, hex, addresses (``10.0.0.1:80``, ``host.example.com:443``), timestamps,
+   versions and paths with a number in them are all variables; a word of the message text
+   practically never contains a digit. Then a run of adjacent ``<*>`` tokens becomes one ``<*>``:
+   a list of values (``blk_1 blk_2 blk_3``) is one parameter whatever its length.
+2. **Drain** with tree depth ``DEPTH = 5`` (the first two tokens route a line; a masked token routes
+   to the wildcard branch) and similarity threshold ``SIM_TH = 0.7``.
+3. **Similarity over the template's constants** (:class:`_ConstantDrain`): a position where the
+   cluster already holds a wildcard and the line holds a word is left out (the cluster has learned
+   that this slot varies); a masked value against a wildcard counts as a match; everything else
+   counts as a match only when the tokens are equal. Drain's own similarity counts every learned
+   wildcard as a mismatch, which makes templates with many parameters split while short messages
+   that differ in one word of three merge.
+
+:func:`content_of` strips the header (timestamp, level, process, component) off a raw line with
+general rules (see its docstring); :func:`template_surges` mines the content of each line.
 
 :func:`template_surges` compares a reference window with an incident window: a template is *new*
 when the reference never showed it, *surging* when its rate grew by ``SURGE_RATIO`` or more.
 Error-level templates come first (a new ``ERROR`` template outranks a surging ``INFO`` one).
 
-Parameters (chosen once, the same for every data set; see docs/benchmarks.md): Drain similarity
-threshold 0.4 and tree depth 4 (the drain3 defaults, which are Drain's published defaults),
+The parameters are chosen once, the same for every data set (see docs/benchmarks.md, "loghub"):
 ``SURGE_RATIO = 3.0``, ``MIN_SURGE_COUNT = 3`` (a surge needs at least three incident lines).
 """
 
@@ -21,58 +37,70 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from drain3 import TemplateMiner as _DrainMiner
-from drain3.masking import MaskingInstruction
-from drain3.template_miner_config import TemplateMinerConfig
+from drain3.drain import Drain
 
-SIM_TH = 0.4
-DEPTH = 4
+SIM_TH = 0.7
+DEPTH = 5
+MAX_CHILDREN = 100
 SURGE_RATIO = 3.0
 MIN_SURGE_COUNT = 3
 
-# Order matters: the most specific patterns first.
-_MASKS: tuple[tuple[str, str], ...] = (
-    (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "UUID"),
-    (r"((?<=[^A-Za-z0-9])|^)(\d{1,3}\.){3}\d{1,3}(:\d{1,5})?((?=[^A-Za-z0-9])|$)", "IP"),
-    (r"((?<=[^A-Za-z0-9])|^)(0x)?[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*((?=[^A-Za-z0-9])|$)", "HEX"),
-    (r"((?<=[^A-Za-z0-9])|^)(0x)?[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*((?=[^A-Za-z0-9])|$)", "HEX"),
-    (r"((?<=[^A-Za-z0-9])|^)[-+]?\d+(\.\d+)?((?=[^A-Za-z0-9])|$)", "NUM"),
-)
+PARAM = "<*>"
+# Field separators: a variable ends at whitespace or at one of these.
+_SEPARATORS = "[](){}\"'=,"
+_VARIABLE_RE = re.compile(r"[^\s{0}]*\d[^\s{0}]*".format(re.escape(_SEPARATORS)))
+_RUN_RE = re.compile(r"<\*>(?:\s+<\*>)+")
+
+
+def mask(text: str) -> str:
+    """Replace every digit-bearing run by ``<*>`` and a run of adjacent ``<*>`` by one."""
+    return _RUN_RE.sub(PARAM, _VARIABLE_RE.sub(PARAM, text.strip()))
+
+
+class _ConstantDrain(Drain):
+    """Drain whose similarity is measured over the template's constant positions."""
+
+    def get_seq_distance(
+        self, seq1: Sequence[str], seq2: Sequence[str], include_params: bool
+    ) -> tuple[float, int]:
+        compared = equal = params = 0
+        for template_token, token in zip(seq1, seq2, strict=True):
+            if template_token == PARAM:
+                params += 1
+                if token != PARAM:
+                    continue  # a learned wildcard: this slot varies
+            compared += 1
+            if template_token == token:
+                equal += 1
+        return (equal / compared if compared else 0.0), params
+
+
+class TemplateMiner:
+    """Mine templates from log lines; ``add`` returns the cluster id of the line.
+
+    ``add`` mines the text it is given (pass :func:`content_of` of a raw line to drop its header).
+    """
+
+    def __init__(self) -> None:
+        self._drain = _ConstantDrain(depth=DEPTH, sim_th=SIM_TH, max_children=MAX_CHILDREN, param_str=PARAM)
+
+    def add(self, line: str) -> int:
+        cluster, _ = self._drain.add_log_message(mask(line))
+        return int(cluster.cluster_id)
+
+    def template(self, cluster_id: int) -> str:
+        cluster = self._drain.id_to_cluster.get(cluster_id)
+        if cluster is None:
+            raise KeyError(cluster_id)
+        return str(cluster.get_template())
+
+    def templates(self) -> dict[int, str]:
+        return {c.cluster_id: str(c.get_template()) for c in self._drain.clusters}
+
 
 _LEVEL_RE = re.compile(r"\b(FATAL|CRITICAL|ERROR|SEVERE|WARN(?:ING)?|INFO|DEBUG|TRACE)\b")
 _ERROR_HINT = re.compile(r"(Exception|Error:|\berror\b|\bfailed\b|\bfailure\b|Traceback)", re.I)
 _LEVEL_WEIGHT = {"error": 3.0, "warn": 2.0, "info": 1.0}
-
-
-def miner_config() -> TemplateMinerConfig:
-    """The one Drain configuration Autoheal uses everywhere."""
-    config = TemplateMinerConfig()
-    config.drain_sim_th = SIM_TH
-    config.drain_depth = DEPTH
-    config.parametrize_numeric_tokens = True
-    config.masking_instructions = [MaskingInstruction(p, name) for p, name in _MASKS]
-    config.profiling_enabled = False
-    return config
-
-
-class TemplateMiner:
-    """Mine templates from log lines; ``add`` returns the cluster id of the line."""
-
-    def __init__(self) -> None:
-        self._miner = _DrainMiner(config=miner_config())
-
-    def add(self, line: str) -> int:
-        result = self._miner.add_log_message(line.strip())
-        return int(result["cluster_id"])
-
-    def template(self, cluster_id: int) -> str:
-        for cluster in self._miner.drain.clusters:
-            if cluster.cluster_id == cluster_id:
-                return str(cluster.get_template())
-        raise KeyError(cluster_id)
-
-    def templates(self) -> dict[int, str]:
-        return {c.cluster_id: str(c.get_template()) for c in self._miner.drain.clusters}
 
 
 def log_level(line: str) -> str:
