@@ -57,3 +57,17 @@ def test_levels() -> None:
     assert log_level("WARN  y") == "warn"
     assert log_level("java.lang.NullPointerException at z") == "error"
     assert log_level("INFO fine") == "info"
+
+
+def test_content_of_strips_common_headers() -> None:
+    from autoheal.analysis.logs import content_of
+
+    msg = "connection to db-1:5432 refused"
+    assert content_of(f"2024-05-01 12:00:01,123 ERROR [main] org.example.Pool: {msg}") == msg
+    assert content_of(f"May  1 12:00:01 web-3 postgres[4242]: {msg}") == msg
+    assert content_of(f"05-01 12:00:01.123  1702  2395 E PoolManager: {msg}") == msg
+    assert content_of(f"[Wed May 01 12:00:01 2024] [error] {msg}") == msg
+    assert content_of(f"20240501-12:00:01:606|Pool|4242|{msg}") == msg
+    assert content_of(f"[05.01 12:00:01] app.exe - {msg}") == msg
+    assert content_of(msg) == msg  # no header: unchanged
+    assert content_of("payment 7 failed: timeout") == "payment 7 failed: timeout"

@@ -19,7 +19,8 @@ file), the same for every log source, the benchmark and the engine's log generat
    that differ in one word of three merge.
 
 :func:`content_of` strips the header (timestamp, level, process, component) off a raw line with
-general rules (see its docstring); :func:`template_surges` mines the content of each line.
+general rules (see its docstring); :func:`template_surges` (the engine's log generator) mines the
+content of each line with the same miner.
 
 :func:`template_surges` compares a reference window with an incident window: a template is *new*
 when the reference never showed it, *surging* when its rate grew by ``SURGE_RATIO`` or more.
@@ -103,6 +104,124 @@ _ERROR_HINT = re.compile(r"(Exception|Error:|\berror\b|\bfailed\b|\bfailure\b|Tr
 _LEVEL_WEIGHT = {"error": 3.0, "warn": 2.0, "info": 1.0}
 
 
+# ----------------------------------------------------------------------------- header of a raw line
+_MAX_HEADER_TOKENS = 12
+_STAMP_RE = re.compile(r"^[\[(]?[-+\d:./,TZ_@]*\d[-+\d:./,TZ_@]*[\])]?,?$")
+_HEADER_WORDS = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "-",
+        "--",
+        "|",
+    ]
+)
+_LEVEL_WORDS = frozenset(
+    [
+        "trace",
+        "debug",
+        "info",
+        "notice",
+        "warn",
+        "warning",
+        "error",
+        "err",
+        "fatal",
+        "critical",
+        "crit",
+        "severe",
+        "alert",
+        "emerg",
+        "v",
+        "d",
+        "i",
+        "w",
+        "e",
+        "f",
+    ]
+)
+_PROGRAM_RE = re.compile(r"^[\w.$()/-]+\[\d+\]:$")  # syslog "program[pid]:"
+
+
+def _is_level(token: str) -> bool:
+    bare = token.strip("[]():,")
+    return bare.lower() in _LEVEL_WORDS and (bare.isupper() or token.startswith("["))
+
+
+def _after_brackets(tokens: Sequence[str], i: int) -> int:
+    """Index after a ``[...]`` group starting at ``i`` (which may span tokens), else ``i``."""
+    if i < len(tokens) and tokens[i].startswith("["):
+        depth = 0
+        for j in range(i, min(i + _MAX_HEADER_TOKENS, len(tokens))):
+            depth += tokens[j].count("[") - tokens[j].count("]")
+            if depth <= 0:
+                return j + 1
+    return i
+
+
+def content_of(line: str) -> str:
+    """The message part of a raw log line, its header (time, host, level, component) dropped.
+
+    General rules, no per-format expressions, looking only at the first 12 tokens:
+
+    * ``stamp|field|...|message`` (a pipe-separated header after a timestamp): the last field;
+    * leading timestamps, dates, numbers, month / weekday names and ``-`` separators are dropped;
+    * a syslog ``program[pid]:`` ends the header;
+    * ``program - message`` right after the timestamp: the part after ``-``;
+    * an upper-case level word (``INFO``, ``E``, ``[error]``) ends the header, together with the
+      ``[...]`` context and the ``component:`` (or ``component [context]``) right after it.
+
+    A header these rules do not recognise stays in the content: its constant words only lengthen
+    the template, its variable fields are masked like any other.
+    """
+    text = line.strip()
+    head, pipe, rest = text.partition("|")
+    if pipe and _STAMP_RE.match(head):
+        return rest.rsplit("|", 1)[-1].strip() or text
+    tokens = text.split()
+    n = min(len(tokens), _MAX_HEADER_TOKENS)
+    i = 0
+    while i < n and (_STAMP_RE.match(tokens[i]) or tokens[i].lower().strip("[],") in _HEADER_WORDS):
+        i += 1
+    for j in range(i, n):
+        if _PROGRAM_RE.match(tokens[j]):
+            return " ".join(tokens[j + 1 :]) or text
+    for j in range(i + 1, min(i + 3, n)):
+        if i > 0 and tokens[j] == "-":
+            i = j + 1
+            break
+    for j in range(i, min(i + 6, n)):
+        if _is_level(tokens[j]):
+            i = _after_brackets(tokens, j + 1)
+            if i + 1 < n and not tokens[i].endswith(":") and tokens[i + 1].startswith("["):
+                i = _after_brackets(tokens, i + 1)
+            break
+    for j in range(i, min(i + 2, n)):
+        if len(tokens[j]) > 1 and tokens[j].endswith(":") and tokens[j][0] not in "[(":
+            i = j + 1
+            break
+    while i < len(tokens) and tokens[i] in ("-", "|"):
+        i += 1
+    return " ".join(tokens[i:]) or text
+
+
 def log_level(line: str) -> str:
     """``error``, ``warn`` or ``info`` from the level word in the line (or an exception hint)."""
     m = _LEVEL_RE.search(line[:200])
@@ -142,8 +261,8 @@ def template_surges(
     cannot make a surge infinite.
     """
     miner = TemplateMiner()
-    ref_ids = [miner.add(line) for line in reference_lines]
-    inc_ids = [miner.add(line) for line in incident_lines]
+    ref_ids = [miner.add(content_of(line)) for line in reference_lines]
+    inc_ids = [miner.add(content_of(line)) for line in incident_lines]
     ref_counts = Counter(ref_ids)
     inc_counts = Counter(inc_ids)
     examples: dict[int, str] = {}
@@ -179,7 +298,10 @@ def template_surges(
     return out
 
 
-def group_lines(lines: Iterable[str]) -> list[int]:
-    """Cluster id of every line, in order (used to score grouping accuracy)."""
+def group_lines(lines: Iterable[str], *, raw: bool = False) -> list[int]:
+    """Cluster id of every line, in order (used to score grouping accuracy).
+
+    ``raw=True`` strips each line's header with :func:`content_of` first, as the engine does.
+    """
     miner = TemplateMiner()
-    return [miner.add(line) for line in lines]
+    return [miner.add(content_of(line) if raw else line) for line in lines]
