@@ -11,6 +11,7 @@ at import time).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.clock import Clock, SystemClock
 from autoheal.config import Settings
+from autoheal.domain.tools import Tool
+from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, build_governance, policy_from
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.pipeline.builder import build_pipeline
@@ -66,8 +69,11 @@ class Autoheal:
         telemetry: EmbeddedTelemetry | None = None,
         model: LanguageModel | None = None,
         transport: httpx.BaseTransport | None = None,
+        extra_tools: Sequence[Tool] = (),
         run_migrations: bool = True,
     ) -> Autoheal:
+        """``extra_tools`` join the configured ones behind the same gateway (e.g. a simulated
+        cluster's Kubernetes tools)."""
         clock = clock or SystemClock()
         metrics = SelfMetrics()
         engine = create_db_engine(settings.database.url)
@@ -76,8 +82,17 @@ class Autoheal:
         sessions = session_factory(engine)
         jobs = jobs or InProcessQueue(workers=settings.pipeline.workers, observer=metrics.job_observer)
 
-        telemetry = telemetry or EmbeddedTelemetry(settings.telemetry.path)
+        telemetry = telemetry or EmbeddedTelemetry(settings.telemetry.resolve(settings.database.url))
         tools = build_tools(settings.tools, telemetry, clock=clock, transport=transport)
+        for tool in extra_tools:
+            if tool.name in tools:
+                raise ConfigError(f"extra tool {tool.name} clashes with a configured tool")
+            tools[tool.name] = tool
+        generators = default_generators(settings.investigation)
+        if any(name.startswith("kubernetes.") for name in tools):
+            from autoheal.k8s.router import KubernetesGenerator
+
+            generators.append(KubernetesGenerator())
         governance = build_governance(
             tools,
             policy_from(settings.policy_file),
@@ -89,7 +104,7 @@ class Autoheal:
         gateway = governance.gateway
         triage = Triage(gateway, clock, settings.triage)
         investigator = Investigator(
-            default_generators(settings.investigation),
+            generators,
             default_checks(settings.investigation),
             gateway,
             clock,

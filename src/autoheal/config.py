@@ -95,7 +95,23 @@ class AuthConfig(_Model):
 class TelemetryConfig(_Model):
     """The embedded telemetry store (metrics, logs, traces, changes) behind the embedded tools."""
 
-    path: str = Field("autoheal-telemetry.db", description='SQLite file, or ":memory:"')
+    path: str | None = Field(
+        None,
+        description='SQLite file, or ":memory:"; default: beside a SQLite database ("<db>-telemetry.db"), '
+        "else in memory",
+    )
+
+    def resolve(self, database_url: str) -> str:
+        if self.path:
+            return self.path
+        from sqlalchemy.engine import make_url
+
+        from autoheal.store.db import normalise_url
+
+        url = make_url(normalise_url(database_url))
+        if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+            return str(url.database).removesuffix(".db") + "-telemetry.db"
+        return ":memory:"
 
 
 class AuditConfig(_Model):

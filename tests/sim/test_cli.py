@@ -66,11 +66,6 @@ def test_demo_json_tells_the_story(demo: tuple[int, dict]) -> None:
     assert out["investigations"][0]["matched_service"] and out["investigations"][0]["matched_kind"]
 
 
-@pytest.mark.xfail(
-    reason="the investigation ranks metric_anomaly@catalogue first on the recurring bad deploy "
-    "(every cause at confidence 1.0); reported to the reasoning area",
-    strict=False,
-)
 def test_demo_every_conclusion_matches_the_ground_truth(demo: tuple[int, dict]) -> None:
     code, out = demo
     assert out["ground_truth_matched"] is True

@@ -65,13 +65,15 @@ def run(
     """Simulate SCENARIO, send its alerts through an embedded Autoheal, compare with the ground truth."""
     from autoheal.clock import ManualClock
     from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.play import EmbeddedAutoheal, play
+    from autoheal.sim.play import EmbeddedAutoheal, kubernetes_tools_for, play
 
     loaded = load_scenario(scenario)
     sim = simulate(loaded)
     with tempfile.TemporaryDirectory(prefix="autoheal-sim-") as tmp:
         where = Path(workdir) if workdir else Path(tmp)
-        with EmbeddedAutoheal.start(where, ManualClock(sim.start)) as server:
+        with EmbeddedAutoheal.start(
+            where, ManualClock(sim.start), extra_tools=kubernetes_tools_for(sim)
+        ) as server:
             if json_output:
                 result = play(sim, server, investigate=investigate)
             else:

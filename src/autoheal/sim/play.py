@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,13 @@ class EmbeddedAutoheal:
 
     @classmethod
     def start(
-        cls, workdir: Path, clock: ManualClock, *, port: int = 0, host: str = "127.0.0.1"
+        cls,
+        workdir: Path,
+        clock: ManualClock,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        extra_tools: Sequence[Any] = (),
     ) -> EmbeddedAutoheal:
         import uvicorn
 
@@ -71,7 +77,9 @@ class EmbeddedAutoheal:
         telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
         # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
         # simulated clock cannot move on under it and runs are deterministic.
-        autoheal = Autoheal.create(settings, clock=clock, jobs=InlineQueue())
+        autoheal = Autoheal.create(
+            settings, clock=clock, jobs=InlineQueue(), telemetry=telemetry, extra_tools=extra_tools
+        )
         autoheal.extras["telemetry"] = telemetry
         config = uvicorn.Config(
             create_app(autoheal), host=host, port=port, log_config=None, access_log=False, lifespan="off"
@@ -271,21 +279,26 @@ def play(
     )
 
 
-def _kubernetes_face(run: SimulatedRun, server: EmbeddedAutoheal) -> None:
-    """Hook for the Kubernetes face of faults: when ``autoheal.k8s.simulated`` provides
-    ``from_simulation(run)``, its result (e.g. a fake API server's state) goes in
-    ``autoheal.extras["kubernetes"]`` for the Kubernetes tools to read."""
-    import importlib
+def simulated_cluster(run: SimulatedRun) -> Any | None:
+    """The Kubernetes face of the run's faults (``autoheal.k8s.simulated``), or None."""
+    from autoheal.k8s.simulated import from_simulation
 
-    try:
-        module = importlib.import_module("autoheal.k8s.simulated")
-    except ModuleNotFoundError as exc:
-        if exc.name != "autoheal.k8s.simulated":
-            raise
-        return
-    factory = getattr(module, "from_simulation", None)
-    if factory is not None:
-        server.autoheal.extras["kubernetes"] = factory(run)
+    return from_simulation(run)
+
+
+def kubernetes_tools_for(run: SimulatedRun) -> list[Any]:
+    """The simulated cluster's ``kubernetes.*`` tools, to put behind the embedded app's gateway
+    (``EmbeddedAutoheal.start(..., extra_tools=...)``) so investigations can read pods, events,
+    rollouts and container logs of simulated production."""
+    cluster = simulated_cluster(run)
+    if cluster is None:
+        return []
+    return [t for t in cluster.tools() if t.name.startswith("kubernetes.")]
+
+
+def _kubernetes_face(run: SimulatedRun, server: EmbeddedAutoheal) -> None:
+    if "kubernetes" not in server.autoheal.extras:
+        server.autoheal.extras["kubernetes"] = simulated_cluster(run)
 
 
 def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:

@@ -96,6 +96,15 @@ class TopologyConfig(_Model):
     include_traces: bool = True
 
 
+class KubernetesConfig(_Model):
+    """A real cluster through the official client: a kubeconfig (path and context) or in-cluster
+    service-account credentials. Read-only verbs only; the policy decides what may be read."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    in_cluster: bool = False
+
+
 class ToolsConfig(_Model):
     prometheus: PrometheusConfig = Field(default_factory=lambda: PrometheusConfig.model_validate({}))
     alertmanager: AlertmanagerConfig | None = None
@@ -103,6 +112,7 @@ class ToolsConfig(_Model):
     traces: TracesConfig = Field(default_factory=lambda: TracesConfig.model_validate({}))
     changes: ChangesConfig = Field(default_factory=ChangesConfig)
     topology: TopologyConfig = Field(default_factory=TopologyConfig)
+    kubernetes: KubernetesConfig | None = None
 
 
 @dataclass
@@ -189,6 +199,21 @@ def topology_tools(config: ToolsConfig, w: Wiring) -> list[Tool]:
     return [TopologyGraph(declared, traces, w.clock), TopologyNeighbours(declared, traces, w.clock)]
 
 
+def kubernetes_family(config: ToolsConfig, w: Wiring) -> list[Tool]:
+    if config.kubernetes is None:
+        return []
+    from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
+
+    k = config.kubernetes
+    try:
+        backend = (
+            ApiBackend.in_cluster() if k.in_cluster else ApiBackend.from_kubeconfig(k.kubeconfig, k.context)
+        )
+    except Exception as exc:  # the client raises its own ConfigException / FileNotFoundError
+        raise ConfigError(f"tools.kubernetes: cannot load cluster credentials: {exc}") from exc
+    return list(kubernetes_tools(backend))
+
+
 FAMILIES: list[Callable[[ToolsConfig, Wiring], list[Tool]]] = [
     prometheus_tools,
     alertmanager_tools,
@@ -196,6 +221,7 @@ FAMILIES: list[Callable[[ToolsConfig, Wiring], list[Tool]]] = [
     traces_tools,
     changes_tools,
     topology_tools,
+    kubernetes_family,
 ]
 
 
