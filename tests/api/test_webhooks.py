@@ -116,3 +116,19 @@ def test_hmac_signed_source(client, autoheal):
         headers={"X-Autoheal-Signature": f"sha256={sig}", "Content-Type": "application/json"},
     )
     assert good.status_code == 200, good.text
+
+
+def test_pagerduty_style_signatures_during_key_rotation(autoheal):
+    from autoheal.api.auth import verify_sender
+    from autoheal.config import SourceConfig
+    from autoheal.errors import AuthError
+
+    cfg = SourceConfig.model_validate(
+        {"auth": {"type": "hmac", "secret": "pd", "header": "X-PagerDuty-Signature"}}
+    )
+    body = b'{"event": {}}'
+    good = hmac.new(b"pd", body, hashlib.sha256).hexdigest()
+    verify_sender(cfg, {"x-pagerduty-signature": f"v1=deadbeef,v1={good}"}, body)
+    verify_sender(cfg, {"x-pagerduty-signature": good}, body)
+    with pytest.raises(AuthError):
+        verify_sender(cfg, {"x-pagerduty-signature": "v1=deadbeef,v1="}, body)

@@ -105,7 +105,8 @@ def verify_sender(cfg: SourceConfig, headers: Mapping[str, str], body: bytes) ->
     sent = headers.get(auth.header.lower(), "")
     if not sent:
         raise AuthError(f"missing webhook signature header {auth.header}")
-    sent = sent.removeprefix("sha256=")
     expected = hmac.new(auth.secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(sent.lower(), expected):
+    # bare hex, "sha256=<hex>" (GitHub, ours) or "v1=<hex>,v1=<hex>" (PagerDuty, during key rotation)
+    candidates = [part.strip().partition("=")[2] if "=" in part else part.strip() for part in sent.split(",")]
+    if not any(hmac.compare_digest(c.lower().encode(), expected.encode()) for c in candidates if c):
         raise AuthError(f"webhook signature in {auth.header} does not match the body")
