@@ -125,8 +125,7 @@ def test_flapping_but_worsening_now_is_signal() -> None:
     )
     verdict = assess(tools, [a], history, now=now)
     assert verdict.kind is TriageKind.SIGNAL
-    flapping = next(s for s in verdict.signals if s.name == "flapping")
-    assert "firing again now" in flapping.detail
+    assert any("not noise despite: flapped" in r for r in verdict.reasons)
 
 
 def test_silence_and_maintenance_are_noise() -> None:
@@ -200,3 +199,14 @@ def test_real_incident_resolved_after_a_while_stays_signal() -> None:
     a = alert(expr=EXPR, status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=14))
     verdict = assess(quiet_tools(), [a], now=T0 + timedelta(minutes=14, seconds=10))
     assert verdict.kind is TriageKind.SIGNAL
+
+
+def test_resolution_of_an_episode_already_called_signal_is_not_noise() -> None:
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=3))
+    history = InMemoryAlertHistory()
+    for i in range(6):
+        history.add_transition(Transition(a.fingerprint, "firing", T0 - timedelta(minutes=30 - i)))
+    history.add_verdict(PastVerdict(a.fingerprint, TriageKind.SIGNAL, T0 + timedelta(seconds=60)))
+    verdict = assess(quiet_tools(), [a], history, now=T0 + timedelta(minutes=3, seconds=10))
+    assert verdict.kind is TriageKind.SIGNAL
+    assert any("already judged signal" in r for r in verdict.reasons)

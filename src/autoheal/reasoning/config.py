@@ -45,6 +45,7 @@ class EngineConfig(BaseModel):
         default_factory=lambda: [
             SymptomMetric(name="error_ratio"),
             SymptomMetric(name="latency_p99_ms"),
+            SymptomMetric(name="up", direction="down"),
         ]
     )
     resources: list[ResourceLimit] = Field(

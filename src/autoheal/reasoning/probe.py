@@ -111,7 +111,8 @@ def metric_shifts(
         inc = [(t, v) for t, v in pts if inc_lo <= t <= inc_hi]
         if len(ref) < 3 or not inc:
             continue
-        z = reading.robust_z(ref, [v for _, v in inc])
+        level = _sustained(ref, [v for _, v in inc], metric.direction)
+        z = reading.robust_z(ref, [level])
         if metric.direction == "down":
             z = -z
         elif metric.direction == "both":
@@ -121,11 +122,26 @@ def metric_shifts(
             metric.name,
             z,
             _median(ref),
-            _median([v for _, v in inc]),
+            level,
             _onset(ref, inc, metric.direction, config.anomaly_z),
             ev,
         )
     return shifts, ev
+
+
+def _sustained(ref: list[float], inc: list[float], direction: str) -> float:
+    """The worst level the incident window held for three consecutive points (the median of each
+    run of three), in the metric's bad direction: a shift that started late in the window counts,
+    a single spike does not."""
+    if len(inc) < 3:
+        return _median(inc)
+    runs = [_median(inc[i : i + 3]) for i in range(len(inc) - 2)]
+    if direction == "up":
+        return max(runs)
+    if direction == "down":
+        return min(runs)
+    centre = _median(ref)
+    return max(runs, key=lambda v: abs(v - centre))
 
 
 def _median(values: list[float]) -> float:

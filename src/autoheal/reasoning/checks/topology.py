@@ -94,15 +94,16 @@ class TopologyCheck:
             return None
         services = sorted(dependencies | {hypothesis.service})
         anomalous = probe.anomalies(ctx, self.config, services)
-        own = probe.earliest(anomalous.get(hypothesis.service, []))
+        # the suspect's own degradation began at its earliest shift, else when the symptoms began
+        own = probe.earliest(anomalous.get(hypothesis.service, [])) or probe.onset(ctx)
         tolerance = self.config.onset_tolerance_seconds
         for dep in sorted(dependencies & set(anomalous), key=lambda d: -anomalous[d][0].z):
             dep_onset = probe.earliest(anomalous[dep])
-            if own is None or dep_onset is None or (dep_onset - own).total_seconds() <= tolerance:
+            if dep_onset is not None and (dep_onset - own).total_seconds() <= tolerance:
                 shift = anomalous[dep][0]
                 return (
                     f"{hypothesis.service} is a victim: its dependency {dep} degraded "
-                    f"{'first' if own and dep_onset and dep_onset < own else 'as well'} ({shift.describe()})",
+                    f"{'first' if dep_onset < own else 'at the same time'} ({shift.describe()})",
                     (ctx.cite(shift.evidence, shift.describe()),),
                 )
         return None

@@ -2,7 +2,8 @@
 
 Two ``logs.query`` calls (reference and incident windows, every service), templates mined by
 :func:`autoheal.analysis.signals.log_signal`. A service with at least one new or surging warning /
-error template becomes a hypothesis; its component is the top template.
+error template becomes a hypothesis; its component is the top template. Scores are calibrated on
+0..1 as in the metric generator.
 
 ``reference`` overrides the context's reference window for logs when the fault-free logs live
 elsewhere (the Nezha data set keeps one fault-free minute per day).
@@ -13,7 +14,7 @@ from __future__ import annotations
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import epoch, window_args
+from autoheal.reasoning.generators._windows import calibrated, epoch, window_args
 from autoheal.telemetry.model import LogRecord
 
 MAX_LINES = 5000
@@ -67,9 +68,11 @@ class LogTemplateGenerator:
             reference_seconds=reference.seconds,
             incident_seconds=max(observed.total_seconds(), 60.0),
         )
-        ranked = sorted((s for s in signal.scores.items() if s[1] > 0), key=lambda kv: -kv[1])
+        positive = {svc: v for svc, v in signal.scores.items() if v > 0}
+        weight = calibrated(ctx, positive) if positive else {}
+        ranked = sorted(positive, key=lambda svc: (-weight[svc], svc))
         out = []
-        for service, score in ranked[: self.max_hypotheses]:
+        for service in ranked[: self.max_hypotheses]:
             surges = [s for s in signal.surges[service] if s.level != "info"] or signal.surges[service]
             top = surges[0]
             what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
@@ -80,10 +83,11 @@ class LogTemplateGenerator:
                     kind="code_error" if top.level == "error" else "log_anomaly",
                     statement=f"{service} logs a {what} {top.level} template: {top.template[:160]}",
                     generator=self.name,
-                    score=round(score, 3),
+                    score=round(weight[service], 4),
                     component=top.template[:200],
                     evidence=[ref_ev, inc_ev],
                     attributes={
+                        "log_score": round(positive[service], 3),
                         "templates": [
                             {
                                 "template": s.template[:200],
@@ -93,7 +97,7 @@ class LogTemplateGenerator:
                                 "incident": s.incident_count,
                             }
                             for s in surges[:5]
-                        ]
+                        ],
                     },
                 )
             )

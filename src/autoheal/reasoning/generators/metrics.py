@@ -3,7 +3,9 @@
 One ``prometheus.query_range`` over every series carrying a ``service`` label, from the start of
 the reference window to the end of the incident window; each series is scored with
 :func:`autoheal.analysis.metrics.robust_scores` (reference vs incident) and every service whose
-best metric reaches ``MIN_SCORE`` becomes a hypothesis, strongest first.
+best metric reaches ``MIN_SCORE`` becomes a hypothesis, strongest first. The hypothesis score is
+calibrated on 0..1 (:func:`autoheal.analysis.ranking.calibrate`: relative to the strongest service,
+callers explained by an anomalous dependency halved); the robust z is kept in the attributes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import timedelta
 from autoheal.analysis.metrics import MetricScore, robust_scores, top_metrics
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import window_args
+from autoheal.reasoning.generators._windows import calibrated, window_args
 
 SELECTOR = '{service=~".+"}'
 MIN_SCORE = 3.0  # the onset threshold: below it nothing is anomalous
@@ -50,7 +52,8 @@ class MetricAnomalyGenerator:
             items.append((service, labels.get("__name__", "value"), ref, inc))
         scores = [s for s in robust_scores(items) if s.score >= MIN_SCORE]
         best = top_metrics(scores, per_service=3)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0].score)[: self.max_hypotheses]
+        weight = calibrated(ctx, {svc: ms[0].score for svc, ms in best.items()})
+        ranked = sorted(best.items(), key=lambda kv: (-weight[kv[0]], kv[0]))[: self.max_hypotheses]
         out = []
         for service, metrics in ranked:
             top = metrics[0]
@@ -64,10 +67,11 @@ class MetricAnomalyGenerator:
                     kind="metric_anomaly",
                     statement=f"{service}: {_describe(metrics)}",
                     generator=self.name,
-                    score=round(top.score, 3),
+                    score=round(weight[service], 4),
                     component=top.metric,
                     evidence=[ev],
                     attributes={
+                        "robust_z": round(top.score, 2),
                         "metrics": [
                             {
                                 "metric": m.metric,

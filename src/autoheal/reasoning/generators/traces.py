@@ -3,7 +3,7 @@
 Two ``traces.spans`` calls (reference and incident windows); per-service self time, network time
 of calls into the service and error counts are compared by
 :func:`autoheal.analysis.signals.trace_signal`. ``reference`` overrides the context's reference
-window for traces, as for logs.
+window for traces, as for logs. Scores are calibrated on 0..1 as in the metric generator.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from autoheal.analysis.signals import trace_signal
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import window_args
+from autoheal.reasoning.generators._windows import calibrated, window_args
 
 MAX_SPANS = 10_000
 MAX_HYPOTHESES = 5
@@ -68,8 +68,11 @@ class TraceAttributionGenerator:
             reference_seconds=reference.seconds,
             incident_seconds=ctx.incident.seconds,
         )
+        shifted = {s.service: s for s in signal.shifts if s.score > 0}
+        weight = calibrated(ctx, {svc: s.score for svc, s in shifted.items()}) if shifted else {}
+        ordered = sorted(shifted.values(), key=lambda s: (-weight[s.service], s.service))
         out = []
-        for shift in [s for s in signal.shifts if s.score > 0][: self.max_hypotheses]:
+        for shift in ordered[: self.max_hypotheses]:
             if shift.network_score > shift.latency_score:
                 what = "calls into it spend longer on the network"
                 kind = "network_latency"
@@ -85,10 +88,11 @@ class TraceAttributionGenerator:
                     kind=kind,
                     statement=f"{shift.service}: {what}",
                     generator=self.name,
-                    score=round(shift.score, 3),
+                    score=round(weight[shift.service], 4),
                     component=shift.operation,
                     evidence=[ref_ev, inc_ev],
                     attributes={
+                        "trace_score": round(shift.score, 3),
                         "latency_score": round(shift.latency_score, 3),
                         "network_score": round(shift.network_score, 3),
                         "error_score": round(shift.error_score, 3),

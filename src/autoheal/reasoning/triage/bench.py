@@ -5,7 +5,8 @@ real tools over the scenario's telemetry behind the governance gateway (default 
 scenario's maintenance windows as configured maintenance, and with the history the pipeline would
 have by then (earlier firing/resolved transitions of the same fingerprint, earlier signal verdicts
 on the same service). Each episode is assessed ``hold_seconds`` after it fired (when the pipeline
-has seen the webhook and any immediate resolution).
+has seen the webhook and any immediate resolution: this verdict decides the page) and again 10 s
+after it resolved (the pipeline re-triages a group when it changes), with the history known then.
 
 Figures: ``incidents_called_noise`` (episodes the scenario labels signal that triage called noise —
 the error that matters most, goal 0), ``noise_recall`` (noise-labelled episodes called noise),
@@ -20,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +30,7 @@ from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import InMemoryAlertHistory
-from autoheal.reasoning.triage.model import RecentSignal, Transition, TriageKind
+from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transition, TriageKind, TriageVerdict
 from autoheal.reasoning.triage.triager import Triage
 
 HOLD_SECONDS = 60.0
@@ -41,9 +42,10 @@ class Case:
     alert: str
     service: str
     expected: str  # signal | noise | unexplained
-    verdict: str
+    verdict: str  # assessed hold_seconds after it fired (decides the page)
     explanation: str
     ms: float
+    at_resolution: str | None = None  # re-assessed when it resolved (the pipeline re-triages changes)
 
 
 def run(scenarios: Iterable[str] | None = None, *, hold_seconds: float = HOLD_SECONDS) -> list[Case]:
@@ -85,48 +87,26 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
             Gateway(tools, default_policy(), clock=clock), clock, TriageConfig(maintenance=maintenance)
         )
         signals: list[RecentSignal] = []
+        verdicts: list[PastVerdict] = []
         episodes = sorted(sim.alerts, key=lambda a: a.starts_at)
         out: list[Case] = []
         for i, episode in enumerate(episodes):
             fp = fingerprint(episode.labels)
-            now = episode.starts_at + timedelta(seconds=hold_seconds)
-            clock.set(now)
-            history = InMemoryAlertHistory()
-            for signal in signals:
-                history.add_signal(signal)
-            for earlier in episodes[:i]:  # what the pipeline has recorded by now
-                if fingerprint(earlier.labels) != fp:
-                    continue
-                history.add_transition(Transition(fp, "firing", earlier.starts_at))
-                if earlier.ends_at and earlier.ends_at <= now:
-                    history.add_transition(Transition(fp, "resolved", earlier.ends_at))
-            resolved = episode.ends_at is not None and episode.ends_at <= now
-            alert = Alert(
-                source="alertmanager",
-                fingerprint=fp,
-                status=AlertStatus.RESOLVED if resolved else AlertStatus.FIRING,
-                name=episode.name,
-                starts_at=episode.starts_at,
-                ends_at=episode.ends_at if resolved else None,
-                labels=episode.labels,
-                annotations=episode.annotations,
-                service=episode.service,
-                severity=_severity(episode.labels.get("severity")),
-                generator_url="http://127.0.0.1:9090/graph?" + urlencode({"g0.expr": episode.expr}),
-            )
-            group = AlertGroup(
-                key=f"{episode.name}/{episode.service}",
-                labels={"alertname": episode.name, "service": episode.service},
-                fingerprints=(fp,),
-                status=alert.status,
-                service=episode.service,
-                severity=alert.severity,
-            )
-            started = time.perf_counter()
-            verdict = triage.assess(group, [alert], history)
-            ms = (time.perf_counter() - started) * 1000
+            fired_at = episode.starts_at + timedelta(seconds=hold_seconds)
+            verdict, ms = _assess(triage, clock, episode, fp, episodes[: i + 1], signals, verdicts, fired_at)
+            verdicts.append(PastVerdict(fp, verdict.kind, fired_at))
             if verdict.kind is TriageKind.SIGNAL:
-                signals.append(RecentSignal(group.key, episode.service, now, f"{scenario.name}#{i}"))
+                signals.append(
+                    RecentSignal(
+                        f"{episode.name}/{episode.service}", episode.service, fired_at, f"{scenario.name}#{i}"
+                    )
+                )
+            later: str | None = None
+            if episode.ends_at is not None and episode.ends_at > fired_at:
+                at = episode.ends_at + timedelta(seconds=10)
+                later = _assess(triage, clock, episode, fp, episodes[: i + 1], signals, verdicts, at)[
+                    0
+                ].kind.value
             out.append(
                 Case(
                     scenario.name,
@@ -136,9 +116,62 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
                     verdict.kind.value,
                     verdict.explanation,
                     ms,
+                    later,
                 )
             )
         return out
+
+
+def _assess(
+    triage: Triage,
+    clock: ManualClock,
+    episode: Any,
+    fp: str,
+    so_far: list[Any],
+    signals: list[RecentSignal],
+    verdicts: list[PastVerdict],
+    now: datetime,
+) -> tuple[TriageVerdict, float]:
+    """Triage one episode at ``now`` with the history the pipeline would have recorded by then."""
+    from autoheal.sim.webhook import fingerprint
+
+    clock.set(now)
+    history = InMemoryAlertHistory()
+    for signal in signals:
+        history.add_signal(signal)
+    for verdict in verdicts:
+        history.add_verdict(verdict)
+    for earlier in so_far:
+        if fingerprint(earlier.labels) != fp or earlier.starts_at > now:
+            continue
+        history.add_transition(Transition(fp, "firing", earlier.starts_at))
+        if earlier.ends_at and earlier.ends_at <= now:
+            history.add_transition(Transition(fp, "resolved", earlier.ends_at))
+    resolved = episode.ends_at is not None and episode.ends_at <= now
+    alert = Alert(
+        source="alertmanager",
+        fingerprint=fp,
+        status=AlertStatus.RESOLVED if resolved else AlertStatus.FIRING,
+        name=episode.name,
+        starts_at=episode.starts_at,
+        ends_at=episode.ends_at if resolved else None,
+        labels=episode.labels,
+        annotations=episode.annotations,
+        service=episode.service,
+        severity=_severity(episode.labels.get("severity")),
+        generator_url="http://127.0.0.1:9090/graph?" + urlencode({"g0.expr": episode.expr}),
+    )
+    group = AlertGroup(
+        key=f"{episode.name}/{episode.service}",
+        labels={"alertname": episode.name, "service": episode.service},
+        fingerprints=(fp,),
+        status=alert.status,
+        service=episode.service,
+        severity=alert.severity,
+    )
+    started = time.perf_counter()
+    verdict = triage.assess(group, [alert], history)
+    return verdict, (time.perf_counter() - started) * 1000
 
 
 def _severity(value: str | None) -> Severity:
@@ -154,7 +187,7 @@ def summarise(cases: list[Case]) -> dict[str, Any]:
     times = sorted(c.ms for c in cases)
     p99 = times[min(len(times) - 1, math.ceil(0.99 * len(times)) - 1)] if times else 0.0
     return {
-        "incidents_called_noise": sum(1 for c in signals if c.verdict == "noise"),
+        "incidents_called_noise": sum(1 for c in signals if "noise" in (c.verdict, c.at_resolution)),
         "noise_recall": round(sum(1 for c in noise if c.verdict == "noise") / len(noise), 4)
         if noise
         else None,
@@ -181,7 +214,7 @@ def render(cases: list[Case], *, as_json: bool = False) -> None:
     by: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
         by[c.scenario].append(c)
-        if (c.expected == "signal" and c.verdict == "noise") or (
+        if (c.expected == "signal" and "noise" in (c.verdict, c.at_resolution)) or (
             c.expected == "noise" and c.verdict not in ("noise", "duplicate")
         ):
             print(

@@ -50,5 +50,8 @@ class TriageConfig(BaseModel):
     changes_lookback_seconds: float = 3600.0
     trend_lookback_seconds: float = 900.0
     trend_rise_ratio: float = 0.10  # a move of 10% in the alerting direction is "worsening"
+    restart_metrics: list[str] = Field(
+        default_factory=lambda: ["restarts_total", "kube_pod_container_status_restarts_total"]
+    )  # counters per service; a restart in the last hour vetoes noise
     critical_blocks_noise: bool = True  # a critical alert still firing is never noise (unless silenced)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)

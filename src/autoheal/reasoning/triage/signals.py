@@ -6,6 +6,7 @@ cannot be established (tool failed, no data) is NEUTRAL: it never pushes towards
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections.abc import Mapping, Sequence
@@ -100,15 +101,6 @@ def flapping(f: Facts) -> TriageSignal:
         {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
         f"at most {worst} firing/resolved changes per alert in the last {window}",
     )
-    if worst >= f.config.flapping_transitions and f.firing:
-        return TriageSignal(
-            "flapping",
-            Lean.NEUTRAL,
-            -0.5,
-            f"flapped {worst} times in the last {window}, but firing again now",
-            (ev,),
-            {"transitions": worst, "fingerprint": worst_fp},
-        )
     if worst >= f.config.flapping_transitions:
         return TriageSignal(
             "flapping",
@@ -173,6 +165,42 @@ def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
             None,
         )
     return TriageSignal("history", Lean.NEUTRAL, 0.0, "no judged history", (ev,)), None
+
+
+def episode(f: Facts) -> TriageSignal:
+    """An alert already judged signal (or part of one) earlier in this same episode stays so: its
+    resolution, or a re-triage after it, does not turn a real incident into noise."""
+    window = f.now - timedelta(seconds=f.config.flapping_window_seconds)
+    earlier = []
+    starts = []
+    for a in f.alerts:
+        # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
+        fired = [
+            t.at
+            for t in f.history.transitions(a.fingerprint, window)
+            if t.status == "firing" and t.at <= f.now
+        ]
+        start = max([a.starts_at, *fired])
+        starts.append(start)
+        earlier += [
+            v for v in f.history.past_verdicts(a.fingerprint, start) if v.kind is not TriageKind.NOISE
+        ]
+    since = min(starts)
+    if not earlier:
+        return TriageSignal("episode", Lean.NEUTRAL, 0.0, "first verdict of this episode")
+    first = min(earlier, key=lambda v: v.at)
+    ev = f.history_evidence(
+        "past_verdicts",
+        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        f"{len(earlier)} earlier non-noise verdict(s) in this episode, first {first.kind.value} at {first.at:%H:%M:%S}",
+    )
+    return TriageSignal(
+        "episode",
+        Lean.SIGNAL,
+        1.0,
+        f"already judged {first.kind.value} at {first.at:%H:%M:%S} in this episode",
+        (ev,),
+    )
 
 
 def suppression(f: Facts) -> TriageSignal:
@@ -304,6 +332,42 @@ def changes(f: Facts) -> TriageSignal:
             "changes", Lean.SIGNAL, 1.5, f"{what} on {f.service} {ago} ago", (ev,), {"changes": len(found)}
         )
     return TriageSignal("changes", Lean.NEUTRAL, 0.0, f"no change on {f.service} in the last hour", (ev,))
+
+
+def restarts(f: Facts) -> TriageSignal:
+    """Restarts of the service's containers in the last hour (crash loops, OOM kills): a real
+    problem even when its alerts flap (a memory leak fires, restarts, resolves, fires again)."""
+    if not f.service or not f.config.restart_metrics:
+        return TriageSignal("restarts", Lean.NEUTRAL, 0.0, "no restart metric configured")
+    window = Window(f.now - timedelta(seconds=f.config.changes_lookback_seconds), f.now)
+    evidence: list[Evidence] = []
+    for metric in f.config.restart_metrics:
+        query = f'{metric}{{service="{f.service}"}}'
+        result, ev = f.ctx.call(
+            reading.QUERY_RANGE,
+            reading.range_args(query, window, reading.step_for(window, 60)),
+            f"restarts of {f.service}",
+        )
+        evidence.append(ev)
+        if not result.ok:
+            continue
+        total = 0.0
+        for series in reading.read_series(result.data):
+            values = series.values
+            # a counter: sum of increases, resets (a new container) counted from zero
+            total += sum(max(b - a, 0.0) if b >= a else b for a, b in itertools.pairwise(values))
+        if total >= 1:
+            cited = f.ctx.cite(ev, f"{f.service} restarted {total:.0f} time(s) in the last hour ({metric})")
+            return TriageSignal(
+                "restarts",
+                Lean.SIGNAL,
+                1.5,
+                f"{f.service} restarted {total:.0f} time(s) in the last hour",
+                (cited,),
+            )
+    return TriageSignal(
+        "restarts", Lean.NEUTRAL, 0.0, f"no restart of {f.service} in the last hour", tuple(evidence)
+    )
 
 
 def severity(f: Facts) -> TriageSignal:

@@ -62,10 +62,12 @@ class Triage:
             signals.state(facts),
             signals.flapping(facts),
             history_signal,
+            signals.episode(facts),
             signals.suppression(facts),
             duplicate_signal,
             signals.trend(facts),
             signals.changes(facts),
+            signals.restarts(facts),
             signals.severity(facts),
         ]
         if emit:
