@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from autoheal.clock import Clock
 from autoheal.domain.alerts import Alert
@@ -119,6 +119,21 @@ class InvestigationContext:
     def succeeded(self, evidence: Evidence) -> bool:
         """True when ``evidence`` was gathered in this investigation and its tool call succeeded."""
         return self.statuses.get(evidence.id) is ToolStatus.OK
+
+
+@runtime_checkable
+class StepRecorder(Protocol):
+    """What the governance gateway offers to put reasoning steps in the audit trail."""
+
+    def record_reasoning_step(
+        self, *, actor: str, investigation_id: str | None, payload: Mapping[str, Any]
+    ) -> None: ...
+
+
+def record_step(tools: object, actor: str, investigation_id: str | None, payload: Mapping[str, Any]) -> None:
+    """Audit one reasoning step when the tool caller is the gateway (a no-op otherwise)."""
+    if isinstance(tools, StepRecorder):
+        tools.record_reasoning_step(actor=actor, investigation_id=investigation_id, payload=payload)
 
 
 class HypothesisGenerator(Protocol):

@@ -18,7 +18,13 @@ from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis, InvestigationEvent, InvestigationReport, Verification
 from autoheal.domain.tools import ToolCaller
 from autoheal.reasoning import probe, reading, report
-from autoheal.reasoning.base import FalsificationCheck, HypothesisGenerator, InvestigationContext, Window
+from autoheal.reasoning.base import (
+    FalsificationCheck,
+    HypothesisGenerator,
+    InvestigationContext,
+    Window,
+    record_step,
+)
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.models.base import LanguageModel
 from autoheal.reasoning.verifier import merge, verify
@@ -131,12 +137,44 @@ class Investigator:
             verification = verify(h, self.checks, ctx, min_passed=self.config.supported_min_passed)
             yield from drain()
             verified.append((h, verification))
+            record_step(
+                self.tools,
+                "investigation",
+                ctx.investigation_id,
+                {
+                    "step": "verification",
+                    "hypothesis": {"service": h.service, "kind": h.kind, "statement": h.statement},
+                    "verdict": verification.verdict.value,
+                    "reason": verification.reason,
+                    "checks": [{"name": c.name, "outcome": c.outcome.value} for c in verification.checks],
+                    "evidence": [e.id for e in h.evidence],
+                },
+            )
             yield event("verification", verification=verification.to_dict(), service=h.service, kind=h.kind)
 
         final = report.build(ctx, started, self.clock.now(), verified)
         if self.model is not None:
             self._narrate(final, ctx)
             yield from drain()
+        record_step(
+            self.tools,
+            "investigation",
+            ctx.investigation_id,
+            {
+                "step": "report",
+                "subject": subject,
+                "causes": [
+                    {
+                        "service": c.hypothesis.service,
+                        "kind": c.hypothesis.kind,
+                        "confidence": round(c.confidence, 4),
+                    }
+                    for c in final.causes[:5]
+                ],
+                "ruled_out": len(final.ruled_out),
+                "usage": final.usage,
+            },
+        )
         yield event("report", report=final.to_dict(), investigation_id=ctx.investigation_id)
 
     def _candidate_services(self, ctx: InvestigationContext) -> list[str]:

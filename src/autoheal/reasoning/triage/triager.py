@@ -21,7 +21,7 @@ from autoheal.clock import Clock
 from autoheal.domain.alerts import Alert, AlertGroup
 from autoheal.domain.investigation import InvestigationEvent
 from autoheal.domain.tools import ToolCaller
-from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.reasoning.base import InvestigationContext, Window, record_step
 from autoheal.reasoning.triage import signals
 from autoheal.reasoning.triage.config import TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory
@@ -87,6 +87,28 @@ class Triage:
             fingerprints=tuple(a.fingerprint for a in alerts),
             related=related,
             duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        record_step(
+            self.tools,
+            "triage",
+            None,
+            {
+                "step": "triage_verdict",
+                "group_key": group.key,
+                "verdict": verdict.kind.value,
+                "score": round(verdict.score, 4),
+                "explanation": verdict.explanation,
+                "signals": [
+                    {
+                        "name": s.name,
+                        "lean": s.lean.value,
+                        "detail": s.detail,
+                        "evidence": [e.id for e in s.evidence],
+                    }
+                    for s in found
+                ],
+                "evidence": [{"id": e.id, "tool": e.tool, "args": dict(e.args)} for e in ctx.evidence],
+            },
         )
         return verdict
 
