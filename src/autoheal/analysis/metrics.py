@@ -9,8 +9,10 @@ Parameters (chosen once, the same for every data set; see docs/benchmarks.md):
 
 * ``MIN_REFERENCE_POINTS = 3``: fewer reference samples than this give no score.
 * The scale is the reference IQR (the standard deviation when the IQR is zero), but never less
-  than 1 % of the reference median's magnitude nor ``1e-6``: a flat metric that moves is
-  anomalous, but a 1 % wiggle on a nearly flat gauge of gigabytes is not.
+  than 1 % of the larger of the reference median's magnitude and the incident's largest
+  magnitude, nor ``1e-6``: a flat metric that moves is anomalous, but a 1 % wiggle on a nearly flat
+  gauge of gigabytes is not, and a series that was exactly zero and became non-zero scores 100
+  (not millions, which would drown every other signal).
 * Only increases count (as in BARO): ``(x - median_ref) / scale``. Metrics where a drop is the
   symptom (availability, success rate) are turned into their complement by the loaders.
 * ``ONSET_Z = 3.0``: the onset of a metric is the first incident sample whose robust z-score
@@ -59,6 +61,9 @@ def robust_z(reference: Sequence[float], incident: Sequence[float]) -> np.ndarra
     if ref.size < MIN_REFERENCE_POINTS or inc.size == 0:
         return np.zeros(0)
     median, scale = robust_scale(ref)
+    finite = inc[~np.isnan(inc)]
+    peak = float(np.max(np.abs(finite))) if finite.size else 0.0
+    scale = max(scale, _REL_FLOOR * peak)
     z = (inc - median) / scale
     return np.where(np.isnan(z), 0.0, z)
 

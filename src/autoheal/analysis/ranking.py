@@ -70,3 +70,10 @@ def upstream_adjust(
 def rank(scores: Mapping[str, float]) -> list[str]:
     """Services by descending score (ties by name, for reproducible output)."""
     return [s for s, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def calibrate(scores: Mapping[str, float], edges: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """Per-service scores on 0..1 for one investigation: strength relative to the strongest
+    service of the same signal, and a caller whose anomalous dependency (directly or further down)
+    explains it multiplied by ``CALLER_PENALTY`` (the fault propagates from callee to caller)."""
+    return upstream_adjust(normalise(scores), call_graph(edges))

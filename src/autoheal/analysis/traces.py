@@ -9,7 +9,10 @@ span and the callee's span is time on the wire and in queues; it is attributed t
 :func:`trace_shifts` compares the incident window with the reference window per service.
 Parameters (chosen once; see docs/benchmarks.md): ``MIN_SPANS = 5`` spans per service and window
 before any latency comparison; the latency score is ``log2`` of the ratio of mean self (or
-network) time, counted only when the incident mean also exceeds the reference 90th percentile.
+network) time, counted only when the incident mean also exceeds the reference 90th percentile;
+the same comparison is made per operation of the service (its own endpoints: a fault in one code
+path hides in the service-wide mean when other operations dominate the volume), and the service's
+latency score is the larger of the two.
 """
 
 from __future__ import annotations
@@ -137,7 +140,8 @@ def trace_shifts(
         ref_net = before.network_ms if before else []
         ref_n = before.spans if before else 0
         ref_err = before.errors if before else 0
-        latency = _shift(ref_self, now.self_ms)
+        op_shift, _ = _worst_operation(svc, *op_self)
+        latency = max(_shift(ref_self, now.self_ms), op_shift)
         network = _shift(ref_net, now.network_ms)
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
         inc_rate = (now.errors + 0.5) / (now.spans + 1)
@@ -157,7 +161,7 @@ def trace_shifts(
                 incident_spans=now.spans,
                 incident_errors=now.errors,
                 volume_change=volume,
-                operation=_worst_operation(svc, *op_self),
+                operation=_worst_operation(svc, *op_self)[1],
             )
         )
     out.sort(key=lambda s: (-s.score, s.service))
@@ -181,7 +185,7 @@ def _worst_operation(
     service: str,
     incident: dict[tuple[str, str], list[float]],
     reference: dict[tuple[str, str], list[float]],
-) -> str | None:
+) -> tuple[float, str | None]:
     best: tuple[float, str] | None = None
     for (svc, op), times in incident.items():
         if svc != service:
@@ -189,4 +193,4 @@ def _worst_operation(
         shift = _shift(reference.get((svc, op), []), times)
         if shift > 0 and (best is None or shift > best[0]):
             best = (shift, op)
-    return best[1] if best else None
+    return best if best else (0.0, None)

@@ -21,6 +21,7 @@ class BenchCase:
     log_reference: Interval | None = None  # fault-free logs and traces, when they differ
     target: str | None = None  # the service the alert fired on, when the data set says
     split: str | None = None  # petshop: scenario
+    alert_at: float | None = None  # when the data set's alert fired (default: the incident start)
 
 
 @dataclass(slots=True)

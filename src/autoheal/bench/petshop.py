@@ -2,7 +2,9 @@
 
 ``metrics.csv`` has a three-row header (node, metric, statistic) over epoch seconds at 5-minute
 steps; each issue window has five rows. The fault-free reference is the scenario's
-``noissue/metrics.csv`` (recorded at another time; it is kept at its own timestamps). Only the
+``noissue/metrics.csv``, recorded at another time (months after some issues): it is re-stamped
+for each issue to end one step before the issue window, so that, as in production, the
+reference precedes the incident (the same rule as for the sock-shop segments). Only the
 scenarios with such data are scored (``low_traffic``, ``high_traffic``: 52 issues); the
 ``temporal_traffic`` scenarios lack it. ``graph.csv`` is the call graph (caller -> callee).
 """
@@ -55,7 +57,8 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
         graph = edges(sdir / "graph.csv")
         normal_frame = pd.read_csv(sdir / "noissue" / "metrics.csv", header=[0, 1, 2], index_col=0)
         normal = _series(normal_frame)
-        ref = (float(normal_frame.index.min()), float(normal_frame.index.max()) + STEP)
+        normal_end = float(normal_frame.index.max()) + STEP
+        normal_len = normal_end - float(normal_frame.index.min())
         issues = sorted(
             (p for part in ("train", "test") for p in (sdir / part).glob("issue_*")),
             key=lambda p: (p.parent.name, int(p.name.split("_")[1])),
@@ -64,13 +67,15 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
             target = json.loads((issue / "target.json").read_text())
             frame = pd.read_csv(issue / "metrics.csv", header=[0, 1, 2], index_col=0)
             incident = _series(frame)
+            shift = float(frame.index.min()) - normal_end
+            ref = (normal_end + shift - normal_len, normal_end + shift)
             series = []
             for key in sorted(set(normal) | set(incident)):
                 ts: list[float] = []
                 vs: list[float] = []
-                for part in (normal.get(key), incident.get(key)):
+                for part, offset in ((normal.get(key), shift), (incident.get(key), 0.0)):
                     if part:
-                        ts += part[0]
+                        ts += [t + offset for t in part[0]]
                         vs += part[1]
                 order = np.argsort(ts)
                 series.append(
@@ -93,6 +98,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
                     reference=ref,
                     target=str(target["target"]["node"]),
                     split=scenario,
+                    alert_at=float(target["target"]["timestamp"]),
                 ),
                 Bundle(series=series, edges=graph),
             )
