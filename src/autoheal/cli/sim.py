@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from autoheal.cli.common import console, err_console, guarded, print_json
+
+if TYPE_CHECKING:
+    from autoheal.sim.prometheus import Backend
 
 app = typer.Typer(
     help="Simulated production: list scenarios, run one through Autoheal.", no_args_is_help=True
@@ -61,30 +65,32 @@ def run(
         None, help="keep the database and telemetry here (default: a temporary dir)"
     ),
     investigate: bool = typer.Option(True, help="run the deep investigation on every fault"),
+    backend: str = typer.Option(
+        "embedded",
+        help="where the prometheus.* tools read metrics: embedded (the embedded store) or prometheus "
+        "(a real Prometheus started on the scenario's TSDB blocks; needs prometheus and promtool)",
+    ),
 ) -> None:
     """Simulate SCENARIO, send its alerts through an embedded Autoheal, compare with the ground truth."""
-    from autoheal.clock import ManualClock
     from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.play import EmbeddedAutoheal, kubernetes_tools_for, play
+    from autoheal.sim.parity import play_on
 
-    loaded = load_scenario(scenario)
-    sim = simulate(loaded)
+    chosen = _backend(backend)
+    sim = simulate(load_scenario(scenario))
     with tempfile.TemporaryDirectory(prefix="autoheal-sim-") as tmp:
         where = Path(workdir) if workdir else Path(tmp)
-        with EmbeddedAutoheal.start(
-            where, ManualClock(sim.start), extra_tools=kubernetes_tools_for(sim)
-        ) as server:
-            if json_output:
-                result = play(sim, server, investigate=investigate)
-            else:
-                with console.status(f"playing {len(sim.deliveries)} webhook deliveries...") as status:
-                    result = play(
-                        sim,
-                        server,
-                        on_delivery=lambda i, n: status.update(f"delivery {i}/{n}"),
-                        investigate=investigate,
-                    )
-    out = result.to_dict()
+        if json_output:
+            played = play_on(sim, chosen, where, investigate=investigate)
+        else:
+            with console.status(f"playing {len(sim.deliveries)} webhook deliveries...") as status:
+                played = play_on(
+                    sim,
+                    chosen,
+                    where,
+                    investigate=investigate,
+                    on_delivery=lambda i, n: status.update(f"delivery {i}/{n} ({chosen} metrics)"),
+                )
+    out = played.to_dict()
     out["simulation"] = sim.summary()
     if json_output:
         print_json(out)
@@ -92,6 +98,65 @@ def run(
         _print(out)
     if not out["ground_truth_matched"]:
         raise typer.Exit(1)
+
+
+@app.command("parity")
+@guarded
+def parity(
+    scenarios: list[str] = typer.Argument(..., help="scenario files (.yaml) or catalogue names"),
+    json_output: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """Play each SCENARIO on the embedded metric store and on a real Prometheus; exit 1 if any
+    triage verdict or investigation conclusion differs."""
+    from autoheal.sim import load_scenario, simulate
+    from autoheal.sim.parity import differences, play_on
+    from autoheal.sim.prometheus import BACKENDS
+
+    report = []
+    for name in scenarios:
+        sim = simulate(load_scenario(name))
+        runs = {}
+        for chosen in BACKENDS:
+            with tempfile.TemporaryDirectory(prefix=f"autoheal-parity-{chosen}-") as tmp:
+                if not json_output:
+                    console.print(f"{sim.scenario.name}: playing on {chosen}...")
+                runs[chosen] = play_on(sim, chosen, Path(tmp))
+        diff = differences(runs["embedded"], runs["prometheus"])
+        report.append(
+            {
+                "scenario": sim.scenario.name,
+                "identical": not diff,
+                "differences": diff,
+                "alerts": len(runs["embedded"].result.outcomes),
+                "investigations": len(runs["embedded"].result.investigations),
+                "prometheus_queries": runs["prometheus"].prometheus_queries,
+                "seconds": {k: round(r.result.seconds, 3) for k, r in runs.items()},
+                "ground_truth_matched": {k: r.to_dict()["ground_truth_matched"] for k, r in runs.items()},
+            }
+        )
+        if not json_output:
+            r = report[-1]
+            status = "[green]identical[/green]" if not diff else "[red]DIFFERENT[/red]"
+            console.print(
+                f"  {status}: {r['alerts']} alert verdicts, {r['investigations']} investigations, "
+                f"{r['prometheus_queries']} queries answered by Prometheus, seconds {r['seconds']}"
+            )
+            for line in diff:
+                console.print(f"    {line}")
+    if json_output:
+        print_json({"scenarios": report, "identical": all(r["identical"] for r in report)})
+    if not all(r["identical"] for r in report):
+        raise typer.Exit(1)
+
+
+def _backend(name: str) -> Backend:
+    from autoheal.errors import ConfigError
+    from autoheal.sim.prometheus import BACKENDS
+
+    for backend in BACKENDS:
+        if backend == name:
+            return backend
+    raise ConfigError(f"--backend {name!r}: use one of {', '.join(BACKENDS)}")
 
 
 def _print(out: dict) -> None:
@@ -129,7 +194,10 @@ def _print(out: dict) -> None:
         err_console.print(
             "  (no triage verdicts exposed by this Autoheal yet: ingestion and investigation are compared)"
         )
-    console.print(f"ground truth matched: {out['ground_truth_matched']}  ({out['seconds']} s)")
+    console.print(
+        f"ground truth matched: {out['ground_truth_matched']}  "
+        f"({out['seconds']} s, metrics from {out.get('backend', 'embedded')})"
+    )
 
 
 def _print_investigations(investigations: list[dict]) -> None:

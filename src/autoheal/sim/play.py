@@ -45,6 +45,12 @@ class EmbeddedAutoheal:
     telemetry: EmbeddedTelemetry
     _server: Any
     _thread: threading.Thread
+    prometheus_url: str | None = None
+
+    @property
+    def backend(self) -> str:
+        """Where the ``prometheus.*`` tools read metrics: ``prometheus`` (a real server) or ``embedded``."""
+        return "prometheus" if self.prometheus_url else "embedded"
 
     @classmethod
     def start(
@@ -55,7 +61,10 @@ class EmbeddedAutoheal:
         port: int = 0,
         host: str = "127.0.0.1",
         extra_tools: Sequence[Any] = (),
+        prometheus_url: str | None = None,
     ) -> EmbeddedAutoheal:
+        """With ``prometheus_url`` the ``prometheus.*`` tools read that server (``tools.prometheus.url``)
+        instead of the embedded metric store; logs, traces and changes stay embedded."""
         import uvicorn
 
         from autoheal.api.app import create_app
@@ -67,13 +76,14 @@ class EmbeddedAutoheal:
         workdir.mkdir(parents=True, exist_ok=True)
         admin_token = f"ah_admin_{secrets.token_urlsafe(18)}"
         source_token = secrets.token_urlsafe(18)
-        settings = Settings.model_validate(
-            {
-                "database": {"url": f"sqlite:///{workdir / 'autoheal.db'}"},
-                "auth": {"admin_token": admin_token},
-                "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
-            }
-        )
+        raw: dict[str, Any] = {
+            "database": {"url": f"sqlite:///{workdir / 'autoheal.db'}"},
+            "auth": {"admin_token": admin_token},
+            "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
+        }
+        if prometheus_url:
+            raw["tools"] = {"prometheus": {"url": prometheus_url}}
+        settings = Settings.model_validate(raw)
         telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
         # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
         # simulated clock cannot move on under it and runs are deterministic.
@@ -105,6 +115,7 @@ class EmbeddedAutoheal:
             telemetry,
             server,
             thread,
+            prometheus_url,
         )
 
     def stop(self) -> None:
@@ -155,6 +166,7 @@ class PlayResult:
     rows: int
     seconds: float
     investigations: list[Any] = field(default_factory=list)
+    backend: str = "embedded"
 
     @property
     def verdicts_available(self) -> bool:
@@ -183,6 +195,7 @@ class PlayResult:
         checks = self.checks()
         return {
             "scenario": self.scenario,
+            "backend": self.backend,
             "posted": self.posted,
             "rejected": self.rejected,
             "distinct_alerts": self.distinct_alerts,
@@ -266,7 +279,9 @@ def play(
     if investigate:
         from autoheal.sim.investigate import investigate_faults
 
-        investigations = investigate_faults(run, server.telemetry, server.workdir)
+        investigations = investigate_faults(
+            run, server.telemetry, server.workdir, prometheus_url=server.prometheus_url
+        )
     return PlayResult(
         scenario.name,
         outcomes,
@@ -276,6 +291,7 @@ def play(
         len(by_fp),
         time.perf_counter() - started,
         investigations,
+        server.backend,
     )
 
 
