@@ -7,9 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from autoheal.cli.main import root
 from autoheal.sim import load_scenario, simulate
-from autoheal.sim.parity import conclusions, differences, play_on
+from autoheal.sim.investigate import InvestigationOutcome
+from autoheal.sim.parity import BackendRun, MetricCall, conclusions, differences, play_on
+from autoheal.sim.play import AlertOutcome, PlayResult
+from autoheal.sim.prometheus import Backend
 from tests.conftest import require
 
 # The demo story (flapping noise, an unrelated deploy, a bad deploy twice) and a red herring:
@@ -35,7 +40,46 @@ def test_same_triage_and_investigation_on_both_backends(name: str, tmp_path: Pat
     assert [v[4] for v in a["verdicts"]] and all(v[4] is not None for v in a["verdicts"])
     assert a["verdicts"] == b["verdicts"]  # triage verdict (and top cause) of every alert
     assert a["investigations"] and [i[1] for i in a["investigations"]] == [i[1] for i in b["investigations"]]
+    # every prometheus.* call the gateway audited got byte-identical data (same result digest)
+    assert len(real.metric_calls) > 20 and real.metric_calls == embedded.metric_calls
+    assert sum(c.status == "ok" for c in real.metric_calls) > len(real.metric_calls) // 2
     assert differences(embedded, real) == []  # ranked causes, confidences to 1e-6
     # and both match the scenario's ground truth
     assert embedded.result.to_dict()["ground_truth_matched"] is True
     assert real.result.to_dict()["ground_truth_matched"] is True
+
+
+def _played(backend: Backend, verdict: str, top: str, digest: str) -> BackendRun:
+    alert = AlertOutcome("2026-01-05T09:00:00+00:00", "HighErrorRate", "checkout", "fp", "signal", "", None)
+    alert.verdict = verdict
+    inv = InvestigationOutcome(
+        0,
+        {"service": "checkout", "kind": "bad_deploy"},
+        [],
+        {"service": top, "kind": "bad_deploy"},
+        [],
+        True,
+        True,
+        3,
+    )
+    call = MetricCall("prometheus.query_range", '{"query":"up"}', "ok", digest)
+    return BackendRun(backend, PlayResult("s", [alert], 1, [], 1, 1, 0.1, [inv], backend), None, [call])
+
+
+def test_differences_name_what_diverged() -> None:
+    same = _played("embedded", "signal", "checkout", "d1")
+    assert differences(same, _played("prometheus", "signal", "checkout", "d1")) == []
+    diff = differences(same, _played("prometheus", "noise", "payment", "d2"))
+    assert len(diff) == 3
+    assert diff[0].startswith("alert HighErrorRate/checkout") and "'noise'" in diff[0]
+    assert diff[1].startswith("metric tool call 0 (prometheus.query_range")
+    assert (
+        diff[2]
+        == "fault 0 top cause: embedded ('checkout', 'bad_deploy') vs prometheus ('payment', 'bad_deploy')"
+    )
+
+
+def test_sim_run_names_an_unknown_backend() -> None:
+    result = CliRunner().invoke(root, ["sim", "run", "demo-story", "--backend", "victoria"])
+    assert result.exit_code == 1
+    assert "--backend 'victoria': use one of embedded, prometheus" in result.output

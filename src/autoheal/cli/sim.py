@@ -129,6 +129,7 @@ def parity(
                 "differences": diff,
                 "alerts": len(runs["embedded"].result.outcomes),
                 "investigations": len(runs["embedded"].result.investigations),
+                "metric_tool_calls": len(runs["prometheus"].metric_calls),
                 "prometheus_queries": runs["prometheus"].prometheus_queries,
                 "seconds": {k: round(r.result.seconds, 3) for k, r in runs.items()},
                 "ground_truth_matched": {k: r.to_dict()["ground_truth_matched"] for k, r in runs.items()},
@@ -139,6 +140,7 @@ def parity(
             status = "[green]identical[/green]" if not diff else "[red]DIFFERENT[/red]"
             console.print(
                 f"  {status}: {r['alerts']} alert verdicts, {r['investigations']} investigations, "
+                f"{r['metric_tool_calls']} audited metric tool calls, "
                 f"{r['prometheus_queries']} queries answered by Prometheus, seconds {r['seconds']}"
             )
             for line in diff:

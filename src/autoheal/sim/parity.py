@@ -7,26 +7,30 @@ in both cases. With the real server it also counts the PromQL queries Prometheus
 (its own ``prometheus_http_requests_total``), so a run cannot silently fall back to the embedded
 store.
 
-:func:`differences` lists, in words, every conclusion that is not the same on both backends: the
-triage verdict of every alert, and each fault's investigation top cause (service, kind) and
-ranked causes (confidence to 1e-6).
+:func:`differences` lists, in words, everything that is not the same on both backends: the triage
+verdict of every alert, each fault's investigation top cause (service, kind) and ranked causes
+(confidence to 1e-6), and every ``prometheus.*`` call the app's gateway audited (tool, arguments,
+status and result digest: the data each query returned, byte for byte).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from autoheal.audit.chain import canonical_json
+from autoheal.audit.trail import iter_records
 from autoheal.clock import ManualClock
 from autoheal.sim.engine import SimulatedRun
 from autoheal.sim.play import EmbeddedAutoheal, PlayResult, kubernetes_tools_for, play
 from autoheal.sim.prometheus import START_TIMEOUT, Backend, metrics_backend
+from autoheal.store.db import create_db_engine
 
 QUERY_HANDLERS = ("/api/v1/query", "/api/v1/query_range")
 
@@ -38,13 +42,47 @@ class BackendRun:
     backend: Backend
     result: PlayResult
     prometheus_queries: int | None = None
+    metric_calls: list[MetricCall] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = self.result.to_dict()
         out["backend"] = self.backend
+        out["metric_tool_calls"] = len(self.metric_calls)
         if self.prometheus_queries is not None:
             out["prometheus_queries"] = self.prometheus_queries
         return out
+
+
+@dataclass(frozen=True)
+class MetricCall:
+    """One ``prometheus.*`` call of the app's gateway, as its audit record has it."""
+
+    tool: str
+    args: str  # canonical JSON
+    status: str
+    result_digest: str
+
+
+def metric_calls(database_url: str) -> list[MetricCall]:
+    """The ``prometheus.*`` tool calls in the audit trail at ``database_url``, in order."""
+    engine = create_db_engine(database_url)
+    try:
+        calls = []
+        for record in iter_records(engine):
+            payload = record.payload_obj()
+            tool = payload.get("tool") if isinstance(payload, dict) else None
+            if isinstance(tool, str) and tool.startswith("prometheus.") and "result_digest" in payload:
+                calls.append(
+                    MetricCall(
+                        tool,
+                        canonical_json(payload.get("args")),
+                        str(payload.get("status")),
+                        str(payload["result_digest"]),
+                    )
+                )
+        return calls
+    finally:
+        engine.dispose()
 
 
 def queries_answered(prometheus_url: str, timeout: float = 10.0) -> int:
@@ -80,8 +118,9 @@ def play_on(
             prometheus_url=prometheus_url,
         ) as server:
             result = play(run, server, investigate=investigate, on_delivery=on_delivery)
+            database_url = server.autoheal.settings.database.url
         answered = queries_answered(prometheus_url) if prometheus_url else None
-    return BackendRun(backend, result, answered)
+    return BackendRun(backend, result, answered, metric_calls(database_url))
 
 
 def conclusions(result: PlayResult) -> dict[str, Any]:
@@ -111,6 +150,17 @@ def differences(a: BackendRun, b: BackendRun) -> list[str]:
             f"{len(ca['investigations'])} investigations on {a.backend}, "
             f"{len(cb['investigations'])} on {b.backend}"
         )
+    if len(a.metric_calls) != len(b.metric_calls):
+        out.append(
+            f"{len(a.metric_calls)} metric tool calls on {a.backend}, {len(b.metric_calls)} on {b.backend}"
+        )
+    for n, (xa, xb) in enumerate(zip(a.metric_calls, b.metric_calls, strict=False)):
+        if xa != xb:
+            out.append(
+                f"metric tool call {n} ({xa.tool} {xa.args}): {a.backend} {xa.status} {xa.result_digest[:12]} "
+                f"vs {b.backend} {xb.status} {xb.result_digest[:12]}"
+            )
+            break  # the first one explains the rest
     for ia, ib in zip(ca["investigations"], cb["investigations"], strict=False):
         fault = ia[0]
         if ia[1] != ib[1]:
