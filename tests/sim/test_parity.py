@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 from autoheal.cli.main import root
 from autoheal.sim import load_scenario, simulate
 from autoheal.sim.investigate import InvestigationOutcome
-from autoheal.sim.parity import BackendRun, MetricCall, conclusions, differences, play_on
+from autoheal.sim.parity import (
+    BackendRun,
+    MetricCall,
+    conclusions,
+    differences,
+    parity_summary,
+    play_on,
+)
 from autoheal.sim.play import AlertOutcome, PlayResult
 from autoheal.sim.prometheus import Backend
 from tests.conftest import require
@@ -44,6 +51,8 @@ def test_same_triage_and_investigation_on_both_backends(name: str, tmp_path: Pat
     assert len(real.metric_calls) > 20 and real.metric_calls == embedded.metric_calls
     assert sum(c.status == "ok" for c in real.metric_calls) > len(real.metric_calls) // 2
     assert differences(embedded, real) == []  # ranked causes, confidences to 1e-6
+    summary = parity_summary(embedded, real)  # what `sim run --backend both` prints
+    assert summary["identical"] and summary["metric_tool_calls"] == len(real.metric_calls)
     # and both match the scenario's ground truth
     assert embedded.result.to_dict()["ground_truth_matched"] is True
     assert real.result.to_dict()["ground_truth_matched"] is True
@@ -82,4 +91,4 @@ def test_differences_name_what_diverged() -> None:
 def test_sim_run_names_an_unknown_backend() -> None:
     result = CliRunner().invoke(root, ["sim", "run", "demo-story", "--backend", "victoria"])
     assert result.exit_code == 1
-    assert "--backend 'victoria': use one of embedded, prometheus" in result.output
+    assert "--backend 'victoria': use one of embedded, prometheus or both" in result.output

@@ -67,88 +67,59 @@ def run(
     investigate: bool = typer.Option(True, help="run the deep investigation on every fault"),
     backend: str = typer.Option(
         "embedded",
-        help="where the prometheus.* tools read metrics: embedded (the embedded store) or prometheus "
-        "(a real Prometheus started on the scenario's TSDB blocks; needs prometheus and promtool)",
+        help="where the prometheus.* tools read metrics: embedded (the embedded store), prometheus "
+        "(a real Prometheus started on the scenario's TSDB blocks; needs prometheus and promtool), "
+        "or both (play on each, exit 1 if any conclusion or metric query result differs)",
     ),
 ) -> None:
     """Simulate SCENARIO, send its alerts through an embedded Autoheal, compare with the ground truth."""
     from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.parity import play_on
+    from autoheal.sim.parity import parity_summary, play_on
+    from autoheal.sim.prometheus import BACKENDS
 
-    chosen = _backend(backend)
+    chosen = list(BACKENDS) if backend == "both" else [_backend(backend)]
     sim = simulate(load_scenario(scenario))
+    runs = {}
     with tempfile.TemporaryDirectory(prefix="autoheal-sim-") as tmp:
-        where = Path(workdir) if workdir else Path(tmp)
-        if json_output:
-            played = play_on(sim, chosen, where, investigate=investigate)
-        else:
+        base = Path(workdir) if workdir else Path(tmp)
+        for name in chosen:
+            where = base / name if len(chosen) > 1 else base
+            if json_output:
+                runs[name] = play_on(sim, name, where, investigate=investigate)
+                continue
             with console.status(f"playing {len(sim.deliveries)} webhook deliveries...") as status:
-                played = play_on(
-                    sim,
-                    chosen,
-                    where,
-                    investigate=investigate,
-                    on_delivery=lambda i, n: status.update(f"delivery {i}/{n} ({chosen} metrics)"),
-                )
-    out = played.to_dict()
+
+                def progress(i: int, n: int, metrics: str = name) -> None:
+                    status.update(f"delivery {i}/{n} ({metrics} metrics)")
+
+                runs[name] = play_on(sim, name, where, investigate=investigate, on_delivery=progress)
+    out = runs[chosen[0]].to_dict()
     out["simulation"] = sim.summary()
+    ok = out["ground_truth_matched"]
+    if len(chosen) > 1:
+        out["backend"] = "both"
+        out["parity"] = parity_summary(runs["embedded"], runs["prometheus"])
+        ok = ok and out["parity"]["identical"]
     if json_output:
         print_json(out)
     else:
         _print(out)
-    if not out["ground_truth_matched"]:
+        if "parity" in out:
+            _print_parity(out["parity"])
+    if not ok:
         raise typer.Exit(1)
 
 
-@app.command("parity")
-@guarded
-def parity(
-    scenarios: list[str] = typer.Argument(..., help="scenario files (.yaml) or catalogue names"),
-    json_output: bool = typer.Option(False, "--json", help="last line: one JSON object"),
-) -> None:
-    """Play each SCENARIO on the embedded metric store and on a real Prometheus; exit 1 if any
-    triage verdict or investigation conclusion differs."""
-    from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.parity import differences, play_on
-    from autoheal.sim.prometheus import BACKENDS
-
-    report = []
-    for name in scenarios:
-        sim = simulate(load_scenario(name))
-        runs = {}
-        for chosen in BACKENDS:
-            with tempfile.TemporaryDirectory(prefix=f"autoheal-parity-{chosen}-") as tmp:
-                if not json_output:
-                    console.print(f"{sim.scenario.name}: playing on {chosen}...")
-                runs[chosen] = play_on(sim, chosen, Path(tmp))
-        diff = differences(runs["embedded"], runs["prometheus"])
-        report.append(
-            {
-                "scenario": sim.scenario.name,
-                "identical": not diff,
-                "differences": diff,
-                "alerts": len(runs["embedded"].result.outcomes),
-                "investigations": len(runs["embedded"].result.investigations),
-                "metric_tool_calls": len(runs["prometheus"].metric_calls),
-                "prometheus_queries": runs["prometheus"].prometheus_queries,
-                "seconds": {k: round(r.result.seconds, 3) for k, r in runs.items()},
-                "ground_truth_matched": {k: r.to_dict()["ground_truth_matched"] for k, r in runs.items()},
-            }
-        )
-        if not json_output:
-            r = report[-1]
-            status = "[green]identical[/green]" if not diff else "[red]DIFFERENT[/red]"
-            console.print(
-                f"  {status}: {r['alerts']} alert verdicts, {r['investigations']} investigations, "
-                f"{r['metric_tool_calls']} audited metric tool calls, "
-                f"{r['prometheus_queries']} queries answered by Prometheus, seconds {r['seconds']}"
-            )
-            for line in diff:
-                console.print(f"    {line}")
-    if json_output:
-        print_json({"scenarios": report, "identical": all(r["identical"] for r in report)})
-    if not all(r["identical"] for r in report):
-        raise typer.Exit(1)
+def _print_parity(parity: dict) -> None:
+    status = "[green]identical[/green]" if parity["identical"] else "[red]DIFFERENT[/red]"
+    console.print(
+        f"embedded vs real Prometheus: {status} - {parity['alerts']} alert verdicts, "
+        f"{parity['investigations']} investigations, {parity['metric_tool_calls']} audited metric "
+        f"tool calls, {parity['prometheus_queries']} queries answered by Prometheus; "
+        f"seconds {parity['seconds']}"
+    )
+    for line in parity["differences"]:
+        console.print(f"  {line}")
 
 
 def _backend(name: str) -> Backend:
@@ -158,7 +129,7 @@ def _backend(name: str) -> Backend:
     for backend in BACKENDS:
         if backend == name:
             return backend
-    raise ConfigError(f"--backend {name!r}: use one of {', '.join(BACKENDS)}")
+    raise ConfigError(f"--backend {name!r}: use one of {', '.join(BACKENDS)} or both")
 
 
 def _print(out: dict) -> None:
@@ -198,7 +169,7 @@ def _print(out: dict) -> None:
         )
     console.print(
         f"ground truth matched: {out['ground_truth_matched']}  "
-        f"({out['seconds']} s, metrics from {out.get('backend', 'embedded')})"
+        f"({out['seconds']} s, metrics from {out['backend'].replace('both', 'embedded')})"
     )
 
 

@@ -179,3 +179,20 @@ def _same_ranking(a: list[tuple[str, str, float]], b: list[tuple[str, str, float
         x[:2] == y[:2] and math.isclose(x[2], y[2], rel_tol=1e-6, abs_tol=1e-9)
         for x, y in zip(a, b, strict=True)
     )
+
+
+def parity_summary(embedded: BackendRun, real: BackendRun) -> dict[str, Any]:
+    """The comparison of one scenario played on both backends, as JSON."""
+    diff = differences(embedded, real)
+    return {
+        "identical": not diff,
+        "differences": diff,
+        "alerts": len(embedded.result.outcomes),
+        "investigations": len(embedded.result.investigations),
+        "metric_tool_calls": len(real.metric_calls),
+        "prometheus_queries": real.prometheus_queries,
+        "seconds": {r.backend: round(r.result.seconds, 3) for r in (embedded, real)},
+        "ground_truth_matched": {
+            r.backend: r.result.to_dict()["ground_truth_matched"] for r in (embedded, real)
+        },
+    }
