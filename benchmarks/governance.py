@@ -8,18 +8,24 @@ real SQLite file). Both audit durability modes are measured:
 * ``async`` — records are group-committed by a background writer in chain order; ``flush()`` /
   ``close()`` waits for them (at most ~``flush_interval`` of records lost on ``kill -9``).
 
-Prints a table, then as its last line one JSON object for the default mode (``async``):
-{"overhead_us_p50": ..., "overhead_us_p99": ..., ...}.
+Then redaction of one realistic large result on its own (``--lines`` log lines of a Loki/embedded
+log query plus a Prometheus ``query_range`` matrix of ``--series`` x ``--samples`` float strings with
+epoch timestamps, a few planted secrets), with a fresh redactor per run (no cache carried over).
+
+Prints tables, then as its last line one JSON object for the default mode (``async``):
+{"overhead_us_p50": ..., "overhead_us_p99": ..., ..., "redact_large_ms_p50": ...}.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,6 +36,7 @@ from autoheal.audit.verify import verify_chain
 from autoheal.domain.tools import Access, ToolResult
 from autoheal.governance.gateway import Gateway
 from autoheal.governance.policy import parse_policy
+from autoheal.governance.redaction import Redactor
 from autoheal.store.db import create_db_engine, migrate
 
 POLICY = parse_policy(
@@ -67,6 +74,99 @@ class EchoTool:
                 "count": 3,
             }
         )
+
+
+_LOG_TEMPLATES = (
+    "GET /api/v1/orders/{n} HTTP/1.1 {code} {ms}ms trace_id={hex32} span_id={hex16}",
+    "POST /api/pay 500 upstream connect error after {ms}ms to payments-{n}.svc:8443",
+    "pool: {k}/50 connections in use, {k} waiting, timeout 30000 ms",
+    "java.lang.IllegalStateException: consumer poll timeout at offset {big} partition {k}",
+    "user {n} checkout completed amount={ms}.{k} currency=EUR request_id={uuid}",
+    "slow query {ms}ms: SELECT * FROM orders WHERE id = {n} AND created_at > '2026-01-01'",
+    "GC pause {ms}.{k}ms heap 1234567890/2147483648 bytes",
+    'level=info msg="reconciled" duration={ms}.{big}s object=checkout-7d4b9c8f6-x2x9z',
+)
+_PLANTED = (
+    "retrying with password=hunter2hunter2 on replica",
+    "db=postgresql://app_user:Tr0ub4dor3@db.internal:5432/orders",
+    "Authorization: Bearer 9f8e7d6c5b4a39281706abcdefABCDEF123456",
+    "refund to card 4111 1111 1111 1111 failed",
+    "ticket opened by jane.doe@example.com",
+)
+
+
+def large_result(lines: int, series: int, samples: int, seed: int = 7) -> tuple[dict[str, object], int]:
+    """(data of a large tool result, number of planted secrets). Deterministic for a seed."""
+    rnd = random.Random(seed)
+    start = 1767261600
+    logs = []
+    planted = 0
+    for i in range(lines):
+        if i % 500 == 250:
+            text = _PLANTED[planted % len(_PLANTED)]
+            planted += 1
+        else:
+            text = rnd.choice(_LOG_TEMPLATES).format(
+                n=rnd.randrange(10**6),
+                code=rnd.choice((200, 200, 200, 404, 500)),
+                ms=rnd.randrange(1, 5000),
+                k=rnd.randrange(50),
+                big=rnd.randrange(10**15, 10**17),
+                hex32=f"{rnd.getrandbits(128):032x}",
+                hex16=f"{rnd.getrandbits(64):016x}",
+                uuid=f"{rnd.getrandbits(32):08x}-{rnd.getrandbits(16):04x}-4{rnd.getrandbits(12):03x}-"
+                f"a{rnd.getrandbits(12):03x}-{rnd.getrandbits(48):012x}",
+            )
+        logs.append(
+            {
+                "at": f"2026-01-01T10:{i // 600 % 60:02d}:{i // 10 % 60:02d}.{i % 1000:03d}Z",
+                "service": f"svc-{i % 12}",
+                "level": "error" if i % 7 == 0 else "info",
+                "line": text,
+                "labels": {
+                    "service": f"svc-{i % 12}",
+                    "namespace": "shop",
+                    "pod": f"svc-{i % 12}-7d4b9c8f6-x2x9z",
+                },
+                "trace_id": f"{rnd.getrandbits(128):032x}",
+            }
+        )
+    matrix = [
+        {
+            "metric": {
+                "__name__": "http_request_duration_seconds",
+                "service": f"svc-{s}",
+                "quantile": "0.99",
+            },
+            "values": [
+                [start + 15 * j, repr(rnd.random() * 10 ** rnd.randrange(-3, 4))] for j in range(samples)
+            ],
+        }
+        for s in range(series)
+    ]
+    return {"logs": logs, "metrics": {"resultType": "matrix", "result": matrix}}, planted
+
+
+def measure_redaction(lines: int, series: int, samples: int, runs: int) -> dict[str, float]:
+    data, planted = large_result(lines, series, samples)
+    times: list[float] = []
+    found = 0
+    for _ in range(runs):
+        redactor = Redactor()  # fresh: no cache carried over from the previous run
+        counter: Counter[str] = Counter()
+        t = time.perf_counter()
+        out = redactor.redact(data, counter)
+        times.append((time.perf_counter() - t) * 1000)
+        found = sum(counter.values())
+    assert found >= planted, (found, planted)
+    assert out["metrics"] == data["metrics"], "a metric sample was altered"
+    return {
+        "lines": lines,
+        "samples": series * samples,
+        "redactions": found,
+        "redact_ms_p50": round(statistics.median(times), 1),
+        "redact_ms_min": round(min(times), 1),
+    }
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -124,8 +224,22 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=3000, help="calls per mode (bounded: at most 50000)")
+    parser.add_argument(
+        "--lines", type=int, default=5000, help="log lines in the large result (at most 50000)"
+    )
+    parser.add_argument(
+        "--series", type=int, default=50, help="matrix series in the large result (at most 500)"
+    )
+    parser.add_argument("--samples", type=int, default=240, help="samples per series (at most 11000)")
+    parser.add_argument("--runs", type=int, default=5, help="redaction runs of the large result (at most 50)")
     opts = parser.parse_args(argv)
     calls = max(10, min(opts.calls, 50_000))
+    big = measure_redaction(
+        max(1, min(opts.lines, 50_000)),
+        max(1, min(opts.series, 500)),
+        max(1, min(opts.samples, 11_000)),
+        max(1, min(opts.runs, 50)),
+    )
     with tempfile.TemporaryDirectory(prefix="bench-governance-") as tmp:
         rows = [measure(calls, mode, Path(tmp)) for mode in ("sync", "async")]
     cols = ["durability", "calls", "direct_us_p50", "gateway_us_p50", "gateway_us_p99", "overhead_us_p50",
@@ -134,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     print("  ".join(f"{c:>15}" for c in cols))
     for row in rows:
         print("  ".join(f"{row[c]!s:>15}" for c in cols))
+    print(
+        f"redaction of a large result: {big['lines']} log lines + {big['samples']} samples, "
+        f"{big['redactions']} findings: p50 {big['redact_ms_p50']} ms, min {big['redact_ms_min']} ms"
+    )
     default = rows[1]
     sys.stdout.write(
         json.dumps(
@@ -144,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
                 "sync_overhead_us_p50": rows[0]["overhead_us_p50"],
                 "sync_overhead_us_p99": rows[0]["overhead_us_p99"],
                 "calls": calls,
+                "redact_large_ms_p50": big["redact_ms_p50"],
+                "redact_large_lines": big["lines"],
+                "redact_large_samples": big["samples"],
             }
         )
         + "\n"
