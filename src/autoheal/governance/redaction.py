@@ -221,6 +221,7 @@ class Redactor:
         for extra in settings.extra_patterns:
             self._rules.append((extra.name, re.compile(extra.pattern), 0, ()))
         self._extra = bool(settings.extra_patterns)
+        self._enabled = settings.enabled
         self._skip = _DECIMAL if self._extra else _SKIP
         self._keys = tuple(k.lower() for k in settings.sensitive_keys)
         self._cache: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
@@ -228,7 +229,7 @@ class Redactor:
 
     # -- text --------------------------------------------------------------------------------
     def redact_text(self, text: str, counter: Counter[str] | None = None) -> str:
-        if not self.settings.enabled or len(text) < 7 or self._skip.fullmatch(text):
+        if not self._enabled or len(text) < 7 or self._skip.fullmatch(text):
             # a sample value ("0.25", "NaN", "1.5e-07") is never a secret; with no extra patterns
             # neither is a short integer, a hex id, a UUID or an ISO timestamp
             return text
@@ -396,11 +397,22 @@ class Redactor:
 
     def _walk_dict(self, value: dict[Any, Any], counter: Counter[str], depth: int) -> dict[Any, Any]:
         out = {}
+        keys = self._key_cache
+        shallow = depth <= 64
         for key, item in value.items():
-            if isinstance(item, str) and item and isinstance(key, str) and self._sensitive_key(key):
-                counter["sensitive_key"] += 1
-                out[key] = _mark(key.lower())
-            elif depth <= 64 and type(item) in _PLAIN:
+            kind = type(item)
+            if kind is str or isinstance(item, str):
+                sensitive = keys.get(key) if type(key) is str else None
+                if sensitive is None:
+                    sensitive = isinstance(key, str) and self._sensitive_key(key)
+                if sensitive and item:
+                    counter["sensitive_key"] += 1
+                    out[key] = _mark(key.lower())
+                elif shallow:
+                    out[key] = self.redact_text(item, counter)
+                else:
+                    out[key] = _TOO_DEEP
+            elif shallow and kind in _PLAIN:
                 out[key] = item
             else:
                 out[key] = self._walk(item, counter, depth)
