@@ -112,7 +112,7 @@ class Autoheal:
             config=settings.investigation,
         )
         FollowUps(
-            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds, audit=gateway
+            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
         ).register()
 
         def schedule(batch: Batch) -> None:

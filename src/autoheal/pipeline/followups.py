@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,45 +50,6 @@ def load_group(
     return group, alerts
 
 
-class ReasoningAudit(Protocol):
-    def record_reasoning_step(
-        self, *, actor: str, investigation_id: str | None, payload: Mapping[str, Any]
-    ) -> None: ...
-
-
-_AUDITED = ("started", "hypothesis", "verification", "report", "error")
-
-
-def audit_summary(event: InvestigationEvent) -> dict[str, Any]:
-    """What the audit trail keeps of a reasoning step: what was claimed or decided, not the data
-    (the evidence itself is in the tool-call records)."""
-    p = event.payload
-    out: dict[str, Any] = {"step": event.kind, "at": event.at.isoformat()}
-    if event.kind == "hypothesis":
-        h = p.get("hypothesis", {})
-        out.update({k: h.get(k) for k in ("id", "service", "kind", "statement", "generator")})
-        out["evidence"] = [e.get("id") for e in h.get("evidence", [])]
-    elif event.kind == "verification":
-        v = p.get("verification", p)
-        out.update({k: v.get(k) for k in ("hypothesis_id", "verdict", "reason")})
-    elif event.kind == "report":
-        report = p.get("report", {})
-        out["causes"] = [
-            {
-                "service": c["hypothesis"]["service"],
-                "kind": c["hypothesis"]["kind"],
-                "confidence": c["confidence"],
-            }
-            for c in report.get("causes", [])
-        ]
-        out["ruled_out"] = [c["hypothesis"]["id"] for c in report.get("ruled_out", [])]
-    elif event.kind == "started":
-        out["subject"] = p.get("subject")
-    else:
-        out["message"] = p.get("message")
-    return out
-
-
 def record_investigation(
     investigator: Investigator,
     sessions: sessionmaker[Session],
@@ -97,10 +57,9 @@ def record_investigation(
     subject: str,
     alerts: Sequence[Alert],
     investigation_id: str | None = None,
-    audit: ReasoningAudit | None = None,
 ) -> Iterator[InvestigationEvent]:
-    """Run an investigation and store every event as it streams (the CLI, API and jobs share it);
-    with ``audit``, every reasoning step also goes to the audit trail."""
+    """Run an investigation and store every event as it streams (the CLI, API and jobs share it).
+    The engine itself puts its reasoning steps in the audit trail (through the gateway)."""
     investigation_id = investigation_id or f"inv-{uuid.uuid4().hex[:12]}"
     with sessions() as session:
         reasoning_store.start_investigation(
@@ -114,10 +73,6 @@ def record_investigation(
                 reasoning_store.append_event(session, investigation_id, seq, event)
                 session.commit()
             seq += 1
-            if audit is not None and event.kind in _AUDITED:
-                audit.record_reasoning_step(
-                    actor="investigation", investigation_id=investigation_id, payload=audit_summary(event)
-                )
             yield event
     except BaseException:
         with sessions() as session:
@@ -134,7 +89,6 @@ class FollowUps:
     triage: Triage
     investigator: Investigator
     active_seconds: float = 3600.0
-    audit: ReasoningAudit | None = None
     on_event: Callable[[str, InvestigationEvent], None] | None = None
 
     def register(self) -> None:
@@ -151,18 +105,6 @@ class FollowUps:
         with self.sessions() as session:
             verdict_id = reasoning_store.save_verdict(session, verdict)
             session.commit()
-        if self.audit is not None:
-            self.audit.record_reasoning_step(
-                actor="triage",
-                investigation_id=None,
-                payload={
-                    "step": "triage_verdict",
-                    "group": group.key,
-                    "verdict": verdict.kind.value,
-                    "score": round(verdict.score, 4),
-                    "reasons": list(verdict.reasons),
-                },
-            )
         log.info(
             "triaged",
             extra={"group": group.key, "verdict": verdict.kind.value, "explanation": verdict.explanation},
@@ -184,7 +126,7 @@ class FollowUps:
                     row.investigation_id = investigation_id
                     session.commit()
         for event in record_investigation(
-            self.investigator, self.sessions, self.clock, group.key, firing, investigation_id, self.audit
+            self.investigator, self.sessions, self.clock, group.key, firing, investigation_id
         ):
             if self.on_event is not None:
                 self.on_event(investigation_id, event)

@@ -53,7 +53,7 @@ def _run(app: Autoheal, investigation_id: str, subject: str, alerts: list[Any]) 
     from autoheal.pipeline.followups import record_investigation
 
     for _event in record_investigation(
-        app.investigator, app.sessions, app.clock, subject, alerts, investigation_id, app.governance.gateway
+        app.investigator, app.sessions, app.clock, subject, alerts, investigation_id
     ):
         pass
 
