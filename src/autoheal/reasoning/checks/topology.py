@@ -47,7 +47,11 @@ class TopologyCheck:
                 evidence,
             )
         if hypothesis.kind not in CHANGE_KINDS:
-            silent = self._no_symptom_shift(ctx, suspect, symptoms)
+            silent = (
+                None
+                if _rests_on_logs_or_traces(hypothesis)
+                else self._no_symptom_shift(ctx, suspect, symptoms)
+            )
             if silent is not None:
                 return VerificationCheck(self.name, CheckOutcome.FAILED, silent[0], evidence + silent[1])
             victim = self._upstream_culprit(ctx, hypothesis, graph.dependencies(suspect, depth))
@@ -107,3 +111,8 @@ class TopologyCheck:
                     (ctx.cite(shift.evidence, shift.describe()),),
                 )
         return None
+
+
+def _rests_on_logs_or_traces(hypothesis: Hypothesis) -> bool:
+    """A claim raised from logs or traces (a code-level fault) is not refuted by quiet metrics."""
+    return any(e.tool.startswith(("logs.", "traces.")) for e in hypothesis.evidence)
