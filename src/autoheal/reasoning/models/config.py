@@ -35,7 +35,7 @@ class ModelSettings(BaseModel):
         key_var = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}.get(provider, "")
         key = environ.get("AUTOHEAL_MODEL_API_KEY") or environ.get(key_var)
         return cls(
-            provider=provider,  # type: ignore[arg-type]
+            provider=provider,
             model=environ.get("AUTOHEAL_MODEL") or None,
             base_url=environ.get("AUTOHEAL_MODEL_BASE_URL") or None,
             api_key=SecretStr(key) if key else None,

@@ -139,8 +139,8 @@ def _assess(
     history = InMemoryAlertHistory()
     for signal in signals:
         history.add_signal(signal)
-    for verdict in verdicts:
-        history.add_verdict(verdict)
+    for past in verdicts:
+        history.add_verdict(past)
     for earlier in so_far:
         if fingerprint(earlier.labels) != fp or earlier.starts_at > now:
             continue
