@@ -89,6 +89,13 @@ class TemplateMiner:
         cluster, _ = self._drain.add_log_message(mask(line))
         return int(cluster.cluster_id)
 
+    def final(self, line: str, cluster_id: int) -> int:
+        """The cluster ``line`` belongs to once mining is over: a line mined early can sit in a
+        cluster that a later, more general cluster now covers. ``cluster_id`` is what ``add``
+        returned, kept when no cluster matches the line exactly."""
+        cluster = self._drain.match(mask(line), "fallback")
+        return int(cluster.cluster_id) if cluster is not None else cluster_id
+
     def template(self, cluster_id: int) -> str:
         cluster = self._drain.id_to_cluster.get(cluster_id)
         if cluster is None:

@@ -72,8 +72,27 @@ def rank(scores: Mapping[str, float]) -> list[str]:
     return [s for s, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def calibrate(scores: Mapping[str, float], edges: Iterable[tuple[str, str]]) -> dict[str, float]:
-    """Per-service scores on 0..1 for one investigation: strength relative to the strongest
-    service of the same signal, and a caller whose anomalous dependency (directly or further down)
-    explains it multiplied by ``CALLER_PENALTY`` (the fault propagates from callee to caller)."""
-    return upstream_adjust(normalise(scores), call_graph(edges))
+def squash(value: float, half: float) -> float:
+    """``value / (value + half)``: 0..1, one half at ``half``, order preserved."""
+    value = max(value, 0.0)
+    return value / (value + half) if half > 0 else float(value > 0)
+
+
+def calibrate(
+    scores: Mapping[str, float], edges: Iterable[tuple[str, str]], *, half: float | None = None
+) -> dict[str, float]:
+    """Per-service scores on 0..1 for one investigation, a caller whose anomalous dependency
+    (directly or further down) explains it multiplied by ``CALLER_PENALTY`` (the fault propagates
+    from callee to caller).
+
+    With ``half`` the strength is absolute (:func:`squash`: a signal's raw score of ``half`` is
+    0.5), so a weak signal stays weak beside another generator's strong one; without it, relative
+    to the strongest service of the same signal (the strongest is 1.0 whatever its size)."""
+    relative = normalise(scores)
+    adjusted = upstream_adjust(relative, call_graph(edges))
+    if half is None:
+        return adjusted
+    return {
+        s: squash(v, half) * (adjusted[s] / relative[s] if relative[s] > 0 else 1.0)
+        for s, v in scores.items()
+    }

@@ -177,9 +177,10 @@ def investigate(case: BenchCase, group: LoadedGroup, audit: Engine) -> EngineRun
     )
     governance = build_governance(tools, bench_policy(), audit, clock=clock, durability="async")
     try:
-        log_ref = (
-            Window(_dt(case.log_reference[0]), _dt(case.log_reference[1])) if case.log_reference else None
-        )
+        log_ref = [
+            Window(_dt(a), _dt(b))
+            for a, b in ([case.log_reference] if case.log_reference else []) + list(case.more_log_references)
+        ] or None
         generators: list[Any] = []
         for g in default_generators(config):
             if isinstance(g, LogTemplateGenerator):

@@ -19,6 +19,7 @@ class BenchCase:
     incident: Interval
     reference: Interval  # fault-free metrics
     log_reference: Interval | None = None  # fault-free logs and traces, when they differ
+    more_log_references: tuple[Interval, ...] = ()  # further fault-free log / trace windows
     target: str | None = None  # the service the alert fired on, when the data set says
     split: str | None = None  # petshop: scenario
     alert_at: float | None = None  # when the data set's alert fired (default: the incident start)

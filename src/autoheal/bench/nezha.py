@@ -124,8 +124,11 @@ def _float(text: str) -> float:
 
 
 def _minute_files(root: Path, day: str, kind: str) -> list[Path]:
+    """The day's fault minutes, then the fault-free minute of every day (the system and its code
+    are the same on both days; only one minute per day was kept fault-free)."""
     files = sorted((root / "rca_data" / day / kind).glob("*.csv.gz"))
-    files += sorted((root / "construct_data" / day / kind).glob("*.csv.gz"))
+    for d in DAYS:
+        files += sorted((root / "construct_data" / d / kind).glob("*.csv.gz"))
     return files
 
 
@@ -152,7 +155,7 @@ def logs(root: Path, day: str) -> Iterator[LogRecord]:
                 service=pod_service(r["PodName"]),
                 level=log_level(line),
                 line=line,
-                labels={"pod": r["PodName"]},
+                labels={"pod": r["PodName"], **({"span_id": r["SpanID"]} if r.get("SpanID") else {})},
                 trace_id=r.get("TraceID") or None,
             )
 
@@ -191,6 +194,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
             series=metric_series(root, day), logs=list(logs(root, day)), spans=list(spans(root, day))
         )
         r0, _ = reference_window(root, day)
+        others = tuple((o, o + 60.0) for o in (reference_window(root, d)[0] for d in DAYS if d != day))
         for f in (x for x in all_faults if x.day == day):
             yield (
                 BenchCase(
@@ -202,6 +206,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
                     incident=(f.at, f.at + INCIDENT_SECONDS),
                     reference=(f.at - METRIC_REFERENCE_SECONDS, f.at),
                     log_reference=(r0, r0 + 60.0),
+                    more_log_references=others,
                 ),
                 bundle,
             )

@@ -1,93 +1,171 @@
-"""Log template spikes: new or surging Drain templates per service, error-level first.
+"""Log template spikes and broken execution paths, per service.
 
-Two ``logs.query`` calls (reference and incident windows, every service), templates mined by
-:func:`autoheal.analysis.signals.log_signal`. A service with at least one new or surging warning /
-error template becomes a hypothesis; its component is the top template. Scores are calibrated on
-0..1 as in the metric generator.
+``logs.query`` over the reference window(s) and the incident window, each window split in halves
+while the answer is truncated (:func:`fetch_all`, every call within the policy's line and byte
+limits). Lines are mined by one Drain miner (:mod:`autoheal.analysis.logs`); two signals per
+service:
 
-``reference`` overrides the context's reference window for logs when the fault-free logs live
-elsewhere (the Nezha data set keeps one fault-free minute per day).
+* **surges** (:func:`autoheal.analysis.signals.log_signal`): new or surging warning / error
+  templates; a template seen in any reference window is known;
+* **broken paths** (:func:`autoheal.analysis.patterns.path_breaks`): where lines carry a trace id
+  (and a ``span_id`` label), which log event follows which within one unit of work; a path that
+  requests took in the reference and stopped taking (an early return, an exception) or a new one.
+
+The service's raw score is the sum of both; it is calibrated on 0..1 with ``HALF`` (absolute, so a
+weak signal stays weak beside another generator's strong one), callers explained by an anomalous
+dependency halved. ``reference`` overrides the context's reference window for logs when the
+fault-free logs live elsewhere (a list of windows is pooled).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from autoheal.analysis.logs import TemplateMiner, content_of
+from autoheal.analysis.patterns import PathBreak, UnitEvent, path_breaks
 from autoheal.analysis.signals import log_signal
-from autoheal.domain.investigation import Hypothesis
+from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import calibrated, epoch, window_args
+from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all
 from autoheal.telemetry.model import LogRecord
 
 MAX_LINES = 5000
 MAX_BYTES = 1_048_576
 MAX_HYPOTHESES = 5
+HALF = 5.0  # a raw log score of 5 is 0.5: a path every request took, half of them no longer take
 
 
-def _records(data: object) -> list[LogRecord]:
-    from datetime import UTC, datetime
-
+def _records(entries: Sequence[dict[str, Any]]) -> list[LogRecord]:
     out = []
-    for entry in (data or {}).get("lines", []):  # type: ignore[union-attr]
+    for entry in entries:
         out.append(
             LogRecord(
                 at=datetime.fromtimestamp(epoch(entry["at"]), UTC),
                 service=str(entry.get("service") or ""),
                 level=str(entry.get("level") or "info"),
                 line=str(entry.get("line") or ""),
+                labels={str(k): str(v) for k, v in (entry.get("labels") or {}).items()},
+                trace_id=entry.get("trace_id") or None,
             )
         )
     return out
 
 
+def _units(records: Sequence[LogRecord], events: Sequence[int]) -> list[UnitEvent]:
+    out = []
+    for r, event in zip(records, events, strict=True):
+        if not r.trace_id:
+            continue
+        unit = f"{r.trace_id}/{r.labels.get('span_id', '')}"
+        out.append(UnitEvent(r.service, unit, r.at.timestamp(), str(event)))
+    return out
+
+
+def _breaks(ref: Sequence[LogRecord], inc: Sequence[LogRecord]) -> tuple[list[PathBreak], TemplateMiner]:
+    """Path breaks over one miner: every line mined first, then each line read back in its final
+    cluster (so the same event has the same id in both windows)."""
+    miner = TemplateMiner()
+    contents = [content_of(r.line) for r in (*ref, *inc)]
+    ids = [miner.add(c) for c in contents]
+    final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
+    return path_breaks(_units(ref, final[: len(ref)]), _units(inc, final[len(ref) :])), miner
+
+
 class LogTemplateGenerator:
     name = "logs"
 
-    def __init__(self, *, reference: Window | None = None, max_hypotheses: int = MAX_HYPOTHESES) -> None:
-        self.reference = reference
+    def __init__(
+        self,
+        *,
+        reference: Window | Sequence[Window] | None = None,
+        max_hypotheses: int = MAX_HYPOTHESES,
+    ) -> None:
+        self.references: list[Window] = (
+            [] if reference is None else [reference] if isinstance(reference, Window) else list(reference)
+        )
         self.max_hypotheses = max_hypotheses
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
-        reference = self.reference or ctx.reference
-        ref_res, ref_ev = ctx.call(
+        references = self.references or [ctx.reference]
+        ref_entries: list[dict[str, Any]] = []
+        evidence: list[Evidence] = []
+        for window in references:
+            got, cited, _ = fetch_all(
+                ctx,
+                "logs.query",
+                window,
+                "lines",
+                "logs, reference window",
+                limit=MAX_LINES,
+                max_bytes=MAX_BYTES,
+            )
+            ref_entries += got
+            evidence += cited[:2]
+        inc_entries, inc_cited, _ = fetch_all(
+            ctx,
             "logs.query",
-            window_args(reference, limit=MAX_LINES, max_bytes=MAX_BYTES),
-            "logs, reference window",
-        )
-        inc_res, inc_ev = ctx.call(
-            "logs.query",
-            window_args(ctx.incident, limit=MAX_LINES, max_bytes=MAX_BYTES),
+            ctx.incident,
+            "lines",
             "logs, incident window",
+            limit=MAX_LINES,
+            max_bytes=MAX_BYTES,
         )
-        if not inc_res.ok:
+        if not inc_cited:
             return []
-        ref = _records(ref_res.data) if ref_res.ok else []
-        inc = _records(inc_res.data)
+        evidence += inc_cited[:4]
+        ref = _records(ref_entries)
+        inc = _records(inc_entries)
         observed = max((r.at for r in inc), default=ctx.incident.end) - ctx.incident.start
+        reference_seconds = sum(w.seconds for w in references)
         signal = log_signal(
             ref,
             inc,
-            reference_seconds=reference.seconds,
+            reference_seconds=reference_seconds,
             incident_seconds=max(observed.total_seconds(), 60.0),
         )
-        positive = {svc: v for svc, v in signal.scores.items() if v > 0}
-        weight = calibrated(ctx, positive) if positive else {}
-        ranked = sorted(positive, key=lambda svc: (-weight[svc], svc))
+        breaks, miner = _breaks(ref, inc)
+        by_break = {b.service: b for b in breaks if b.score > 0}
+        raw: dict[str, float] = {}
+        for svc, value in signal.scores.items():
+            if value > 0:
+                raw[svc] = value
+        for svc, b in by_break.items():
+            raw[svc] = raw.get(svc, 0.0) + b.score
+        weight = calibrated(ctx, raw, half=HALF) if raw else {}
+        ranked = sorted(raw, key=lambda svc: (-weight[svc], svc))
         out = []
         for service in ranked[: self.max_hypotheses]:
-            surges = [s for s in signal.surges[service] if s.level != "info"] or signal.surges[service]
-            top = surges[0]
-            what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
+            surges = [s for s in signal.surges.get(service, []) if s.level != "info"] or signal.surges.get(
+                service, []
+            )
+            path = by_break.get(service)
+            top = surges[0] if surges else None
+            if path is not None and (top is None or path.score >= signal.scores.get(service, 0.0)):
+                statement = f"{service}: its requests changed path: {_describe(path, miner)}"
+                kind = "code_error"
+                component = _event(path.target if path.z > 0 else path.source, miner)[:200]
+            elif top is not None:
+                what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
+                statement = f"{service} logs a {what} {top.level} template: {top.template[:160]}"
+                kind = "code_error" if top.level == "error" else "log_anomaly"
+                component = top.template[:200]
+            else:
+                continue
             out.append(
                 Hypothesis(
                     id=f"logs:{service}",
                     service=service,
-                    kind="code_error" if top.level == "error" else "log_anomaly",
-                    statement=f"{service} logs a {what} {top.level} template: {top.template[:160]}",
+                    kind=kind,
+                    statement=statement,
                     generator=self.name,
                     score=round(weight[service], 4),
-                    component=top.template[:200],
-                    evidence=[ref_ev, inc_ev],
+                    component=component,
+                    evidence=list(evidence),
                     attributes={
-                        "log_score": round(positive[service], 3),
+                        "log_score": round(raw[service], 3),
+                        **({"path_break": _break_dict(path, miner)} if path is not None else {}),
                         "templates": [
                             {
                                 "template": s.template[:200],
@@ -102,3 +180,30 @@ class LogTemplateGenerator:
                 )
             )
         return out
+
+
+def _event(event: str, miner: TemplateMiner) -> str:
+    try:
+        return miner.template(int(event))
+    except (KeyError, ValueError):
+        return event
+
+
+def _describe(b: PathBreak, miner: TemplateMiner) -> str:
+    way = "no longer follows" if b.z < 0 else "now follows"
+    return (
+        f"{_event(b.target, miner)[:100]!r} {way} {_event(b.source, miner)[:100]!r} "
+        f"({b.reference_share:.0%} of the time before, {b.incident_share:.0%} of {b.incident_source} now)"
+    )
+
+
+def _break_dict(b: PathBreak, miner: TemplateMiner) -> dict[str, Any]:
+    return {
+        "source": _event(b.source, miner)[:200],
+        "target": _event(b.target, miner)[:200],
+        "reference_share": round(b.reference_share, 3),
+        "incident_share": round(b.incident_share, 3),
+        "incident_source": b.incident_source,
+        "z": round(b.z, 2),
+        "score": round(b.score, 3),
+    }

@@ -4,7 +4,7 @@ One ``prometheus.query_range`` over every series carrying a ``service`` label, f
 the reference window to the end of the incident window; each series is scored with
 :func:`autoheal.analysis.metrics.robust_scores` (reference vs incident) and every service whose
 best metric reaches ``MIN_SCORE`` becomes a hypothesis, strongest first. The hypothesis score is
-calibrated on 0..1 (:func:`autoheal.analysis.ranking.calibrate`: relative to the strongest service,
+calibrated on 0..1 (:func:`autoheal.analysis.ranking.calibrate`: a robust z of ``HALF`` is 0.5,
 callers explained by an anomalous dependency halved); the robust z is kept in the attributes.
 """
 
@@ -21,6 +21,7 @@ SELECTOR = '{service=~".+"}'
 MIN_SCORE = 3.0  # the onset threshold: below it nothing is anomalous
 MAX_HYPOTHESES = 5
 MAX_POINTS = 600
+HALF = 30.0  # a robust z of 30 scores 0.5 (absolute calibration, comparable across generators)
 
 
 class MetricAnomalyGenerator:
@@ -52,7 +53,7 @@ class MetricAnomalyGenerator:
             items.append((service, labels.get("__name__", "value"), ref, inc))
         scores = [s for s in robust_scores(items) if s.score >= MIN_SCORE]
         best = top_metrics(scores, per_service=3)
-        weight = calibrated(ctx, {svc: ms[0].score for svc, ms in best.items()})
+        weight = calibrated(ctx, {svc: ms[0].score for svc, ms in best.items()}, half=HALF)
         ranked = sorted(best.items(), key=lambda kv: (-weight[kv[0]], kv[0]))[: self.max_hypotheses]
         out = []
         for service, metrics in ranked:

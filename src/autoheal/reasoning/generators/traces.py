@@ -1,22 +1,28 @@
 """Trace attribution: which service's own spans gained latency or errors, excluding its callees.
 
-Two ``traces.spans`` calls (reference and incident windows); per-service self time, network time
-of calls into the service and error counts are compared by
+``traces.spans`` over the reference window(s) and the incident window, each split in halves while
+the answer is truncated (:func:`fetch_all`, every call within the policy's span limit);
+per-service self time, network time of calls into the service and error counts are compared by
 :func:`autoheal.analysis.signals.trace_signal`. ``reference`` overrides the context's reference
-window for traces, as for logs. Scores are calibrated on 0..1 as in the metric generator.
+window for traces, as for logs (a list of windows is pooled). Scores are calibrated on 0..1 with
+``HALF`` (a log2 ratio of 2, four times the reference self or network time, is 0.5), callers explained by an
+anomalous dependency halved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from autoheal.analysis.signals import trace_signal
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import calibrated, window_args
+from autoheal.reasoning.generators._windows import calibrated, fetch_all
 
 MAX_SPANS = 10_000
 MAX_HYPOTHESES = 5
+HALF = 2.0  # log2 ratio 2 (self or network time four times the reference) is 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +36,7 @@ class _Span:
     error: bool
 
 
-def _spans(data: object) -> list[_Span]:
+def _spans(entries: Sequence[dict[str, Any]]) -> list[_Span]:
     return [
         _Span(
             str(s["trace_id"]),
@@ -41,35 +47,48 @@ def _spans(data: object) -> list[_Span]:
             float(s["duration_ms"]),
             bool(s.get("error", False)),
         )
-        for s in (data or {}).get("spans", [])  # type: ignore[union-attr]
+        for s in entries
     ]
 
 
 class TraceAttributionGenerator:
     name = "traces"
 
-    def __init__(self, *, reference: Window | None = None, max_hypotheses: int = MAX_HYPOTHESES) -> None:
-        self.reference = reference
+    def __init__(
+        self,
+        *,
+        reference: Window | Sequence[Window] | None = None,
+        max_hypotheses: int = MAX_HYPOTHESES,
+    ) -> None:
+        self.references: list[Window] = (
+            [] if reference is None else [reference] if isinstance(reference, Window) else list(reference)
+        )
         self.max_hypotheses = max_hypotheses
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
-        reference = self.reference or ctx.reference
-        ref_res, ref_ev = ctx.call(
-            "traces.spans", window_args(reference, limit=MAX_SPANS), "spans, reference window"
+        references = self.references or [ctx.reference]
+        ref_entries: list[dict[str, Any]] = []
+        ref_cited = []
+        for window in references:
+            got, cited, _ = fetch_all(
+                ctx, "traces.spans", window, "spans", "spans, reference window", limit=MAX_SPANS
+            )
+            ref_entries += got
+            ref_cited += cited[:2]
+        inc_entries, inc_cited, _ = fetch_all(
+            ctx, "traces.spans", ctx.incident, "spans", "spans, incident window", limit=MAX_SPANS
         )
-        inc_res, inc_ev = ctx.call(
-            "traces.spans", window_args(ctx.incident, limit=MAX_SPANS), "spans, incident window"
-        )
-        if not inc_res.ok or not ref_res.ok:
+        if not inc_cited or not ref_cited:
             return []
+        evidence = [*ref_cited, *inc_cited[:4]]
         signal = trace_signal(
-            _spans(ref_res.data),
-            _spans(inc_res.data),
-            reference_seconds=reference.seconds,
+            _spans(ref_entries),
+            _spans(inc_entries),
+            reference_seconds=sum(w.seconds for w in references),
             incident_seconds=ctx.incident.seconds,
         )
         shifted = {s.service: s for s in signal.shifts if s.score > 0}
-        weight = calibrated(ctx, {svc: s.score for svc, s in shifted.items()}) if shifted else {}
+        weight = calibrated(ctx, {svc: s.score for svc, s in shifted.items()}, half=HALF) if shifted else {}
         ordered = sorted(shifted.values(), key=lambda s: (-weight[s.service], s.service))
         out = []
         for shift in ordered[: self.max_hypotheses]:
@@ -90,7 +109,7 @@ class TraceAttributionGenerator:
                     generator=self.name,
                     score=round(weight[shift.service], 4),
                     component=shift.operation,
-                    evidence=[ref_ev, inc_ev],
+                    evidence=list(evidence),
                     attributes={
                         "trace_score": round(shift.score, 3),
                         "latency_score": round(shift.latency_score, 3),

@@ -1,0 +1,130 @@
+"""Broken execution paths: log-event transitions per unit of work, reference vs incident.
+
+A fault inside one method (an early ``return``, an ``exception``) rarely adds log volume; it
+changes *which log events follow which* in the requests that reach it: the line after the faulty
+call is never written, or an error line is written instead. Volume comparisons cannot see this
+when the workload differs between the windows; transition ratios can, because each is relative
+to its own predecessor (the same request path), not to the window's traffic.
+
+A *unit* is one service's log lines of one unit of work: one span where the lines carry a span id,
+else one trace (lines with neither are not units). Its
+events are the Drain templates of its lines in time order, bracketed by ``START`` and ``END``;
+each consecutive pair is a *transition* ``A -> B`` (the edges of Nezha's event graphs, FSE'23).
+For every transition seen in either window, the reference gives the share of ``A`` events
+followed by ``B`` (smoothed: ``(n_AB + 0.5) / (n_A + 1)``); in the incident, ``A`` occurred
+``m_A`` times, so ``B`` is expected ``m_A * p`` times. The deviation of the observed count is a
+binomial z-score, in both directions (a path that stopped, or one that started). A transition's
+score is the change of its share times its significance, ``|share_inc - share_ref| * min(|z|,
+Z_CAP)``: a path that all requests took and none takes any more scores ``Z_CAP``, a small drift
+in a busy path scores little however significant. A service's score is that of its strongest
+transition among those whose source event occurs at least ``MIN_SUPPORT`` times in each window.
+
+Parameters (chosen once, the same for every data set; docs/benchmarks.md): ``MIN_SUPPORT = 5``,
+``Z_CAP = 10``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+START = "<START>"
+END = "<END>"
+MIN_SUPPORT = 5
+Z_CAP = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class UnitEvent:
+    """One log line reduced to what the transition analysis needs."""
+
+    service: str
+    unit: str  # trace id, or trace id and span id: the unit of work the line belongs to
+    at: float  # epoch seconds
+    event: str  # template (or any event name)
+
+
+@dataclass(frozen=True, slots=True)
+class PathBreak:
+    service: str
+    source: str
+    target: str
+    reference_share: float  # share of source events followed by target, reference
+    incident_share: float
+    incident_source: int  # source events in the incident
+    z: float  # signed binomial z: negative = the transition became rarer
+
+    @property
+    def score(self) -> float:
+        return abs(self.incident_share - self.reference_share) * min(abs(self.z), Z_CAP)
+
+    def describe(self) -> str:
+        way = "stopped following" if self.z < 0 else "started following"
+        return (
+            f"{self.target[:120]!r} {way} {self.source[:120]!r} "
+            f"({self.reference_share:.0%} -> {self.incident_share:.0%} of {self.incident_source}, z={self.z:.1f})"
+        )
+
+
+Transitions = dict[str, tuple[Counter[str], Counter[tuple[str, str]]]]
+
+
+def transitions(events: Iterable[UnitEvent]) -> Transitions:
+    """Per service: source-event counts and transition counts over all its units."""
+    units: dict[tuple[str, str], list[UnitEvent]] = defaultdict(list)
+    for e in events:
+        if e.unit:
+            units[(e.service, e.unit)].append(e)
+    out: Transitions = {}
+    for (service, _), unit in units.items():
+        sources, pairs = out.setdefault(service, (Counter(), Counter()))
+        seq = [START, *(e.event for e in sorted(unit, key=lambda e: e.at)), END]
+        for a, b in itertools.pairwise(seq):
+            sources[a] += 1
+            pairs[(a, b)] += 1
+    return out
+
+
+def path_breaks(
+    reference: Iterable[UnitEvent], incident: Iterable[UnitEvent], *, min_support: int = MIN_SUPPORT
+) -> list[PathBreak]:
+    """The strongest transition change of each service, strongest first."""
+    ref = transitions(reference)
+    inc = transitions(incident)
+    out: list[PathBreak] = []
+    for service, (inc_src, inc_pairs) in inc.items():
+        if service not in ref:
+            continue
+        ref_src, ref_pairs = ref[service]
+        best: PathBreak | None = None
+        for a, b in set(ref_pairs) | set(inc_pairs):
+            n_a, m_a = ref_src.get(a, 0), inc_src.get(a, 0)
+            if n_a < min_support or m_a < min_support:
+                continue
+            p = (ref_pairs.get((a, b), 0) + 0.5) / (n_a + 1.0)
+            observed = inc_pairs.get((a, b), 0)
+            z = _binomial_z(observed, m_a, p)
+            found = PathBreak(service, a, b, ref_pairs.get((a, b), 0) / n_a, observed / m_a, m_a, z)
+            if best is None or found.score > best.score:
+                best = found
+        if best is not None:
+            out.append(best)
+    out.sort(key=lambda b: (-b.score, b.service))
+    return out
+
+
+def _binomial_z(k: int, n: int, p: float) -> float:
+    """(k - n p) / sqrt(n p (1 - p)) with a continuity correction toward zero."""
+    mean = n * p
+    sd = math.sqrt(max(n * p * (1.0 - p), 1e-12))
+    dev = k - mean
+    dev = math.copysign(max(abs(dev) - 0.5, 0.0), dev)
+    return dev / sd
+
+
+def break_scores(breaks: Sequence[PathBreak]) -> dict[str, float]:
+    """Per-service score of its strongest break."""
+    return {b.service: b.score for b in breaks}

@@ -1,0 +1,40 @@
+from autoheal.analysis.patterns import END, START, UnitEvent, path_breaks, transitions
+from autoheal.analysis.ranking import calibrate, squash
+
+
+def _units(service: str, prefix: str, n: int, events: list[str]) -> list[UnitEvent]:
+    return [UnitEvent(service, f"{prefix}{i}", float(j), e) for i in range(n) for j, e in enumerate(events)]
+
+
+def test_transitions_bracket_each_unit() -> None:
+    sources, pairs = transitions(_units("a", "t", 2, ["x", "y"]))["a"]
+    assert pairs[(START, "x")] == 2 and pairs[("x", "y")] == 2 and pairs[("y", END)] == 2
+    assert sources["x"] == 2
+
+
+def test_a_path_that_stopped_is_the_strongest_break() -> None:
+    ref = _units("svc", "r", 40, ["begin", "work", "done"]) + _units("caller", "c", 40, ["call", "ok"])
+    # half the requests now return early: 'done' no longer follows 'work'
+    inc = (
+        _units("svc", "i", 20, ["begin", "work", "done"])
+        + _units("svc", "j", 20, ["begin", "work"])
+        + _units("caller", "d", 60, ["call", "ok"])  # more traffic, same path
+    )
+    breaks = path_breaks(ref, inc)
+    assert breaks[0].service == "svc"
+    assert breaks[0].z < 0 and breaks[0].score > 3
+    assert all(b.score < 0.5 for b in breaks if b.service == "caller")
+
+
+def test_too_little_support_says_nothing() -> None:
+    ref = _units("svc", "r", 3, ["a", "b"])
+    inc = _units("svc", "i", 3, ["a", "c"])
+    assert path_breaks(ref, inc) == []
+
+
+def test_absolute_calibration_keeps_weak_signals_weak() -> None:
+    assert squash(5.0, 5.0) == 0.5
+    weak = calibrate({"a": 1.0}, [], half=10.0)
+    assert weak["a"] < 0.1  # relative calibration would give 1.0
+    penalised = calibrate({"caller": 20.0, "callee": 20.0}, [("caller", "callee")], half=10.0)
+    assert penalised["caller"] == penalised["callee"] / 2
