@@ -100,7 +100,7 @@ def path_breaks(
             continue
         ref_src, ref_pairs = ref[service]
         best: PathBreak | None = None
-        for a, b in set(ref_pairs) | set(inc_pairs):
+        for a, b in sorted(set(ref_pairs) | set(inc_pairs)):  # sorted: ties resolve the same way every run
             n_a, m_a = ref_src.get(a, 0), inc_src.get(a, 0)
             if n_a < min_support or m_a < min_support:
                 continue
