@@ -39,7 +39,7 @@ class PeersCheck:
         evidence = tuple(graph_ev) + tuple(
             ctx.cite(anomalous[p][0].evidence, anomalous[p][0].describe()) for p in hit[:2]
         )
-        if len(hit) >= 2 and len(hit) * 2 >= len(names):
+        if hit and len(hit) * 2 >= len(names):
             return VerificationCheck(
                 self.name,
                 CheckOutcome.FAILED,
