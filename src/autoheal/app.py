@@ -33,6 +33,7 @@ from autoheal.reasoning.checks import default_checks
 from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.generators import default_generators
 from autoheal.reasoning.models import LanguageModel
+from autoheal.reasoning.models.config import build_model
 from autoheal.reasoning.triage.triager import Triage
 from autoheal.selfmetrics import SelfMetrics
 from autoheal.store.alerts import expire_stale
@@ -76,6 +77,8 @@ class Autoheal:
         cluster's Kubernetes tools)."""
         clock = clock or SystemClock()
         metrics = SelfMetrics()
+        if model is None:
+            model = build_model(settings.model)
         engine = create_db_engine(settings.database.url)
         if run_migrations:
             migrate(engine)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from autoheal.errors import ConfigError
 from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.models.config import ModelSettings
 from autoheal.reasoning.triage.config import TriageConfig
 from autoheal.sources.rules import LabelRules
 from autoheal.tools.registry import ToolsConfig
@@ -136,6 +137,7 @@ class Settings(_Model):
     )
     triage: TriageConfig = Field(default_factory=TriageConfig, description="see docs/investigation.md")
     investigation: EngineConfig = Field(default_factory=EngineConfig, description="see docs/investigation.md")
+    model: ModelSettings = Field(default_factory=ModelSettings, description="see docs/investigation.md")
     log_level: str = "INFO"
 
 
@@ -148,6 +150,10 @@ ENVIRONMENT: dict[str, str] = {
     "AUTOHEAL_ADMIN_TOKEN": "auth.admin_token",
     "AUTOHEAL_POLICY_FILE": "policy_file",
     "AUTOHEAL_LOG_LEVEL": "log_level",
+    "AUTOHEAL_MODEL_PROVIDER": "model.provider",
+    "AUTOHEAL_MODEL": "model.model",
+    "AUTOHEAL_MODEL_BASE_URL": "model.base_url",
+    "AUTOHEAL_MODEL_API_KEY": "model.api_key",
 }
 
 
@@ -180,6 +186,10 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
     for var, dotted in ENVIRONMENT.items():
         if environ.get(var):
             _set(raw, dotted, environ[var])
+    provider = str(raw.get("model", {}).get("provider", "")).lower()
+    vendor_key = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}.get(provider)
+    if vendor_key and environ.get(vendor_key) and not raw.get("model", {}).get("api_key"):
+        _set(raw, "model.api_key", environ[vendor_key])
     for var, value in environ.items():
         for suffix, field_name, kind in (("_TOKEN", "token", "bearer"), ("_HMAC_SECRET", "secret", "hmac")):
             if var.startswith("AUTOHEAL_SOURCE_") and var.endswith(suffix) and value:

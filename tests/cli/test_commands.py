@@ -69,3 +69,13 @@ def test_alert_send_to_a_running_server_then_list(tmp_path):
     assert [(a["service"], a["severity"]) for a in listed["alerts"]] == [("payment", "critical")]
     shown = invoke("alerts", "show", str(listed["alerts"][0]["id"]), "--db", db)
     assert "payment" in shown.stdout
+
+
+def test_model_settings_from_the_environment_keep_the_key_secret():
+    from autoheal.config import load_settings
+
+    s = load_settings(None, {"AUTOHEAL_MODEL_PROVIDER": "anthropic", "ANTHROPIC_API_KEY": "sk-ant-secret"})
+    assert s.model.provider == "anthropic"
+    assert s.model.api_key is not None and s.model.api_key.get_secret_value() == "sk-ant-secret"
+    assert "sk-ant-secret" not in repr(s) and "sk-ant-secret" not in str(s.model_dump())
+    assert load_settings(None, {}).model.provider == "none"
