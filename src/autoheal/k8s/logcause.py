@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from drain3 import TemplateMiner
-from drain3.template_miner_config import TemplateMinerConfig
+from autoheal.analysis.logs import TemplateMiner, content_of
 
 _ERROR_WORDS = re.compile(
     r"\b(error|err|fatal|panic|exception|traceback|critical|failed|failure|refused|denied|"
@@ -133,15 +132,6 @@ class LogCause:
         return host, int(port)
 
 
-def _miner() -> TemplateMiner:
-    config = TemplateMinerConfig()
-    config.profiling_enabled = False
-    config.drain_sim_th = 0.5
-    config.drain_depth = 4
-    config.masking_instructions = []
-    return TemplateMiner(config=config)
-
-
 def is_error(line: str) -> bool:
     if not _ERROR_WORDS.search(line):
         return False
@@ -182,14 +172,14 @@ def classify(line: str) -> tuple[str, str | None] | None:
 def extract(lines: list[str], *, tail: int = 8, max_lines: int = 5000) -> LogCause:
     """The cause a log shows: the classified line closest to the exit wins, error lines first."""
     lines = lines[-max_lines:]
-    miner = _miner()
-    ids: list[int] = []
-    for text in lines:
-        ids.append(miner.add_log_message(text)["cluster_id"])
+    miner = TemplateMiner()  # the one miner configuration (autoheal.analysis.logs), headers dropped
+    contents = [content_of(text) for text in lines]
+    first = [miner.add(content) for content in contents]
+    ids = [miner.final(content, cid) for content, cid in zip(contents, first, strict=True)]
     counts: dict[int, int] = {}
     for cid in ids:
         counts[cid] = counts.get(cid, 0) + 1
-    templates = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    templates = miner.templates()
     seen: set[int] = set()
     annotated: list[LogLine] = []
     for i, (text, cid) in enumerate(zip(lines, ids, strict=True), start=1):
