@@ -17,9 +17,6 @@ Parameters (chosen once, the same for every data set; see docs/benchmarks.md):
   symptom (availability, success rate) are turned into their complement by the loaders.
 * ``ONSET_Z = 3.0``: the onset of a metric is the first incident sample whose robust z-score
   reaches this value.
-* ``SUSTAIN = 2``: a metric's score is its ``SUSTAIN``-th largest incident z-score (the whole
-  incident's when it has fewer samples): a shift must hold for at least two samples, so a single
-  outlier sample of a series that is otherwise flat does not reach the score of a real shift.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ import numpy as np
 
 MIN_REFERENCE_POINTS = 3
 ONSET_Z = 3.0
-SUSTAIN = 2
 _REL_FLOOR = 0.01
 _ABS_FLOOR = 1e-6
 
@@ -82,11 +78,10 @@ def score_metric(
         return None
     peak = int(np.argmax(z))
     above = np.nonzero(z >= ONSET_Z)[0]
-    sustained = float(np.sort(z)[-min(SUSTAIN, z.size)])
     return MetricScore(
         service=service,
         metric=metric,
-        score=sustained,
+        score=float(z[peak]),
         onset_index=int(above[0]) if above.size else None,
         reference_median=float(np.median(ref)),
         incident_peak=float(np.asarray(incident, dtype=float)[peak]),
