@@ -6,7 +6,18 @@
 * :func:`upstream_adjust`: when a service and one of its dependencies (a callee, directly or
   further down) are both anomalous, the dependency explains the caller's symptoms: the caller's
   score is multiplied by ``CALLER_PENALTY``. "Anomalous" means at least ``ANOMALOUS_FRACTION`` of
-  the best score. Parameters chosen once (docs/benchmarks.md).
+  the best score.
+* :func:`upstream_support`: the other way round. A fault propagates from callee to caller, so a
+  cause's anomaly shows again in its callers, and it accumulates along the calls (the data set
+  baselines that walk the graph score a cause by the anomaly along its path to the alert). A
+  service's support is the sum of the raw scores of the anomalous services above it (callers,
+  directly or further up, through anomalous services only). :func:`calibrate` adds
+  ``SUPPORT_WEIGHT`` times the part of the support beyond the service's own raw score: among
+  services about as anomalous as each other (robust z-scores saturate at the scale floor), the
+  one whose anomaly its callers carried on ranks first; an anomaly that reached no caller gets
+  nothing.
+
+Parameters chosen once, the same for every data set (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import networkx as nx
 
 ANOMALOUS_FRACTION = 0.5
 CALLER_PENALTY = 0.5
+SUPPORT_WEIGHT = 0.1
 
 
 def normalise(scores: Mapping[str, float]) -> dict[str, float]:
@@ -67,6 +79,30 @@ def upstream_adjust(
     return out
 
 
+def upstream_support(
+    scores: Mapping[str, float], graph: nx.DiGraph, *, fraction: float = ANOMALOUS_FRACTION
+) -> dict[str, float]:
+    """Per service, the sum of the raw scores of the anomalous services above it (callers,
+    directly or further up) reachable through anomalous services only: the anomaly it could
+    explain. Each caller is counted once, so cycles are safe; linear in the graph per service."""
+    top = max(scores.values(), default=0.0)
+    if top <= 0:
+        return {s: 0.0 for s in scores}
+    anomalous = {s for s, v in scores.items() if v >= fraction * top}
+    out: dict[str, float] = {}
+    for svc in scores:
+        reached = {svc}
+        stack = [svc] if svc in graph else []
+        while stack:
+            node = stack.pop()
+            for caller in graph.predecessors(node):
+                if caller in anomalous and caller not in reached:
+                    reached.add(caller)
+                    stack.append(caller)
+        out[svc] = sum(max(scores[s], 0.0) for s in reached if s != svc)
+    return out
+
+
 def rank(scores: Mapping[str, float]) -> list[str]:
     """Services by descending score (ties by name, for reproducible output)."""
     return [s for s, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -81,18 +117,27 @@ def squash(value: float, half: float) -> float:
 def calibrate(
     scores: Mapping[str, float], edges: Iterable[tuple[str, str]], *, half: float | None = None
 ) -> dict[str, float]:
-    """Per-service scores on 0..1 for one investigation, a caller whose anomalous dependency
-    (directly or further down) explains it multiplied by ``CALLER_PENALTY`` (the fault propagates
-    from callee to caller).
+    """Per-service scores on 0..1 for one investigation. The fault propagates from callee to
+    caller: a caller whose anomalous dependency (directly or further down) explains it is
+    multiplied by ``CALLER_PENALTY``; a service's raw score is raised by ``SUPPORT_WEIGHT`` times
+    the anomaly of the callers it explains beyond its own (:func:`upstream_support`).
 
     With ``half`` the strength is absolute (:func:`squash`: a signal's raw score of ``half`` is
     0.5), so a weak signal stays weak beside another generator's strong one; without it, relative
     to the strongest service of the same signal (the strongest is 1.0 whatever its size)."""
+    graph = call_graph(edges)
     relative = normalise(scores)
-    adjusted = upstream_adjust(relative, call_graph(edges))
+    adjusted = upstream_adjust(relative, graph)
+    factor = {s: adjusted[s] / relative[s] if relative[s] > 0 else 1.0 for s in scores}
+    raised = supported(scores, graph)
     if half is None:
-        return adjusted
-    return {
-        s: squash(v, half) * (adjusted[s] / relative[s] if relative[s] > 0 else 1.0)
-        for s, v in scores.items()
-    }
+        return {s: v * factor[s] for s, v in normalise(raised).items()}
+    return {s: squash(v, half) * factor[s] for s, v in raised.items()}
+
+
+def supported(
+    scores: Mapping[str, float], graph: nx.DiGraph, *, weight: float = SUPPORT_WEIGHT
+) -> dict[str, float]:
+    """Raw scores raised by ``weight`` times the support beyond the service's own score."""
+    support = upstream_support(scores, graph)
+    return {s: max(v, 0.0) + weight * max(0.0, support[s] - max(v, 0.0)) for s, v in scores.items()}
