@@ -38,3 +38,23 @@ def test_absolute_calibration_keeps_weak_signals_weak() -> None:
     assert weak["a"] < 0.1  # relative calibration would give 1.0
     penalised = calibrate({"caller": 20.0, "callee": 20.0}, [("caller", "callee")], half=10.0)
     assert penalised["caller"] == penalised["callee"] / 2
+
+
+def test_an_exception_that_skips_a_call_breaks_the_callers_own_path() -> None:
+    from autoheal.analysis.patterns import CallSpan, call_events
+
+    def spans(prefix: str, n: int, calls_db: bool) -> list[CallSpan]:
+        out = []
+        for i in range(n):
+            out.append(CallSpan(f"{prefix}{i}", "s1", None, "svc", "GET /x", 0.0))
+            out.append(CallSpan(f"{prefix}{i}", "s2", "s1", "auth", "check", 1.0))
+            if calls_db:
+                out.append(CallSpan(f"{prefix}{i}", "s3", "s1", "db", "query", 2.0))
+        return out
+
+    ref = call_events(spans("r", 30, True))
+    assert {e.event for e in ref} == {"call auth check", "call db query"}
+    assert all(e.service == "svc" and e.unit.endswith("/s1") for e in ref)
+    # nothing is logged, but svc stopped calling db after auth: its own path changed
+    breaks = path_breaks(ref, call_events(spans("i", 30, False)))
+    assert breaks[0].service == "svc" and breaks[0].score > 5

@@ -8,7 +8,10 @@ to its own predecessor (the same request path), not to the window's traffic.
 
 A *unit* is one service's log lines of one unit of work: one span where the lines carry a span id,
 else one trace (lines with neither are not units). Its
-events are the Drain templates of its lines in time order, bracketed by ``START`` and ``END``;
+events are the Drain templates of its lines and, where spans are known, its calls into other
+services (:func:`call_events`: ``call <service> <operation>`` at the callee span's start; an
+exception that aborts a method also skips the calls after it, even when nothing is logged) in time
+order, bracketed by ``START`` and ``END``;
 each consecutive pair is a *transition* ``A -> B`` (the edges of Nezha's event graphs, FSE'23).
 For every transition seen in either window, the reference gives the share of ``A`` events
 followed by ``B`` (smoothed: ``(n_AB + 0.5) / (n_A + 1)``); in the incident, ``A`` occurred
@@ -70,6 +73,31 @@ class PathBreak:
 
 
 Transitions = dict[str, tuple[Counter[str], Counter[tuple[str, str]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class CallSpan:
+    """The parts of a span that :func:`call_events` needs."""
+
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    operation: str
+    at: float  # epoch seconds of the span's start
+
+
+def call_events(spans: Iterable[CallSpan]) -> list[UnitEvent]:
+    """One event per cross-service call, in the caller's unit (its span): ``call <callee> <op>``."""
+    items = list(spans)
+    owner = {(s.trace_id, s.span_id): s for s in items}
+    out = []
+    for s in items:
+        parent = owner.get((s.trace_id, s.parent_id)) if s.parent_id else None
+        if parent is not None and parent.service != s.service:
+            unit = f"{parent.trace_id}/{parent.span_id}"
+            out.append(UnitEvent(parent.service, unit, s.at, f"call {s.service} {s.operation}"))
+    return out
 
 
 def transitions(events: Iterable[UnitEvent]) -> Transitions:

@@ -8,8 +8,9 @@ service:
 * **surges** (:func:`autoheal.analysis.signals.log_signal`): new or surging warning / error
   templates; a template seen in any reference window is known;
 * **broken paths** (:func:`autoheal.analysis.patterns.path_breaks`): where lines carry a trace id
-  (and a ``span_id`` label), which log event follows which within one unit of work; a path that
-  requests took in the reference and stopped taking (an early return, an exception) or a new one.
+  (and a ``span_id`` label), which log event or outgoing call (from ``traces.spans`` over the same
+  windows) follows which within one unit of work; a path that requests took in the reference and
+  stopped taking (an early return, an exception) or a new one.
 
 The service's raw score is the sum of both; it is calibrated on 0..1 with ``HALF`` (absolute, so a
 weak signal stays weak beside another generator's strong one), callers explained by an anomalous
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.logs import TemplateMiner, content_of
-from autoheal.analysis.patterns import PathBreak, UnitEvent, path_breaks
+from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, call_events, path_breaks
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
@@ -33,6 +34,7 @@ from autoheal.telemetry.model import LogRecord
 
 MAX_LINES = 5000
 MAX_BYTES = 1_048_576
+MAX_SPANS = 10_000
 MAX_HYPOTHESES = 5
 HALF = 5.0  # a raw log score of 5 is 0.5: a path every request took, half of them no longer take
 
@@ -63,14 +65,36 @@ def _units(records: Sequence[LogRecord], events: Sequence[int]) -> list[UnitEven
     return out
 
 
-def _breaks(ref: Sequence[LogRecord], inc: Sequence[LogRecord]) -> tuple[list[PathBreak], TemplateMiner]:
+def _call_spans(entries: Sequence[dict[str, Any]]) -> list[CallSpan]:
+    return [
+        CallSpan(
+            str(e["trace_id"]),
+            str(e["span_id"]),
+            e.get("parent_id") or None,
+            str(e.get("service") or ""),
+            str(e.get("operation") or ""),
+            epoch(e["start"]),
+        )
+        for e in entries
+        if e.get("trace_id") and e.get("span_id") and e.get("start") is not None
+    ]
+
+
+def _breaks(
+    ref: Sequence[LogRecord],
+    inc: Sequence[LogRecord],
+    ref_spans: Sequence[CallSpan] = (),
+    inc_spans: Sequence[CallSpan] = (),
+) -> tuple[list[PathBreak], TemplateMiner]:
     """Path breaks over one miner: every line mined first, then each line read back in its final
-    cluster (so the same event has the same id in both windows)."""
+    cluster (so the same event has the same id in both windows); the spans add each unit's calls."""
     miner = TemplateMiner()
     contents = [content_of(r.line) for r in (*ref, *inc)]
     ids = [miner.add(c) for c in contents]
     final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
-    return path_breaks(_units(ref, final[: len(ref)]), _units(inc, final[len(ref) :])), miner
+    reference = _units(ref, final[: len(ref)]) + call_events(ref_spans)
+    incident = _units(inc, final[len(ref) :]) + call_events(inc_spans)
+    return path_breaks(reference, incident), miner
 
 
 class LogTemplateGenerator:
@@ -125,7 +149,19 @@ class LogTemplateGenerator:
             reference_seconds=reference_seconds,
             incident_seconds=max(observed.total_seconds(), 60.0),
         )
-        breaks, miner = _breaks(ref, inc)
+        ref_spans: list[CallSpan] = []
+        inc_spans: list[CallSpan] = []
+        if any(r.trace_id for r in inc):  # trace-linked logs: the units' calls come from the spans
+            for window in references:
+                got, _, _ = fetch_all(
+                    ctx, "traces.spans", window, "spans", "spans, reference window", limit=MAX_SPANS
+                )
+                ref_spans += _call_spans(got)
+            got, _, _ = fetch_all(
+                ctx, "traces.spans", ctx.incident, "spans", "spans, incident window", limit=MAX_SPANS
+            )
+            inc_spans = _call_spans(got)
+        breaks, miner = _breaks(ref, inc, ref_spans, inc_spans)
         by_break = {b.service: b for b in breaks if b.score > 0}
         raw: dict[str, float] = {}
         for svc, value in signal.scores.items():
