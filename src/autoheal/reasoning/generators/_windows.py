@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,13 @@ from autoheal.reasoning.base import InvestigationContext, Window
 
 def iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def reference_windows(reference: Window | Sequence[Window] | None) -> list[Window]:
+    """A generator's fixed fault-free windows (none: use the investigation's own reference)."""
+    if reference is None:
+        return []
+    return [reference] if isinstance(reference, Window) else list(reference)
 
 
 def window_args(window: Window, **extra: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, call_even
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all
+from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
 from autoheal.telemetry.model import LogRecord
 
 MAX_LINES = 5000
@@ -106,9 +106,7 @@ class LogTemplateGenerator:
         reference: Window | Sequence[Window] | None = None,
         max_hypotheses: int = MAX_HYPOTHESES,
     ) -> None:
-        self.references: list[Window] = (
-            [] if reference is None else [reference] if isinstance(reference, Window) else list(reference)
-        )
+        self.references = reference_windows(reference)
         self.max_hypotheses = max_hypotheses
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:

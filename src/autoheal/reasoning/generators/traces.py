@@ -18,7 +18,7 @@ from typing import Any
 from autoheal.analysis.signals import trace_signal
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import calibrated, fetch_all
+from autoheal.reasoning.generators._windows import calibrated, fetch_all, reference_windows
 
 MAX_SPANS = 10_000
 MAX_HYPOTHESES = 5
@@ -60,9 +60,7 @@ class TraceAttributionGenerator:
         reference: Window | Sequence[Window] | None = None,
         max_hypotheses: int = MAX_HYPOTHESES,
     ) -> None:
-        self.references: list[Window] = (
-            [] if reference is None else [reference] if isinstance(reference, Window) else list(reference)
-        )
+        self.references = reference_windows(reference)
         self.max_hypotheses = max_hypotheses
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
