@@ -54,7 +54,7 @@ def robust_scale(reference: np.ndarray) -> tuple[float, float]:
     return median, max(scale, abs(median) * _REL_FLOOR, _ABS_FLOOR)
 
 
-def robust_z(reference: Sequence[float], incident: Sequence[float]) -> np.ndarray:
+def robust_z(reference: Sequence[float] | np.ndarray, incident: Sequence[float] | np.ndarray) -> np.ndarray:
     """Robust z-scores of the incident samples against the reference (NaNs dropped)."""
     ref = _clean(reference)
     inc = np.asarray(incident, dtype=float)
@@ -69,7 +69,7 @@ def robust_z(reference: Sequence[float], incident: Sequence[float]) -> np.ndarra
 
 
 def score_metric(
-    service: str, metric: str, reference: Sequence[float], incident: Sequence[float]
+    service: str, metric: str, reference: Sequence[float] | np.ndarray, incident: Sequence[float] | np.ndarray
 ) -> MetricScore | None:
     """Score one metric; None when there is not enough data to say anything."""
     ref = _clean(reference)
@@ -89,7 +89,7 @@ def score_metric(
 
 
 def robust_scores(
-    metrics: Iterable[tuple[str, str, Sequence[float], Sequence[float]]],
+    metrics: Iterable[tuple[str, str, Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]],
 ) -> list[MetricScore]:
     """Score many ``(service, metric, reference, incident)`` tuples, highest score first."""
     scores = [s for s in (score_metric(*m) for m in metrics) if s is not None]

@@ -46,7 +46,7 @@ def scores(case: BenchCase, bundle: Bundle) -> dict[str, dict[str, float]]:
     return signals
 
 
-def _observed(records: list, window: Interval) -> float:  # type: ignore[type-arg]
+def _observed(records: list, window: Interval) -> float:
     """Seconds of the window that hold data (logs and traces stop after three minutes)."""
     if not records:
         return window[1] - window[0]

@@ -80,7 +80,9 @@ def rca(
     limit: int = typer.Option(None, "--limit", help="score only the first N cases"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip RCAEval's BARO and NSigma"),
     path: str = typer.Option(
-        "engine", "--path", help="engine (the investigation engine through governed tools) | direct (diagnosis)"
+        "engine",
+        "--path",
+        help="engine (the investigation engine through governed tools) | direct (diagnosis)",
     ),
 ) -> None:
     """Root-cause ranking on real incident data, with RCAEval's BARO and NSigma side by side."""
@@ -130,7 +132,9 @@ def logs(
 
 @app.command("triage")
 def triage(
-    scenario: list[str] = typer.Option(None, "--scenario", help="only these simulator scenarios (repeatable)"),
+    scenario: list[str] = typer.Option(
+        None, "--scenario", help="only these simulator scenarios (repeatable)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print every episode as a JSON line"),
 ) -> None:
     """Triage on the simulator's labelled scenarios: incidents called noise (goal 0), noise recall, p99 ms."""
