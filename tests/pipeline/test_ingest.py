@@ -151,3 +151,31 @@ def test_concurrent_deliveries_are_all_committed(make_app):
         results = list(pool.map(lambda b: app.ingestor.ingest("alertmanager", b), bodies))
     assert sum(r.alerts for r in results) == 120
     assert count(app, AlertRow) == 120
+
+
+def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
+    """Two deliveries of one alert (firing, then resolved) committed in the same transaction."""
+    from autoheal.pipeline.stage import Batch, StageContext
+
+    app = make_app()
+    first = app.ingestor.prepare("alertmanager", am_payload({"fp": "gc", "labels": SVC}))
+    second = app.ingestor.prepare(
+        "alertmanager", am_payload({"fp": "gc", "labels": SVC, "status": "resolved"})
+    )
+    merged = Batch(
+        deliveries=[*first.deliveries, *second.deliveries], changes=[*first.changes, *second.changes]
+    )
+    with app.sessions() as s:
+        ctx = StageContext(
+            now=app.clock.now(), config=app.settings.pipeline, rules=app.settings.sources.rules, session=s
+        )
+        app.pipeline.run_commit(ctx, merged)
+        s.commit()
+    assert [c.outcome.value for c in merged.changes] == ["new", "resolved"]
+    with app.sessions() as s:
+        transitions = s.scalars(select(TransitionRow).order_by(TransitionRow.id)).all()
+        payloads = [first.deliveries[0].payload_row.id, second.deliveries[0].payload_row.id]
+        assert [(t.status, t.payload_id) for t in transitions] == list(
+            zip(["firing", "resolved"], payloads, strict=True)
+        )
+        assert s.scalar(select(AlertRow)).status == "resolved"

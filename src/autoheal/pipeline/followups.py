@@ -18,6 +18,7 @@ from autoheal.domain.investigation import InvestigationEvent
 from autoheal.jobs import Job, JobQueue
 from autoheal.reasoning import store as reasoning_store
 from autoheal.reasoning.engine import Investigator
+from autoheal.reasoning.subjects import load_subject
 from autoheal.reasoning.triage.sql_history import SqlAlertHistory
 from autoheal.reasoning.triage.triager import Triage
 from autoheal.store.alerts import AlertRepository, alert_from_row
@@ -115,8 +116,7 @@ class FollowUps:
     def run_investigation(self, job: Job) -> None:
         group_id = int(job.payload["group_id"])
         with self.sessions() as session:
-            group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
-        firing = [a for a in alerts if a.status is AlertStatus.FIRING] or alerts
+            subject, alerts = load_subject(session, f"group:{group_id}")
         investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
         verdict_id = job.payload.get("verdict_id")
         if verdict_id is not None:
@@ -126,7 +126,7 @@ class FollowUps:
                     row.investigation_id = investigation_id
                     session.commit()
         for event in record_investigation(
-            self.investigator, self.sessions, self.clock, group.key, firing, investigation_id
+            self.investigator, self.sessions, self.clock, subject, alerts, investigation_id
         ):
             if self.on_event is not None:
                 self.on_event(investigation_id, event)

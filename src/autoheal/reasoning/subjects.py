@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from autoheal.domain.alerts import Alert, AlertStatus
 from autoheal.errors import NotFoundError
-from autoheal.store.alerts import alert_from_row
+from autoheal.store.alerts import AlertRepository, alert_from_row
 from autoheal.store.models import AlertGroupRow, AlertRow
 
 
@@ -49,7 +49,6 @@ def _alerts_of(session: Session, row: AlertRow) -> list[Alert]:
 
 
 def _group_alerts(session: Session, group_id: int) -> list[Alert]:
-    rows = session.execute(select(AlertRow).where(AlertRow.group_id == group_id)).scalars().all()
-    alerts = [alert_from_row(r) for r in rows]
+    alerts = [alert_from_row(r) for r in AlertRepository(session).group_alerts(group_id)]
     firing = [a for a in alerts if a.status is AlertStatus.FIRING]
     return firing or alerts

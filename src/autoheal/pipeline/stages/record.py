@@ -52,7 +52,7 @@ class Record:
         now = ctx.now
         new: dict[tuple[str, str], dict[str, Any]] = {}
         known: dict[int, dict[str, Any]] = {}
-        transitions: list[tuple[tuple[str, str], int | None, str]] = []
+        transitions: list[tuple[tuple[str, str], int | None, str, int]] = []
         for change in batch.changes:
             key = (change.alert.source, change.alert.fingerprint)
             stored = change.row
@@ -74,17 +74,24 @@ class Record:
             if change.outcome is not Outcome.REPEATED:
                 if change.outcome is not Outcome.NEW:
                     values["transitions"] += 1
-                transitions.append((key, stored.id if stored else None, change.alert.status.value))
+                assert change.delivery.payload_row is not None
+                transitions.append(
+                    (
+                        key,
+                        stored.id if stored else None,
+                        change.alert.status.value,
+                        change.delivery.payload_row.id,
+                    )
+                )
         ids = self._write_alerts(ctx, new, known)
         if transitions:
             ctx.db.execute(
                 insert(TransitionRow),
                 [
-                    {"alert_id": alert_id or ids[key], "status": status, "at": now,
-                     "payload_id": new.get(key, {}).get("payload_id") or self._payload_of(key, known, alert_id)}
-                    for key, alert_id, status in transitions
+                    {"alert_id": alert_id or ids[key], "status": status, "at": now, "payload_id": payload_id}
+                    for key, alert_id, status, payload_id in transitions
                 ],
-            )  # fmt: skip
+            )
         for change in batch.changes:
             key = (change.alert.source, change.alert.fingerprint)
             if change.row is None:
@@ -100,11 +107,6 @@ class Record:
         if groups:
             self._roll_up(ctx, list(groups.values()))
         return batch
-
-    @staticmethod
-    def _payload_of(key: tuple[str, str], known: dict[int, dict[str, Any]], alert_id: int | None) -> int:
-        assert alert_id is not None
-        return int(known[alert_id]["payload_id"])
 
     def _write_alerts(
         self, ctx: StageContext, new: dict[tuple[str, str], dict[str, Any]], known: dict[int, dict[str, Any]]
