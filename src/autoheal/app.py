@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import Engine
@@ -58,7 +57,6 @@ class Autoheal:
     governance: Governance
     triage: Triage
     investigator: Investigator
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(

@@ -90,7 +90,6 @@ class EmbeddedAutoheal:
         autoheal = Autoheal.create(
             settings, clock=clock, jobs=InlineQueue(), telemetry=telemetry, extra_tools=extra_tools
         )
-        autoheal.extras["telemetry"] = telemetry
         config = uvicorn.Config(
             create_app(autoheal), host=host, port=port, log_config=None, access_log=False, lifespan="off"
         )
@@ -220,7 +219,6 @@ def play(
     the deep investigation on every fault (see :mod:`autoheal.sim.investigate`)."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
-    _kubernetes_face(run, server)
     scenario = run.scenario
     headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
     rejected: list[str] = []
@@ -310,11 +308,6 @@ def kubernetes_tools_for(run: SimulatedRun) -> list[Any]:
     if cluster is None:
         return []
     return [t for t in cluster.tools() if t.name.startswith("kubernetes.")]
-
-
-def _kubernetes_face(run: SimulatedRun, server: EmbeddedAutoheal) -> None:
-    if "kubernetes" not in server.autoheal.extras:
-        server.autoheal.extras["kubernetes"] = simulated_cluster(run)
 
 
 def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:
