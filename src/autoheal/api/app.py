@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from autoheal import __version__
 from autoheal.api.auth import change_sender
-from autoheal.api.routes import alerts, approvals, changes, investigations, system, webhooks
+from autoheal.api.routes import alerts, approvals, changes, investigations, system, triage, webhooks
 from autoheal.app import Autoheal
 from autoheal.errors import AutohealError
 
@@ -49,6 +49,7 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.dependency_overrides[changes.get_clock] = lambda: autoheal.clock
     api.include_router(approvals.router)
     api.include_router(investigations.router)
+    api.include_router(triage.router)
     api.dependency_overrides[approvals.get_approval_service] = lambda: autoheal.governance.approvals
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)

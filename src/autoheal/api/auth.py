@@ -48,6 +48,13 @@ def authenticate(app: Autoheal, headers: Mapping[str, str]) -> Role:
     return role
 
 
+def token_actor(request: Request) -> str:
+    """How the audit trail names the caller: the fingerprint of their bearer token (never the
+    token itself)."""
+    token = _bearer(request.headers) or ""
+    return "api-token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
 def require(role: Role) -> Callable[..., Role]:
     def dependency(request: Request, app: Autoheal = Depends(services)) -> Role:
         actual = authenticate(app, request.headers)

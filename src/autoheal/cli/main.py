@@ -29,6 +29,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("approvals", "approvals"),
     ("bench", "bench"),
     ("sim", "sim"),
+    ("triage", "triage"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

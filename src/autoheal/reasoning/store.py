@@ -101,11 +101,45 @@ def save_verdict(session: Session, verdict: TriageVerdict, *, investigation_id: 
 
 def set_outcome(session: Session, verdict_id: int, outcome: Outcome, reference: str | None = None) -> None:
     """Record what an alert turned out to be (actionable, not actionable, a known issue)."""
-    row = session.get(TriageVerdictRow, verdict_id)
-    if row is None:
-        raise NotFoundError(f"no triage verdict {verdict_id}")
+    row = get_verdict(session, verdict_id)
     row.outcome = outcome.value
     row.reference = reference
+
+
+def get_verdict(session: Session, verdict_id: int) -> TriageVerdictRow:
+    row = session.get(TriageVerdictRow, verdict_id)
+    if row is None:
+        raise NotFoundError(f"no triage verdict {verdict_id}", verdict_id=verdict_id)
+    return row
+
+
+def recent_verdicts(
+    session: Session, service: str | None = None, kind: str | None = None, limit: int = 50
+) -> list[TriageVerdictRow]:
+    query = select(TriageVerdictRow).order_by(TriageVerdictRow.id.desc()).limit(limit)
+    if service:
+        query = query.where(TriageVerdictRow.service == service)
+    if kind:
+        query = query.where(TriageVerdictRow.kind == kind)
+    return list(session.scalars(query))
+
+
+def verdict_to_dict(row: TriageVerdictRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "group_key": row.group_key,
+        "service": row.service,
+        "kind": row.kind,
+        "score": row.score,
+        "explanation": row.explanation,
+        "reasons": row.reasons,
+        "signals": row.signals,
+        "related": row.related,
+        "assessed_at": utc(row.assessed_at).isoformat(),
+        "outcome": row.outcome,
+        "reference": row.reference,
+        "investigation_id": row.investigation_id,
+    }
 
 
 def past_verdicts(session: Session, fingerprint: str, since: datetime) -> list[PastVerdict]:

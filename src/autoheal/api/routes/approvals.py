@@ -13,13 +13,12 @@ the auth layer can name the token's owner. Errors map through ``AutohealError.st
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from autoheal.api.auth import require
+from autoheal.api.auth import require, token_actor
 from autoheal.errors import ConfigError
 from autoheal.governance.approvals import ApprovalService, Principal
 from autoheal.store.tokens import Role
@@ -34,9 +33,7 @@ def get_approval_service() -> ApprovalService:
 
 def get_principal(request: Request, role: Role = Depends(require(Role.VIEWER))) -> Principal:
     """The authenticated caller. Authorisation to decide is checked by the service (approver roles)."""
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    name = "api-token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
-    return Principal(name=name, role=role.value)
+    return Principal(name=token_actor(request), role=role.value)
 
 
 class Decision(BaseModel):

@@ -1,0 +1,103 @@
+"""`autoheal triage show | outcome`: read a triage verdict and say what the alert turned out to be.
+
+Like ``autoheal approvals``, the CLI works on the database directly, so its user acts as a local
+operator; ``--by`` names them in the audit trail (default: the login name).
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.reasoning import store
+from autoheal.reasoning.triage.outcomes import OutcomeDecision, parse_outcome, record_outcome
+
+app = typer.Typer(help="Triage verdicts and their outcomes.", no_args_is_help=True)
+
+
+def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
+    from autoheal.store.db import create_db_engine, migrate, session_factory
+
+    engine = create_db_engine(settings_from(config, db).database.url)
+    migrate(engine)
+    return session_factory(engine)
+
+
+@app.command("list")
+@guarded
+def list_(
+    service: str | None = typer.Option(None, help="only this service"),
+    kind: str | None = typer.Option(None, help="noise, duplicate, known_issue or signal"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """The most recent triage verdicts, newest first."""
+    with _sessions(config, db)() as session:
+        rows = [store.verdict_to_dict(r) for r in store.recent_verdicts(session, service, kind, limit)]
+    if as_json:
+        for r in rows:
+            print_json(r)
+        return
+    table = Table(title="triage verdicts")
+    for col in ("id", "assessed", "service", "kind", "score", "outcome", "explanation"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["assessed_at"][:19],
+            r["service"] or "",
+            r["kind"],
+            f"{r['score']:.2f}",
+            r["outcome"],
+            r["explanation"][:80],
+        )
+    console.print(table)
+
+
+@app.command("show")
+@guarded
+def show(
+    verdict_id: int = typer.Argument(..., help="triage verdict id (see `autoheal triage list`)"),
+    as_json: bool = typer.Option(False, "--json"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Show one triage verdict: kind, score, reasons and outcome."""
+    with _sessions(config, db)() as session:
+        out = store.verdict_to_dict(store.get_verdict(session, verdict_id))
+    if as_json:
+        print_json(out)
+        return
+    for key in ("id", "group_key", "service", "kind", "score", "explanation", "outcome", "reference"):
+        console.print(f"[bold]{key}[/bold]: {out[key]}")
+    for reason in out["reasons"]:
+        console.print(f"  - {reason}")
+
+
+@app.command("outcome")
+@guarded
+def outcome(
+    verdict_id: int = typer.Argument(..., help="triage verdict id"),
+    value: str = typer.Argument(..., help="actionable, not_actionable, known_issue or unknown"),
+    reference: str | None = typer.Option(
+        None, "--reference", help="ticket or incident id (needed for known_issue)"
+    ),
+    by: str | None = typer.Option(None, "--by", help="who decides (default: your login name)"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Record what the alert turned out to be; triage learns from it. The decision is audited."""
+    from autoheal.audit.trail import AuditTrail
+    from autoheal.store.db import create_db_engine, migrate, session_factory
+
+    decision = OutcomeDecision(verdict_id, parse_outcome(value), reference, by or getpass.getuser())
+    engine = create_db_engine(settings_from(config, db).database.url)
+    migrate(engine)
+    print_json(record_outcome(session_factory(engine), AuditTrail(engine), decision))
