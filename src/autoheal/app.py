@@ -19,15 +19,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.clock import Clock, SystemClock
-from autoheal.config import Settings
+from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, build_governance, policy_from
 from autoheal.jobs import InProcessQueue, JobQueue
+from autoheal.jobs.durable import DatabaseQueue
 from autoheal.pipeline.builder import build_pipeline
 from autoheal.pipeline.followups import FollowUps
 from autoheal.pipeline.ingest import Ingestor
-from autoheal.pipeline.stage import Batch, Pipeline
+from autoheal.pipeline.stage import Pipeline
 from autoheal.reasoning.checks import default_checks
 from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.generators import default_generators
@@ -41,6 +42,14 @@ from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.registry import build_tools
 
 log = logging.getLogger(__name__)
+
+
+def build_queue(config: PipelineConfig, engine: Engine, clock: Clock, metrics: SelfMetrics) -> JobQueue:
+    """``pipeline.queue``: ``memory`` (worker threads, jobs lost on a crash) or ``database`` (the
+    ``jobs`` table, shared by every ``autoheal serve`` and ``autoheal worker`` on the database)."""
+    if config.queue == "database":
+        return DatabaseQueue(engine, workers=config.workers, clock=clock, observer=metrics.job_observer)
+    return InProcessQueue(workers=config.workers, observer=metrics.job_observer)
 
 
 @dataclass
@@ -81,7 +90,7 @@ class Autoheal:
         if run_migrations:
             migrate(engine)
         sessions = session_factory(engine)
-        jobs = jobs or InProcessQueue(workers=settings.pipeline.workers, observer=metrics.job_observer)
+        jobs = jobs or build_queue(settings.pipeline, engine, clock, metrics)
 
         telemetry = telemetry or EmbeddedTelemetry(settings.telemetry.resolve(settings.database.url))
         tools = build_tools(settings.tools, telemetry, clock=clock, transport=transport)
@@ -116,11 +125,6 @@ class Autoheal:
             sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
         ).register()
 
-        def schedule(batch: Batch) -> None:
-            for kind, payload in batch.followups:
-                if jobs.handles(kind):
-                    jobs.submit(kind, payload)
-
         pipeline = build_pipeline()
         ingestor = Ingestor(
             pipeline,
@@ -128,7 +132,7 @@ class Autoheal:
             clock,
             settings.pipeline,
             settings.sources.rules,
-            on_committed=schedule,
+            jobs=jobs,
         )
         return cls(
             settings,

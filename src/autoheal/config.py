@@ -74,7 +74,21 @@ class PipelineConfig(_Model):
         3600, gt=0, description="a firing alert not re-sent for this long is expired"
     )
     max_body_bytes: int = Field(1_048_576, gt=0)
-    workers: int = Field(1, ge=1, le=32)
+    workers: int = Field(1, ge=0, le=32, description="job worker threads in this process")
+    queue: Literal["memory", "database"] = Field(
+        "memory",
+        description="where follow-up jobs wait: memory (lost on a crash) or database (durable, shared "
+        "by every serve and worker process on the database)",
+    )
+
+    @model_validator(mode="after")
+    def _someone_runs_the_jobs(self) -> PipelineConfig:
+        if self.queue == "memory" and self.workers == 0:
+            raise ValueError(
+                "pipeline.workers: 0 leaves in-memory jobs unrun; use pipeline.queue: database "
+                "and run `autoheal worker` processes"
+            )
+        return self
 
 
 class DatabaseConfig(_Model):

@@ -35,6 +35,7 @@ _GROUPS: list[tuple[str, str]] = [
 # modules exposing `register(root: typer.Typer)` for top-level commands.
 _COMMANDS: list[str] = [
     "serve",
+    "worker",
     "demo",
     "investigate",
 ]

@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 log = logging.getLogger(__name__)
 
 
@@ -31,6 +34,11 @@ class JobQueue(Protocol):
     def handles(self, kind: str) -> bool: ...
 
     def submit(self, kind: str, payload: Mapping[str, Any]) -> Job: ...
+
+    def enqueue(self, session: Session, kind: str, payload: Mapping[str, Any]) -> None:
+        """Submit the job if and when ``session``'s transaction commits (a durable queue writes
+        it in that transaction, so committed work and its follow-up jobs land together)."""
+        ...
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every submitted job has run; True if drained within ``timeout``."""
@@ -54,21 +62,63 @@ class _Base:
     def _new(self, kind: str, payload: Mapping[str, Any]) -> Job:
         return Job(id=f"job-{next(self._ids)}", kind=kind, payload=dict(payload))
 
-    def _execute(self, job: Job) -> None:
+    def enqueue(self, session: Session, kind: str, payload: Mapping[str, Any]) -> None:
+        pending = after_commit(session, self, self._submit_all)
+        pending.append((kind, dict(payload)))
+
+    def _submit_all(self, jobs: list[tuple[str, dict[str, Any]]]) -> None:
+        for kind, payload in jobs:
+            try:
+                self.submit(kind, payload)
+            except Exception:  # the transaction has committed: a failed hand-off must not undo it
+                log.exception("submitting a %s job after commit failed", kind)
+
+    def submit(self, kind: str, payload: Mapping[str, Any]) -> Job:
+        raise NotImplementedError
+
+    def _execute(self, job: Job) -> str | None:
+        """Run the job's handler; returns None when it succeeded, else what went wrong."""
         handler = self._handlers.get(job.kind)
         started = time.perf_counter()
+        error: str | None = None
         if handler is None:
             log.warning("no handler for job kind %r; job %s dropped", job.kind, job.id)
-            status = "unhandled"
+            status, error = "unhandled", f"no handler for job kind {job.kind!r}"
         else:
             try:
                 handler(job)
                 status = "ok"
-            except Exception:
+            except Exception as exc:
                 log.exception("job %s (%s) failed", job.id, job.kind)
-                status = "failed"
+                status, error = "failed", f"{type(exc).__name__}: {exc}"
         if self._observer is not None:
             self._observer(job, status, time.perf_counter() - started)
+        return error
+
+
+_PENDING = "autoheal.jobs.pending"
+
+
+def after_commit(
+    session: Session, queue: object, callback: Callable[[list[tuple[str, dict[str, Any]]]], None]
+) -> list[tuple[str, dict[str, Any]]]:
+    """``queue``'s list of jobs to hand to ``callback`` once ``session`` commits (dropped on
+    rollback). The listeners are attached once per session and queue."""
+    key = (_PENDING, id(queue))
+    pending: list[tuple[str, dict[str, Any]]] | None = session.info.get(key)
+    if pending is None:
+        pending = session.info[key] = []
+        jobs = pending
+
+        def committed(_session: Session) -> None:
+            ready = list(jobs)
+            jobs.clear()
+            if ready:
+                callback(ready)
+
+        event.listen(session, "after_commit", committed)
+        event.listen(session, "after_rollback", lambda _session: jobs.clear())
+    return pending
 
 
 class InlineQueue(_Base):

@@ -105,13 +105,14 @@ class FollowUps:
         verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
         with self.sessions() as session:
             verdict_id = reasoning_store.save_verdict(session, verdict)
+            if verdict.needs_investigation and group.status is AlertStatus.FIRING:
+                # the verdict and its investigation job commit together (durable queue)
+                self.jobs.enqueue(session, "investigate", {"group_id": group_id, "verdict_id": verdict_id})
             session.commit()
         log.info(
             "triaged",
             extra={"group": group.key, "verdict": verdict.kind.value, "explanation": verdict.explanation},
         )
-        if verdict.needs_investigation and group.status is AlertStatus.FIRING:
-            self.jobs.submit("investigate", {"group_id": group_id, "verdict_id": verdict_id})
 
     def run_investigation(self, job: Job) -> None:
         group_id = int(job.payload["group_id"])

@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from autoheal.clock import Clock
 from autoheal.config import PipelineConfig
 from autoheal.errors import AutohealError, InputError, StoreError
+from autoheal.jobs import JobQueue
 from autoheal.pipeline.stage import Batch, Delivery, Pipeline, StageContext
 from autoheal.sources.rules import LabelRules
 
@@ -73,14 +73,14 @@ class Ingestor:
         clock: Clock,
         config: PipelineConfig,
         rules: LabelRules,
-        on_committed: Callable[[Batch], None] | None = None,
+        jobs: JobQueue | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._sessions = sessions
         self._clock = clock
         self._config = config
         self._rules = rules
-        self._on_committed = on_committed
+        self._jobs = jobs
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -170,6 +170,7 @@ class Ingestor:
                 )
                 try:
                     self._pipeline.run_commit(ctx, batch)
+                    self._enqueue_followups(session, batch)
                     session.commit()
                 except Exception as exc:
                     session.rollback()
@@ -178,11 +179,15 @@ class Ingestor:
                         continue
                     raise
             break
-        if self._on_committed is not None:
-            try:
-                self._on_committed(batch)
-            except Exception:  # follow-up scheduling must never undo an acknowledged commit
-                log.exception("scheduling follow-up jobs failed")
+
+    def _enqueue_followups(self, session: Session, batch: Batch) -> None:
+        """The batch's follow-up jobs (triage) join its transaction: a durable queue stores them
+        in the same commit as the alerts; an in-memory queue submits them once it commits."""
+        if self._jobs is None:
+            return
+        for kind, payload in batch.followups:
+            if self._jobs.handles(kind):
+                self._jobs.enqueue(session, kind, payload)
 
     def _resolve(self, item: _Pending) -> None:
         batch = item.batch

@@ -1,0 +1,83 @@
+"""Teams mode: ``autoheal serve`` with no job workers of its own and a separate
+``autoheal worker`` process share the database-backed queue; the server is killed with -9 right
+after acknowledging, and the worker still triages the alert. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from autoheal.jobs.store import JobRow
+from autoheal.reasoning.store import TriageVerdictRow
+from autoheal.servers.autoheal import autoheal_command
+from autoheal.store.db import create_db_engine
+from tests.e2e.conftest import AutohealFactory
+from tests.pipeline.conftest import am_payload
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "worker-token"
+CONFIG = f"""\
+pipeline:
+  queue: database
+  workers: 0
+sources:
+  alertmanager:
+    auth: {{type: bearer, token: "{TOKEN}"}}
+"""
+
+
+def test_worker_process_runs_jobs_the_killed_server_acknowledged(
+    db_url: str, autoheal_factory: AutohealFactory
+) -> None:
+    server = autoheal_factory(config=CONFIG, db_url=db_url)
+    body = am_payload({"fp": "w1", "labels": {"service": "checkout", "severity": "warning"}})
+    r = httpx.post(
+        f"{server.url}/api/v1/alerts/alertmanager",
+        content=body,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    server.kill()
+
+    engine = create_db_engine(db_url)
+    with Session(engine) as s:
+        assert [(j.kind, j.status) for j in s.scalars(select(JobRow))] == [("triage", "queued")]
+    assert server.config_path is not None
+    worker = subprocess.Popen(
+        [
+            *autoheal_command(),
+            "worker",
+            "--db",
+            db_url,
+            "--config",
+            str(server.config_path),
+            "--threads",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        verdicts: list[TriageVerdictRow] = []
+        while not verdicts and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)
+            with Session(engine) as s:
+                verdicts = list(s.scalars(select(TriageVerdictRow)))
+        assert verdicts, f"no verdict; worker exit {worker.poll()}"
+        with Session(engine) as s:
+            assert s.scalars(select(JobRow).where(JobRow.kind == "triage")).one().status == "done"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+        engine.dispose()
+    assert worker.returncode == 0, err[-2000:]
+    assert "autoheal worker: 1 thread(s)" in out and TOKEN not in out + err

@@ -1,0 +1,174 @@
+"""The database-backed job queue: jobs commit with the work that asked for them, survive a
+restart, are retried, and are never run twice by concurrent workers. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from autoheal.app import Autoheal
+from autoheal.clock import ManualClock
+from autoheal.config import Settings
+from autoheal.jobs import InProcessQueue, Job
+from autoheal.jobs.durable import DONE, FAILED, QUEUED, DatabaseQueue
+from autoheal.jobs.store import JobRow
+from autoheal.reasoning import store as rstore
+from autoheal.store.db import create_db_engine
+from tests.pipeline.conftest import am_payload
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def settings(db_url: str, workers: int) -> Settings:
+    return Settings.model_validate(
+        {
+            "database": {"url": db_url},
+            "pipeline": {"queue": "database", "workers": workers},
+            "sources": {"alertmanager": {"auth": {"type": "bearer", "token": "t0ken"}}},
+        }
+    )
+
+
+def jobs(db_url: str) -> list[JobRow]:
+    engine = create_db_engine(db_url)
+    try:
+        with Session(engine) as s:
+            return list(s.scalars(select(JobRow).order_by(JobRow.id)))
+    finally:
+        engine.dispose()
+
+
+def test_triage_job_commits_with_the_alert_and_runs_after_a_restart(db_url: str) -> None:
+    clock = ManualClock(T0)
+    # a server with no job workers of its own: the job waits in the table (as after a crash)
+    server = Autoheal.create(settings(db_url, workers=0), clock=clock)
+    assert isinstance(server.jobs, DatabaseQueue)
+    server.ingestor.ingest("alertmanager", am_payload({"fp": "d1", "labels": {"service": "checkout"}}))
+    assert not server.jobs.drain(0.1)
+    server.close()
+    [job] = jobs(db_url)
+    assert (job.kind, job.status, job.attempts) == ("triage", QUEUED, 0)
+
+    worker = Autoheal.create(settings(db_url, workers=1), clock=clock)
+    try:
+        assert worker.jobs.drain(30)
+        with worker.sessions() as s:
+            verdict = s.scalars(select(rstore.TriageVerdictRow)).one()
+        assert verdict.group_key and verdict.kind in {"signal", "noise", "duplicate", "known_issue"}
+        done = jobs(db_url)
+        assert done[0].status == DONE and done[0].attempts == 1
+        if verdict.kind == "signal":  # the verdict and its investigation job committed together
+            assert [j.kind for j in done] == ["triage", "investigate"]
+    finally:
+        worker.close()
+
+
+def test_rollback_drops_the_jobs_of_the_transaction(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    durable = DatabaseQueue(engine, workers=0, clock=ManualClock(T0))
+    memory = InProcessQueue(workers=1)
+    ran: list[str] = []
+    memory.register("k", lambda job: ran.append(str(job.payload["n"])))
+    try:
+        with Session(engine) as s:
+            durable.enqueue(s, "k", {"n": 1})
+            memory.enqueue(s, "k", {"n": 1})
+            s.rollback()
+        with Session(engine) as s:
+            durable.enqueue(s, "k", {"n": 2})
+            memory.enqueue(s, "k", {"n": 2})
+            assert ran == []  # nothing runs before the commit
+            s.commit()
+        assert memory.drain(5)
+        assert ran == ["2"]
+        assert [(j.kind, j.payload) for j in jobs(db_url)] == [("k", {"n": 2})]
+    finally:
+        memory.close()
+        durable.close()
+        engine.dispose()
+
+
+def test_failed_jobs_are_retried_then_kept_with_their_error(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    clock = ManualClock(T0)
+    queue = DatabaseQueue(engine, workers=0, clock=clock, retry_seconds=30, max_attempts=3)
+    calls: Counter[str] = Counter()
+
+    def flaky(job: Job) -> None:
+        calls[job.kind] += 1
+        if job.kind == "broken" or calls[job.kind] < 2:
+            raise RuntimeError(f"{job.kind} attempt {calls[job.kind]}")
+
+    queue.register("flaky", flaky)
+    queue.register("broken", flaky)
+    try:
+        queue.submit("flaky", {})
+        queue.submit("broken", {})
+        assert queue.run_once() and queue.run_once()  # both fail once
+        assert not queue.run_once()  # not before the retry delay
+        clock.advance(31)
+        assert queue.run_once() and queue.run_once()  # flaky succeeds, broken fails again
+        clock.advance(61)
+        assert queue.run_once() and not queue.run_once()
+        flaky_row, broken_row = jobs(db_url)
+        assert (flaky_row.status, flaky_row.attempts, flaky_row.error) == (DONE, 2, None)
+        assert (broken_row.status, broken_row.attempts) == (FAILED, 3)
+        assert broken_row.error == "RuntimeError: broken attempt 3"
+    finally:
+        queue.close()
+        engine.dispose()
+
+
+def test_a_dead_workers_job_is_claimed_again_when_its_lease_ends(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    clock = ManualClock(T0)
+    dead = DatabaseQueue(engine, workers=0, clock=clock, lease_seconds=60, name="dead")
+    alive = DatabaseQueue(engine, workers=0, clock=clock, lease_seconds=60, name="alive")
+    ran: list[str] = []
+    for q in (dead, alive):
+        q.register("k", lambda job: ran.append(job.id))
+    try:
+        dead.submit("k", {})
+        assert dead._claim() is not None  # claimed, then the process died before finishing
+        assert not alive.run_once()
+        clock.advance(61)
+        assert alive.run_once()
+        [row] = jobs(db_url)
+        assert (row.status, row.attempts, row.claimed_by) == (DONE, 2, "alive") and len(ran) == 1
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_workers_run_each_job_exactly_once(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def handler(job: Job) -> None:
+        with lock:
+            seen[str(job.payload["n"])] += 1
+
+    queues = [DatabaseQueue(engine, workers=2, poll_seconds=0.05, name=f"w{i}") for i in range(2)]
+    try:
+        for q in queues:
+            q.register("k", handler)
+        for n in range(120):
+            queues[n % 2].submit("k", {"n": n})
+        assert queues[0].drain(60)
+        assert len(seen) == 120 and set(seen.values()) == {1}
+        assert {j.status for j in jobs(db_url)} == {DONE}
+    finally:
+        for q in queues:
+            q.close()
+        engine.dispose()
+
+
+def test_memory_queue_needs_workers() -> None:
+    with pytest.raises(ValueError, match=r"pipeline\.queue: database"):
+        Settings.model_validate({"pipeline": {"workers": 0}})
+    assert Settings.model_validate({}).pipeline.queue == "memory"
