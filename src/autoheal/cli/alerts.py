@@ -8,17 +8,15 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict
-from autoheal.store.db import create_db_engine, migrate, session_factory
+from autoheal.store.db import session_factory
 
 app = typer.Typer(help="Inspect stored alerts.", no_args_is_help=True)
 
 
 def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
-    engine = create_db_engine(settings_from(config, db).database.url)
-    migrate(engine)
-    return session_factory(engine)
+    return session_factory(database(config, db))
 
 
 @app.command("list")

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json, settings_from
 from autoheal.governance.approvals import ApprovalService, Principal
 
 app = typer.Typer(help="Approval requests for write actions.", no_args_is_help=True)
@@ -21,12 +21,9 @@ app = typer.Typer(help="Approval requests for write actions.", no_args_is_help=T
 def _service(config: Path | None, db: str | None, policy: Path | None) -> ApprovalService:
     from autoheal.audit.trail import AuditTrail
     from autoheal.governance.wiring import policy_from
-    from autoheal.store.db import create_db_engine, migrate
 
-    settings = settings_from(config, db)
-    engine = create_db_engine(settings.database.url)
-    migrate(engine)
-    pol = policy_from(policy or settings.policy_file)
+    engine = database(config, db)
+    pol = policy_from(policy or settings_from(config, db).policy_file)
     return ApprovalService(engine, settings=pol.approvals, audit=AuditTrail(engine))
 
 

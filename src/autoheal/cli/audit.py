@@ -7,20 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from sqlalchemy import Engine
 
-from autoheal.cli.common import ConfigOption, DbOption, console, err_console, guarded, settings_from
+from autoheal.cli.common import ConfigOption, DbOption, console, database, err_console, guarded
 from autoheal.errors import InputError
 
 app = typer.Typer(help="Audit trail: verify, export, sign.", no_args_is_help=True)
-
-
-def _engine(config: Path | None, db: str | None) -> Engine:
-    from autoheal.store.db import create_db_engine, migrate
-
-    engine = create_db_engine(settings_from(config, db).database.url)
-    migrate(engine)
-    return engine
 
 
 @app.command("verify")
@@ -37,7 +28,7 @@ def verify(
     from autoheal.audit.verify import verify_chain
 
     key = load_public_key(public_key) if public_key else None
-    report = verify_chain(_engine(config, db), public_key=key)
+    report = verify_chain(database(config, db), public_key=key)
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
     if not report.ok:
@@ -83,7 +74,7 @@ def export(
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     n = 0
     try:
-        for rec in iter_records(_engine(config, db), since=when):
+        for rec in iter_records(database(config, db), since=when):
             out.write(json.dumps(rec.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     finally:
@@ -122,7 +113,7 @@ def sign(
     from autoheal.audit.signing import load_private_key, sign_checkpoint
     from autoheal.audit.trail import AuditTrail
 
-    engine = _engine(config, db)
+    engine = database(config, db)
     cp = sign_checkpoint(engine, AuditTrail(engine), load_private_key(key))
     if cp is None:
         console.print("the trail is empty; nothing to sign")

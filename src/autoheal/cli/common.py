@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from autoheal.config import Settings, load_settings
 from autoheal.errors import AutohealError
@@ -32,6 +33,15 @@ def settings_from(config: Path | None, db: str | None = None) -> Settings:
     if db:
         settings = settings.model_copy(update={"database": settings.database.model_copy(update={"url": db})})
     return settings
+
+
+def database(config: Path | None, db: str | None = None) -> Engine:
+    """The configured database (``--db`` wins), migrated to the newest schema."""
+    from autoheal.store.db import create_db_engine, migrate
+
+    engine = create_db_engine(settings_from(config, db).database.url)
+    migrate(engine)
+    return engine
 
 
 @contextmanager

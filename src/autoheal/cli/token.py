@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from autoheal.cli.common import ConfigOption, DbOption, console, guarded, settings_from
+from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded
 from autoheal.clock import SystemClock
-from autoheal.store.db import create_db_engine, migrate, session_factory
+from autoheal.store.db import session_factory
 from autoheal.store.tokens import Role, create_token
 
 app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
@@ -23,8 +23,6 @@ def create(
     config: Path = ConfigOption,
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
-    engine = create_db_engine(settings_from(config, db).database.url)
-    migrate(engine)
-    with session_factory(engine)() as session:
+    with session_factory(database(config, db))() as session:
         token = create_token(session, role, name, SystemClock().now())
     console.print(token, highlight=False, soft_wrap=True)

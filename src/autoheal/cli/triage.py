@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
 from autoheal.reasoning import store
 from autoheal.reasoning.triage.outcomes import OutcomeDecision, parse_outcome, record_outcome
 
@@ -21,11 +21,9 @@ app = typer.Typer(help="Triage verdicts and their outcomes.", no_args_is_help=Tr
 
 
 def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
-    from autoheal.store.db import create_db_engine, migrate, session_factory
+    from autoheal.store.db import session_factory
 
-    engine = create_db_engine(settings_from(config, db).database.url)
-    migrate(engine)
-    return session_factory(engine)
+    return session_factory(database(config, db))
 
 
 @app.command("list")
@@ -95,9 +93,8 @@ def outcome(
 ) -> None:
     """Record what the alert turned out to be; triage learns from it. The decision is audited."""
     from autoheal.audit.trail import AuditTrail
-    from autoheal.store.db import create_db_engine, migrate, session_factory
+    from autoheal.store.db import session_factory
 
     decision = OutcomeDecision(verdict_id, parse_outcome(value), reference, by or getpass.getuser())
-    engine = create_db_engine(settings_from(config, db).database.url)
-    migrate(engine)
+    engine = database(config, db)
     print_json(record_outcome(session_factory(engine), AuditTrail(engine), decision))
