@@ -32,6 +32,8 @@ CONFIG = f"""\
 sources:
   alertmanager:
     auth: {{type: bearer, token: "{TOKEN}"}}
+pipeline:
+  queue: {{queue}}
 """
 
 
@@ -67,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--max-payloads", type=int, default=100_000, help="cap on payloads per sender (default 100000)"
     )
     parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--queue",
+        choices=("memory", "database"),
+        default="memory",
+        help="pipeline.queue of the server (default memory; database stores each triage job with its alert)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, server log)")
     args = parser.parse_args(argv)
     args.duration = min(max(args.duration, 1.0), 50.0)  # the whole run stays under 60 s
@@ -77,7 +85,7 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
     workdir = Path(tempfile.mkdtemp(prefix="autoheal-bench-ingest-"))
     db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
     server = AutohealServer.start(
-        workdir, db_url=db_url, config=CONFIG, env={"AUTOHEAL_LOG_LEVEL": "WARNING"}
+        workdir, db_url=db_url, config=CONFIG.replace("{queue}", args.queue), env={"AUTOHEAL_LOG_LEVEL": "WARNING"}
     )
     try:
         url = f"{server.url}/api/v1/alerts/alertmanager"
