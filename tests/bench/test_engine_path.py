@@ -99,3 +99,34 @@ def test_sockshop_slice_through_the_engine() -> None:
     assert out["path"] == "engine" and out["cases"] == 2
     assert out["autoheal"]["AS@1"] == 1.0
     assert out["tool_calls"] > 0 and out["refused_calls"] == 0
+
+
+def test_case_alert_carries_the_stated_symptom_as_its_expression() -> None:
+    from dataclasses import replace
+
+    from autoheal.bench.petshop import metric_name
+    from autoheal.reasoning.reading import expression_from_url
+    from autoheal.reasoning.symptoms import alert_symptoms
+
+    assert metric_name("latency", "Average") == "latency_average"
+    assert metric_name("availability", "Average") == "unavailability_average"
+    case = replace(_case(target='petInfo_AWS::DynamoDB::Table "x"'), symptom="latency_average")
+    alert = case_alert(case)
+    assert expression_from_url(alert.generator_url) == (
+        'latency_average{service="petInfo_AWS::DynamoDB::Table \\"x\\""}'
+    )
+    (symptom,) = alert_symptoms([alert])
+    assert (symptom.metric, dict(symptom.labels)) == ("latency_average", {"service": case.target})
+    assert case_alert(_case(target="api")).generator_url is None  # no stated symptom, no expression
+    assert case_alert(replace(_case(), symptom="latency_average")).generator_url is None  # no node
+
+
+@needs_data
+def test_petshop_alerts_name_a_series_the_case_holds() -> None:
+    from autoheal.bench.petshop import cases
+    from autoheal.reasoning.symptoms import alert_symptoms
+
+    case, bundle = next(iter(cases(DATA)))
+    (symptom,) = alert_symptoms([case_alert(case)])
+    held = {(s.name, s.labels["service"]) for s in bundle.series}
+    assert (symptom.metric, case.target) in held

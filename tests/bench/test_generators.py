@@ -76,3 +76,81 @@ def test_each_generator_blames_the_database_with_evidence() -> None:
         assert found, gen.name
         assert found[0].service == "db", (gen.name, [h.service for h in found])
         assert found[0].evidence and found[0].generator == gen.name
+
+
+def _latency_world(expr: str | None) -> InvestigationContext:
+    """api calls db; db's latency rose (and api's with it), cache's cpu jumped from flat."""
+    from tests.reasoning.fakes import alert
+
+    tel = embedded.EmbeddedTelemetry(":memory:")
+    t = T0.timestamp()
+    wiggle = [10.0 + (i % 3) for i in range(45)]
+    series = {
+        ("latency_ms", "api"): wiggle[:40] + [40.0] * 5,
+        ("latency_ms", "db"): wiggle[:40] + [30.0] * 5,
+        ("latency_ms", "cache"): wiggle,
+        ("queue_depth", "api"): wiggle,
+        ("cpu", "cache"): [5.0] * 40 + [90.0] * 5,  # flat then moved: the robust-z floor (100)
+        ("cpu", "db"): [5.0] * 40 + [9.0] * 5,
+    }
+    for (metric, svc), values in series.items():
+        tel.metrics.write_samples(metric, {"service": svc}, [(t + 60 * i, v) for i, v in enumerate(values)])
+    tel.traces.write_spans(
+        [
+            s
+            for i in range(45)
+            for s in (
+                Span(f"t{i}", "a", None, "api", "GET /", T0 + timedelta(minutes=i), 20.0),
+                Span(f"t{i}", "b", "a", "db", "SELECT", T0 + timedelta(minutes=i, milliseconds=1), 10.0),
+            )
+        ]
+    )
+    clock = ManualClock(T0 + timedelta(minutes=46))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    return InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(alert("ApiSlow", service="api", expr=expr),),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+
+
+def _ranked(expr: str | None) -> list[tuple[str, float]]:
+    from autoheal.reasoning.generators.metrics import MetricAnomalyGenerator
+
+    return [(h.service, h.score) for h in MetricAnomalyGenerator().generate(_latency_world(expr))]
+
+
+def test_without_an_expression_every_metric_counts_alike() -> None:
+    ranked = _ranked(None)
+    assert ranked[0][0] == "cache"  # the cpu jump outranks the latency shifts
+
+
+def test_the_alerted_symptom_ranks_services_first() -> None:
+    from autoheal.reasoning.generators.metrics import MetricAnomalyGenerator
+
+    found = MetricAnomalyGenerator().generate(_latency_world('latency_ms{service="api"} > 25'))
+    order = [h.service for h in found]
+    assert order[:2] == ["db", "api"]  # db explains api's latency (caller penalty)
+    cache = found[order.index("cache")]
+    assert cache.score < min(h.score for h in found[:2])
+    assert "did not shift here" in cache.statement and cache.attributes["symptom_shifted"] is False
+    db = found[0]
+    assert db.component == "latency_ms" and db.attributes["symptom_shifted"] is True
+    assert [m["metric"] for m in db.attributes["metrics"]] == ["latency_ms", "cpu"]  # others still listed
+    assert "(the alerted symptom)" in db.statement
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "no_such_metric > 1",  # names nothing in the store
+        "queue_depth > 100",  # in the store, but shifted nowhere
+        "this is not promql",
+    ],
+)
+def test_no_usable_symptom_leaves_the_ranking_unchanged(expr: str) -> None:
+    assert _ranked(expr) == _ranked(None)

@@ -14,6 +14,7 @@ onset, reference = the case's fault-free window); these are the data set's facts
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
 from sqlalchemy import Engine
@@ -82,9 +84,18 @@ def _dt(ts: float) -> datetime:
 
 def case_alert(case: BenchCase) -> Alert:
     """The alert that opens the investigation: the data set's alerted node (PetShop's
-    ``target.json``) or the user-facing entry (``frontend``) at the fault / SLO-violation onset."""
+    ``target.json``) or the user-facing entry (``frontend``) at the fault / SLO-violation onset.
+
+    Where the data set states the alerted series (PetShop's ``metric`` and ``agg``:
+    ``case.symptom``), the alert carries it as a Prometheus ``generatorURL`` whose expression
+    selects that series as the embedded store holds it (``latency_average{service="PetSite"}``).
+    The data set gives no threshold, so the expression is the alerted series itself."""
     service = case.target or ENTRY
     name = f"{case.kind}SloViolation" if case.target else "FrontendDegraded"
+    url = None
+    if case.symptom and case.target:
+        expr = f"{case.symptom}{{service={json.dumps(case.target, ensure_ascii=False)}}}"
+        url = "http://prometheus.bench.invalid/graph?" + urlencode({"g0.expr": expr, "g0.tab": "0"})
     return Alert(
         source="bench",
         fingerprint=f"bench:{case.dataset}:{case.id}",
@@ -95,6 +106,7 @@ def case_alert(case: BenchCase) -> Alert:
         annotations={"summary": f"{name} on {service}"},
         service=service,
         severity=Severity.CRITICAL,
+        generator_url=url,
     )
 
 

@@ -23,6 +23,7 @@ class BenchCase:
     target: str | None = None  # the service the alert fired on, when the data set says
     split: str | None = None  # petshop: scenario
     alert_at: float | None = None  # when the data set's alert fired (default: the incident start)
+    symptom: str | None = None  # the alerted metric as stored (petshop: target.json metric and agg)
 
 
 @dataclass(slots=True)

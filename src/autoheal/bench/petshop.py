@@ -7,6 +7,9 @@ for each issue to end one step before the issue window, so that, as in productio
 reference precedes the incident (the same rule as for the sock-shop segments). Only the
 scenarios with such data are scored (``low_traffic``, ``high_traffic``: 52 issues); the
 ``temporal_traffic`` scenarios lack it. ``graph.csv`` is the call graph (caller -> callee).
+``target.json`` names the alerted SLO: its node, ``metric`` and statistic (``agg``); the case's
+``symptom`` is that series' stored name (:func:`metric_name`), which the synthetic alert carries
+as its rule's expression.
 """
 
 from __future__ import annotations
@@ -43,9 +46,16 @@ def _series(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[list[float], lis
         values = frame[(node, metric, stat)].to_numpy(dtype=float)
         if metric == "availability":  # a drop is the symptom: score its complement (percent)
             values = 100.0 - values
-            metric = "unavailability"
-        out[(str(node), f"{metric}_{stat}".lower())] = (stamps, [float(v) for v in values])
+        out[(str(node), metric_name(metric, stat))] = (stamps, [float(v) for v in values])
     return out
+
+
+def metric_name(metric: str, stat: str) -> str:
+    """The stored metric of a (metric, statistic) column: ``latency_average``, ``requests_sum``;
+    availability is stored as its complement, ``unavailability_<stat>`` (percent)."""
+    if metric == "availability":
+        metric = "unavailability"
+    return f"{metric}_{stat}".lower()
 
 
 def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
@@ -99,6 +109,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
                     target=str(target["target"]["node"]),
                     split=scenario,
                     alert_at=float(target["target"]["timestamp"]),
+                    symptom=metric_name(str(target["target"]["metric"]), str(target["target"]["agg"])),
                 ),
                 Bundle(series=series, edges=graph),
             )
