@@ -209,10 +209,11 @@ def render(cases: list[Case], *, as_json: bool = False) -> None:
     """Per-episode lines (JSON), or the wrong calls and a per-scenario table."""
     import json
     from collections import defaultdict
+    from dataclasses import asdict
 
     if as_json:
         for c in cases:
-            print(json.dumps(c.__dict__ | {"ms": round(c.ms, 2)}))
+            print(json.dumps(asdict(c) | {"ms": round(c.ms, 2)}))
         return
     by: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
