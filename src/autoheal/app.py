@@ -6,6 +6,7 @@ at import time).
                                         └▶ governance gateway (the only holder of the tools)
                                               ├▶ triage        ┐ follow-up jobs after each commit
                                               └▶ investigator  ┘ (pipeline/followups.py)
+    (tools ─▶ gateway ─▶ investigator: autoheal/assembly.py, shared with the benchmark and simulator)
 """
 
 from __future__ import annotations
@@ -18,20 +19,19 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from autoheal.assembly import assemble
 from autoheal.clock import Clock, SystemClock
 from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
-from autoheal.governance.wiring import Governance, build_governance, policy_from
+from autoheal.governance.wiring import Governance, policy_from
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
 from autoheal.pipeline.builder import build_pipeline
 from autoheal.pipeline.followups import FollowUps
 from autoheal.pipeline.ingest import Ingestor
 from autoheal.pipeline.stage import Pipeline
-from autoheal.reasoning.checks import default_checks
 from autoheal.reasoning.engine import Investigator
-from autoheal.reasoning.generators import default_generators
 from autoheal.reasoning.models import LanguageModel
 from autoheal.reasoning.models.config import build_model
 from autoheal.reasoning.triage.triager import Triage
@@ -98,29 +98,18 @@ class Autoheal:
             if tool.name in tools:
                 raise ConfigError(f"extra tool {tool.name} clashes with a configured tool")
             tools[tool.name] = tool
-        generators = default_generators(settings.investigation)
-        if any(name.startswith("kubernetes.") for name in tools):
-            from autoheal.k8s.router import KubernetesGenerator
-
-            generators.append(KubernetesGenerator())
-        governance = build_governance(
+        assembly = assemble(
             tools,
             policy_from(settings.policy_file),
             engine,
-            clock=clock,
+            clock,
+            settings.investigation,
             durability=settings.audit.durability,
+            model=model,
         )
         del tools  # from here on, only the gateway holds them
-        gateway = governance.gateway
-        triage = Triage(gateway, clock, settings.triage)
-        investigator = Investigator(
-            generators,
-            default_checks(settings.investigation),
-            gateway,
-            clock,
-            model=model,
-            config=settings.investigation,
-        )
+        governance, investigator = assembly.governance, assembly.investigator
+        triage = Triage(governance.gateway, clock, settings.triage)
         FollowUps(
             sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
         ).register()

@@ -27,18 +27,13 @@ from urllib.parse import urlencode
 import yaml
 from sqlalchemy import Engine
 
+from autoheal.assembly import assemble
 from autoheal.bench.model import BenchCase, Bundle
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertStatus, Severity
 from autoheal.governance.policy import Policy, parse_policy
-from autoheal.governance.wiring import build_governance
 from autoheal.reasoning.base import Window
-from autoheal.reasoning.checks import default_checks
 from autoheal.reasoning.config import EngineConfig
-from autoheal.reasoning.engine import Investigator
-from autoheal.reasoning.generators import default_generators
-from autoheal.reasoning.generators.logs import LogTemplateGenerator
-from autoheal.reasoning.generators.traces import TraceAttributionGenerator
 from autoheal.store.db import create_db_engine, migrate
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.registry import ToolsConfig, TopologyConfig, build_tools
@@ -187,33 +182,22 @@ def investigate(case: BenchCase, group: LoadedGroup, audit: Engine) -> EngineRun
     tools = build_tools(
         ToolsConfig(topology=TopologyConfig(file=group.topology)), group.telemetry, clock=clock
     )
-    governance = build_governance(tools, bench_policy(), audit, clock=clock, durability="async")
-    try:
-        log_ref = [
-            Window(_dt(a), _dt(b))
-            for a, b in ([case.log_reference] if case.log_reference else []) + list(case.more_log_references)
-        ] or None
-        generators: list[Any] = []
-        for g in default_generators(config):
-            if isinstance(g, LogTemplateGenerator):
-                g = LogTemplateGenerator(reference=log_ref)
-            elif isinstance(g, TraceAttributionGenerator):
-                g = TraceAttributionGenerator(reference=log_ref)
-            generators.append(g)
-        investigator = Investigator(
-            generators, default_checks(config), governance.gateway, clock, config=config
-        )
+    log_ref = [
+        Window(_dt(a), _dt(b))
+        for a, b in ([case.log_reference] if case.log_reference else []) + list(case.more_log_references)
+    ]
+    with assemble(
+        tools, bench_policy(), audit, clock, config, durability="async", reference=log_ref or None
+    ) as assembly:
         report: dict[str, Any] = {}
         calls = refused = 0
-        for event in investigator.run(f"{case.dataset} {case.id}", [case_alert(case)]):
+        for event in assembly.investigator.run(f"{case.dataset} {case.id}", [case_alert(case)]):
             if event.kind == "evidence":
                 calls += 1
                 if event.payload.get("status") not in ("ok", "no_data"):
                     refused += 1
             elif event.kind == "report":
                 report = dict(event.payload.get("report", {}))
-    finally:
-        governance.close()
     return EngineRun(ranked_services(report), report, calls, refused)
 
 

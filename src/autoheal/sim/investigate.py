@@ -1,11 +1,19 @@
-"""Run the deep investigation on each simulated incident, the way production would reach it.
+"""Run the deep investigation on each simulated fault, and score its top cause against the truth.
 
-The investigator (``autoheal.reasoning.engine.Investigator`` with the default generators and
-checks) reads the simulated telemetry only through the real tools (``build_tools``) behind the
-governance ``Gateway`` with the default policy. Until the pipeline schedules investigations
-itself, ``autoheal sim run`` and the demo call this for the first signal alerts of every fault.
-The tools can read the embedded store or, with ``prometheus_url``, a real Prometheus serving the
-same metrics (see :mod:`autoheal.sim.prometheus`).
+One investigation per fault, on the fault's opening alerts (those that fired within
+``ONSET_SECONDS`` of its first), ``LOOK_AFTER_SECONDS`` after the first fired, over the scenario's
+declared topology. It is assembled like every investigation (:func:`autoheal.assembly.assemble`):
+the real tools (``build_tools``) behind a governance gateway holding the app's policy, every tool
+call audited into the app's own trail (``audit``: the embedded app's database, so ``autoheal audit
+verify`` checks it), the engine with the app's configuration. Its id is
+``sim-<scenario>-fault-<n>``, so its records can be found in the trail. The tools can read the
+embedded store or, with ``prometheus_url``, a real Prometheus serving the same metrics (see
+:mod:`autoheal.sim.prometheus`).
+
+The app investigates too (``pipeline/followups.py``, per alert group, as each delivery arrives and
+again when the group changes); :mod:`autoheal.sim.play` reads those conclusions per alert. This
+per-fault run is a different measurement: the whole incident (alerts from several groups) at one
+moment after onset, the same for every scenario and backend.
 """
 
 from __future__ import annotations
@@ -16,9 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import Engine
 
+from autoheal.audit.trail import Durability
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertStatus, Severity
+from autoheal.governance.policy import Policy
+from autoheal.reasoning.config import EngineConfig
 from autoheal.sim.alerts import SimAlert
 from autoheal.sim.engine import SimulatedRun
 from autoheal.sim.webhook import fingerprint
@@ -59,6 +71,11 @@ def domain_alert(alert: SimAlert) -> Alert:
     )
 
 
+def investigation_id(run: SimulatedRun, fault: int) -> str:
+    """The id of a fault's investigation (in its audit records' ``investigation_id``)."""
+    return f"sim-{run.scenario.name}-fault-{fault}"
+
+
 def write_topology(run: SimulatedRun, path: Path) -> Path:
     edges = [{"caller": a, "callee": b} for a, b, _ in run.topology.edges()]
     path.write_text(yaml.safe_dump({"edges": edges}))
@@ -66,19 +83,26 @@ def write_topology(run: SimulatedRun, path: Path) -> Path:
 
 
 def investigate_faults(
-    run: SimulatedRun, telemetry: EmbeddedTelemetry, workdir: Path, *, prometheus_url: str | None = None
+    run: SimulatedRun,
+    telemetry: EmbeddedTelemetry,
+    workdir: Path,
+    audit: Engine,
+    *,
+    policy: Policy | None = None,
+    config: EngineConfig | None = None,
+    durability: Durability = "sync",
+    prometheus_url: str | None = None,
 ) -> list[InvestigationOutcome]:
-    from autoheal.governance.gateway import Gateway
+    """Each fault's investigation, its tool calls audited into ``audit`` (a migrated database)
+    under ``policy`` (default: the built-in default policy)."""
+    from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
-    from autoheal.reasoning.checks import default_checks
-    from autoheal.reasoning.engine import Investigator
-    from autoheal.reasoning.generators import default_generators
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
 
     topology = write_topology(run, Path(workdir) / "sim-topology.yaml")
-    config = ToolsConfig(topology=TopologyConfig(file=topology))
+    tools_config = ToolsConfig(topology=TopologyConfig(file=topology))
     if prometheus_url:
-        config = config.model_copy(
+        tools_config = tools_config.model_copy(
             update={"prometheus": PrometheusConfig.model_validate({"url": prometheus_url})}
         )
     out: list[InvestigationOutcome] = []
@@ -89,14 +113,25 @@ def investigate_faults(
         first = mine[0].starts_at
         opening = [a for a in mine if a.starts_at <= first + timedelta(seconds=ONSET_SECONDS)]
         clock = ManualClock(first + timedelta(seconds=LOOK_AFTER_SECONDS))
-        gateway = Gateway(build_tools(config, telemetry, clock=clock), default_policy(), clock=clock)
-        investigator = Investigator(default_generators(), default_checks(), gateway, clock)
         subject = f"{opening[0].name} on {opening[0].service}"
+        with assemble(
+            build_tools(tools_config, telemetry, clock=clock),
+            policy or default_policy(),
+            audit,
+            clock,
+            config,
+            durability=durability,
+        ) as assembly:
+            events = list(
+                assembly.investigator.run(
+                    subject,
+                    [domain_alert(a) for a in opening],
+                    investigation_id=investigation_id(run, index),
+                )
+            )
+        calls = sum(event.kind == "evidence" for event in events)
         report: dict[str, Any] = {}
-        calls = 0
-        for event in investigator.run(subject, [domain_alert(a) for a in opening]):
-            if event.kind == "evidence":
-                calls += 1
+        for event in events:
             if event.kind == "report":
                 report = dict(event.payload.get("report", {}))
         causes = report.get("causes", [])

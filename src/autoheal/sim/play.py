@@ -216,7 +216,8 @@ def play(
     investigate: bool = True,
 ) -> PlayResult:
     """Send the run's deliveries, read back Autoheal's conclusions; with ``investigate``, also run
-    the deep investigation on every fault (see :mod:`autoheal.sim.investigate`)."""
+    the deep investigation on every fault (see :mod:`autoheal.sim.investigate`), its tool calls
+    audited into the embedded app's trail."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
     scenario = run.scenario
@@ -277,8 +278,16 @@ def play(
     if investigate:
         from autoheal.sim.investigate import investigate_faults
 
+        app = server.autoheal  # audited into the app's own trail, under the app's policy and engine config
         investigations = investigate_faults(
-            run, server.telemetry, server.workdir, prometheus_url=server.prometheus_url
+            run,
+            server.telemetry,
+            server.workdir,
+            app.engine,
+            policy=app.governance.gateway.policy,
+            config=app.settings.investigation,
+            durability=app.settings.audit.durability,
+            prometheus_url=server.prometheus_url,
         )
     return PlayResult(
         scenario.name,

@@ -1,12 +1,13 @@
 """`autoheal bench triage`: triage on the simulator's labelled scenarios.
 
 Every alert episode of every shipped scenario is triaged the way the pipeline would: through the
-real tools over the scenario's telemetry behind the governance gateway (default policy), with the
-scenario's maintenance windows as configured maintenance, and with the history the pipeline would
-have by then (earlier firing/resolved transitions of the same fingerprint, earlier signal verdicts
-on the same service). Each episode is assessed ``hold_seconds`` after it fired (when the pipeline
-has seen the webhook and any immediate resolution: this verdict decides the page) and again 10 s
-after it resolved (the pipeline re-triages a group when it changes), with the history known then.
+real tools over the scenario's telemetry behind the governance gateway (default policy, every call
+audited into an in-memory trail), with the scenario's maintenance windows as configured
+maintenance, and with the history the pipeline would have by then (earlier firing/resolved
+transitions of the same fingerprint, earlier signal verdicts on the same service). Each episode is
+assessed ``hold_seconds`` after it fired (when the pipeline has seen the webhook and any immediate
+resolution: this verdict decides the page) and again 10 s after it resolved (the pipeline
+re-triages a group when it changes), with the history known then.
 
 Figures: ``incidents_called_noise`` (episodes the scenario labels signal that triage called noise —
 the error that matters most, goal 0), ``noise_recall`` (noise-labelled episodes called noise),
@@ -59,11 +60,12 @@ def run(scenarios: Iterable[str] | None = None, *, hold_seconds: float = HOLD_SE
 
 
 def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
-    from autoheal.governance.gateway import Gateway
     from autoheal.governance.policy import default_policy
+    from autoheal.governance.wiring import build_governance
     from autoheal.sim import simulate
     from autoheal.sim.investigate import write_topology
     from autoheal.sim.webhook import fingerprint
+    from autoheal.store.db import create_db_engine, migrate
     from autoheal.telemetry.embedded import EmbeddedTelemetry
     from autoheal.tools.registry import ToolsConfig, TopologyConfig, build_tools
 
@@ -83,9 +85,10 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
     with tempfile.TemporaryDirectory(prefix="autoheal-triage-bench-") as tmp:
         topology = write_topology(sim, Path(tmp) / "topology.yaml")
         tools = build_tools(ToolsConfig(topology=TopologyConfig(file=topology)), telemetry, clock=clock)
-        triage = Triage(
-            Gateway(tools, default_policy(), clock=clock), clock, TriageConfig(maintenance=maintenance)
-        )
+        audit = create_db_engine("sqlite://")  # every triage tool call audited, like the app's
+        migrate(audit)
+        governance = build_governance(tools, default_policy(), audit, clock=clock)
+        triage = Triage(governance.gateway, clock, TriageConfig(maintenance=maintenance))
         signals: list[RecentSignal] = []
         verdicts: list[PastVerdict] = []
         episodes = sorted(sim.alerts, key=lambda a: a.starts_at)
@@ -206,10 +209,11 @@ def render(cases: list[Case], *, as_json: bool = False) -> None:
     """Per-episode lines (JSON), or the wrong calls and a per-scenario table."""
     import json
     from collections import defaultdict
+    from dataclasses import asdict
 
     if as_json:
         for c in cases:
-            print(json.dumps(c.__dict__ | {"ms": round(c.ms, 2)}))
+            print(json.dumps(asdict(c) | {"ms": round(c.ms, 2)}))
         return
     by: dict[str, list[Case]] = defaultdict(list)
     for c in cases:
