@@ -13,9 +13,10 @@
   service's support is the sum of the raw scores of the anomalous services above it (callers,
   directly or further up, through anomalous services only). :func:`calibrate` adds
   ``SUPPORT_WEIGHT`` times the part of the support beyond the service's own raw score, to the
-  anomalous services only: among services about as anomalous as each other (robust z-scores saturate at the scale floor), the
-  one whose anomaly its callers carried on ranks first; an anomaly that reached no caller gets
-  nothing.
+  anomalous services only: among services about as anomalous as each other (robust z-scores
+  saturate at the scale floor), the one whose anomaly its callers carried on ranks first; an
+  anomaly that reached no caller gets nothing, and a service that is not anomalous is not made
+  one by its callers.
 
 Parameters chosen once, the same for every data set (docs/benchmarks.md).
 """
