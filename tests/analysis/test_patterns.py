@@ -58,3 +58,24 @@ def test_an_exception_that_skips_a_call_breaks_the_callers_own_path() -> None:
     # nothing is logged, but svc stopped calling db after auth: its own path changed
     breaks = path_breaks(ref, call_events(spans("i", 30, False)))
     assert breaks[0].service == "svc" and breaks[0].score > 5
+
+
+def test_break_onset_is_the_first_unit_that_took_the_changed_path() -> None:
+    from autoheal.analysis.patterns import break_onset
+
+    ref = _units("svc", "r", 40, ["begin", "work", "done"])
+    # units 0-9 at t=100.. keep the path; units from t=200 stop after 'work'
+    inc = [
+        UnitEvent("svc", f"i{i}", 100.0 + i + j * 0.1, e)
+        for i in range(10)
+        for j, e in enumerate(["begin", "work", "done"])
+    ]
+    inc += [
+        UnitEvent("svc", f"j{i}", 200.0 + i + j * 0.1, e)
+        for i in range(10)
+        for j, e in enumerate(["begin", "work"])
+    ]
+    brk = next(b for b in path_breaks(ref, inc) if b.service == "svc")
+    assert brk.source == "work"
+    assert break_onset(inc, brk) == 200.1  # the first unit where 'work' was not followed by 'done'
+    assert break_onset(_units("svc", "k", 5, ["begin", "work", "done"]), brk) is None

@@ -47,6 +47,15 @@ def test_support_below_the_own_score_adds_nothing() -> None:
     assert raised == {"front": 40.0, "svc": 70.0}
 
 
+def test_a_quiet_callee_of_anomalous_callers_gets_no_support() -> None:
+    # 'quiet' sits below two anomalous callers but is not anomalous itself (< half of the best)
+    edges = [("a", "quiet"), ("b", "quiet")]
+    raised = supported({"a": 30.0, "b": 25.0, "quiet": 1.0}, call_graph(edges))
+    assert raised["quiet"] == 1.0
+    out = calibrate({"a": 30.0, "b": 25.0, "quiet": 1.0}, edges, half=5.0)
+    assert out["quiet"] < out["b"]
+
+
 def test_caller_explained_by_its_callee_is_still_halved() -> None:
     out = calibrate({"caller": 20.0, "callee": 20.0}, [("caller", "callee")], half=10.0)
     assert out["caller"] == out["callee"] / 2

@@ -45,3 +45,18 @@ def test_upstream_adjust_prefers_the_anomalous_dependency() -> None:
     g = call_graph([("front", "api"), ("api", "db"), ("api", "cache")])
     scores = combine({"m": {"front": 10.0, "api": 9.0, "db": 8.0, "cache": 1.0}})
     assert rank(upstream_adjust(scores, g))[0] == "db"
+
+
+def test_shift_onset_is_the_first_span_beyond_the_reference_p90() -> None:
+    from autoheal.analysis.traces import shift_onset
+
+    ref = [s for i in range(20) for s in _trace(i, db_ms=10 + i % 3)]
+    inc = [s for i in range(100, 110) for s in _trace(i, db_ms=10)]
+    inc += [s for i in range(110, 120) for s in _trace(i, db_ms=80)]
+    started = {(s.trace_id, s.span_id): float(s.trace_id[1:]) for s in inc}
+    assert shift_onset(ref, inc, "db", started) == 110.0
+    assert shift_onset(ref, inc, "api", started) is None  # its self time did not grow
+    slow_wire = [s for i in range(130, 140) for s in _trace(i, db_ms=10, wire_ms=50)]
+    wire_started = {(s.trace_id, s.span_id): float(s.trace_id[1:]) for s in slow_wire}
+    assert shift_onset(ref, slow_wire, "db", wire_started, network=True) == 130.0
+    assert shift_onset(ref[:8], inc, "db", started) is None  # fewer than MIN_SPANS reference spans

@@ -144,6 +144,26 @@ def path_breaks(
     return out
 
 
+def break_onset(events: Iterable[UnitEvent], brk: PathBreak) -> float | None:
+    """When the break first showed in ``events`` (the incident's): the earliest unit of the
+    service where the source event is followed by another event than the target (a path that
+    stopped, ``z < 0``) or by the target (a path that started); the time of the first event after
+    the source (the unit's last event for ``END``). ``None`` when no unit shows it."""
+    units: dict[str, list[UnitEvent]] = defaultdict(list)
+    for e in events:
+        if e.service == brk.service and e.unit:
+            units[e.unit].append(e)
+    first: float | None = None
+    for unit in units.values():
+        timed = sorted(unit, key=lambda e: e.at)
+        seq = [(timed[0].at, START), *((e.at, e.event) for e in timed), (timed[-1].at, END)]
+        for (_, a), (at_b, b) in itertools.pairwise(seq):
+            if a == brk.source and (b == brk.target) == (brk.z > 0):
+                first = at_b if first is None else min(first, at_b)
+                break
+    return first
+
+
 def _binomial_z(k: int, n: int, p: float) -> float:
     """(k - n p) / sqrt(n p (1 - p)) with a continuity correction toward zero."""
     mean = n * p

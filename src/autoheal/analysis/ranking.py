@@ -12,10 +12,11 @@
   baselines that walk the graph score a cause by the anomaly along its path to the alert). A
   service's support is the sum of the raw scores of the anomalous services above it (callers,
   directly or further up, through anomalous services only). :func:`calibrate` adds
-  ``SUPPORT_WEIGHT`` times the part of the support beyond the service's own raw score: among
-  services about as anomalous as each other (robust z-scores saturate at the scale floor), the
-  one whose anomaly its callers carried on ranks first; an anomaly that reached no caller gets
-  nothing.
+  ``SUPPORT_WEIGHT`` times the part of the support beyond the service's own raw score, to the
+  anomalous services only: among services about as anomalous as each other (robust z-scores
+  saturate at the scale floor), the one whose anomaly its callers carried on ranks first; an
+  anomaly that reached no caller gets nothing, and a service that is not anomalous is not made
+  one by its callers.
 
 Parameters chosen once, the same for every data set (docs/benchmarks.md).
 """
@@ -138,6 +139,15 @@ def calibrate(
 def supported(
     scores: Mapping[str, float], graph: nx.DiGraph, *, weight: float = SUPPORT_WEIGHT
 ) -> dict[str, float]:
-    """Raw scores raised by ``weight`` times the support beyond the service's own score."""
+    """Raw scores raised by ``weight`` times the support beyond the service's own score, for the
+    anomalous services only (at least ``ANOMALOUS_FRACTION`` of the best): support orders causes
+    that are about as anomalous as each other, it does not make one of a service that is not (a
+    quiet callee of anomalous callers rose above the anomalous services themselves)."""
     support = upstream_support(scores, graph)
-    return {s: max(v, 0.0) + weight * max(0.0, support[s] - max(v, 0.0)) for s, v in scores.items()}
+    top = max(scores.values(), default=0.0)
+    out = {}
+    for s, v in scores.items():
+        own = max(v, 0.0)
+        anomalous = top > 0 and v >= ANOMALOUS_FRACTION * top
+        out[s] = own + weight * max(0.0, support[s] - own) if anomalous else own
+    return out

@@ -194,3 +194,44 @@ def _worst_operation(
         if shift > 0 and (best is None or shift > best[0]):
             best = (shift, op)
     return best if best else (0.0, None)
+
+
+def _measures(spans: list[SpanLike], service: str, network: bool) -> list[tuple[float, SpanLike]]:
+    """The service's per-span self times (or the network gaps of calls into it, as in
+    :func:`service_times`), each with the service's span it was measured on."""
+    children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
+    for s in spans:
+        if s.parent_id:
+            children[(s.trace_id, s.parent_id)].append(s)
+    out: list[tuple[float, SpanLike]] = []
+    for s in spans:
+        kids = children.get((s.trace_id, s.span_id), [])
+        if not network and s.service == service:
+            out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
+        elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
+            out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
+    return out
+
+
+def shift_onset(
+    reference: Iterable[SpanLike],
+    incident: Iterable[SpanLike],
+    service: str,
+    started: Mapping[tuple[str, str], float],
+    *,
+    network: bool = False,
+) -> float | None:
+    """When the service's shift first showed: the start (``started[(trace_id, span_id)]``) of
+    its earliest incident span whose self time (``network``: the network time of the call into
+    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean;
+    ``None`` with fewer than ``MIN_SPANS`` reference measurements or none above the bar."""
+    ref = [v for v, _ in _measures(list(reference), service, network)]
+    if len(ref) < MIN_SPANS:
+        return None
+    bar = float(np.percentile(ref, 90))
+    times = [
+        started[(s.trace_id, s.span_id)]
+        for v, s in _measures(list(incident), service, network)
+        if v > bar and (s.trace_id, s.span_id) in started
+    ]
+    return min(times, default=None)

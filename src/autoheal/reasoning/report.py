@@ -26,11 +26,14 @@ NO_EVIDENCE = "cites no evidence gathered through a governed tool in this invest
 
 
 def confidence(hypothesis: Hypothesis, verification: Verification) -> float:
-    """Generator score weighted by how well the hypothesis survived: 0..1.
+    """Generator score weighted by how well the hypothesis survived: 0..1 (:func:`confidence_of`)."""
+    return confidence_of(hypothesis.score, verification)
 
-    supported: 0.5 + 0.5 * score * share-of-checks-passed; inconclusive: at most 0.45; refuted: 0.
-    """
-    score = max(0.0, min(1.0, hypothesis.score))
+
+def confidence_of(score: float, verification: Verification) -> float:
+    """supported: 0.5 + 0.5 * score * share-term; inconclusive: at most 0.45; refuted: 0. The
+    share-term is 0.5 + 0.5 * the share of the checks that could judge which passed."""
+    score = max(0.0, min(1.0, score))
     checks = [c for c in verification.checks if c.outcome is not CheckOutcome.UNKNOWN]
     passed = sum(1 for c in checks if c.outcome is CheckOutcome.PASSED)
     share = passed / len(checks) if checks else 0.0
@@ -39,6 +42,11 @@ def confidence(hypothesis: Hypothesis, verification: Verification) -> float:
     if verification.verdict is Verdict.INCONCLUSIVE:
         return 0.45 * score * (0.5 + 0.5 * share)
     return 0.0
+
+
+# A service's other findings corroborate one of its findings at this weight (they may share a
+# cause of error: one fault seen twice is not two independent faults).
+CORROBORATION_WEIGHT = 0.5
 
 
 KIND_ORDER = {
@@ -55,22 +63,30 @@ def rank(
 ) -> list[tuple[Hypothesis, Verification, float]]:
     """Services by their best finding; within a service, the most actionable explanation first
     (a change explains why a service is anomalous, so it ranks above the anomaly itself) and the
-    corroborated confidence (noisy-OR with the service's other findings, at half weight)."""
+    corroborated confidence.
+
+    Corroboration fuses the *evidence*, not the confidences: a finding's score is combined with
+    the service's other findings' scores (noisy-OR, each at ``CORROBORATION_WEIGHT``), then its
+    verdict turns that score into a confidence (:func:`confidence_of`). Fusing confidences
+    instead counted the verdict's floor (0.5 for any supported finding) once per finding, so a
+    service with several weak findings outranked one with a single strong one."""
     by_service: dict[str, list[tuple[Hypothesis, Verification, float]]] = {}
     for f in findings:
         by_service.setdefault(f[0].service, []).append(f)
     ranked: list[tuple[float, str, list[tuple[Hypothesis, Verification, float]]]] = []
-    for service, items in by_service.items():
+    for items in by_service.values():
         boosted = []
         for h, v, c in items:
-            others = [oc for oh, _, oc in items if oh is not h]
-            miss = 1.0 - c
-            for oc in others:
-                miss *= 1.0 - 0.5 * oc
-            cap = 0.49 if v.verdict is Verdict.INCONCLUSIVE else 1.0
-            boosted.append((h, v, min(cap, 1.0 - miss) if others else c))
+            others = [oh.score for oh, _, _ in items if oh is not h]
+            if not others:
+                boosted.append((h, v, c))
+                continue
+            miss = 1.0 - max(0.0, min(1.0, h.score))
+            for score in others:
+                miss *= 1.0 - CORROBORATION_WEIGHT * max(0.0, min(1.0, score))
+            boosted.append((h, v, max(c, confidence_of(1.0 - miss, v))))
         boosted.sort(key=lambda f: (KIND_ORDER.get(f[0].kind, 2), -f[2]))
-        ranked.append((max(f[2] for f in boosted), service, boosted))
+        ranked.append((max(f[2] for f in boosted), items[0][0].service, boosted))
     ranked.sort(key=lambda r: (-r[0], r[1]))
     return [f for _, _, items in ranked for f in items]
 

@@ -1,11 +1,13 @@
 """Peers: comparable services (called by the same callers) that did not share the suspected cause
-must be unaffected; if they degraded the same way, the suspect's difference does not explain it."""
+must be unaffected; if they degraded the same way, the suspect's difference does not explain it.
+Only peers with data for a symptom metric are compared; with none, the check cannot judge."""
 
 from __future__ import annotations
 
 from autoheal.domain.investigation import CheckOutcome, Hypothesis, VerificationCheck
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.checks import _scope
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 
@@ -33,8 +35,16 @@ class PeersCheck:
             return VerificationCheck(
                 self.name, CheckOutcome.UNKNOWN, f"no comparable service {what}", tuple(graph_ev)
             )
-        names = sorted(peers)
-        anomalous = probe.anomalies(ctx, self.config, sorted(peers | {suspect}))
+        # a peer without data for any symptom metric can show neither a degradation nor its absence
+        names = sorted(_scope.measured(ctx, self.config, peers))
+        if not names:
+            return VerificationCheck(
+                self.name,
+                CheckOutcome.UNKNOWN,
+                f"no symptom metrics for the services {what} ({', '.join(sorted(peers)[:5])})",
+                tuple(graph_ev),
+            )
+        anomalous = _scope.anomalies(ctx, self.config, peers | {suspect})
         hit = [p for p in names if p in anomalous]
         evidence = tuple(graph_ev) + tuple(
             ctx.cite(anomalous[p][0].evidence, anomalous[p][0].describe()) for p in hit[:2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from autoheal.domain.investigation import CheckOutcome, Hypothesis, VerificationCheck
 from autoheal.reasoning import probe, reading
 from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.checks import _scope
 from autoheal.reasoning.config import EngineConfig
 
 
@@ -19,7 +20,7 @@ class TemporalPrecedenceCheck:
         cause_at = reading.to_datetime(hypothesis.attributes.get("cause_at"))
         evidence = tuple(hypothesis.evidence[:1])
         if cause_at is None:
-            shifts = probe.anomalies(ctx, self.config, [hypothesis.service]).get(hypothesis.service, [])
+            shifts = _scope.anomalies(ctx, self.config, [hypothesis.service]).get(hypothesis.service, [])
             cause_at = probe.earliest(shifts)
             evidence = tuple(ctx.cite(s.evidence, s.describe()) for s in shifts[:1])
         if cause_at is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, VerificationCheck
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.checks import _scope
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 
@@ -75,8 +76,7 @@ class TopologyCheck:
         seen: list[str] = []
         cited: list[Evidence] = []
         for metric in self.config.symptom_metrics:
-            shifts, _ = probe.metric_shifts(ctx, self.config, metric, [suspect])
-            shift = shifts.get(suspect)
+            shift = _scope.metric_shifts(ctx, self.config, metric, [suspect]).get(suspect)
             if shift is None:
                 continue
             if shift.z >= self.config.anomaly_z:
@@ -97,7 +97,7 @@ class TopologyCheck:
         if not dependencies:
             return None
         services = sorted(dependencies | {hypothesis.service})
-        anomalous = probe.anomalies(ctx, self.config, services)
+        anomalous = _scope.anomalies(ctx, self.config, services)
         # the suspect's own degradation began at its earliest shift, else when the symptoms began
         own = probe.earliest(anomalous.get(hypothesis.service, [])) or probe.onset(ctx)
         tolerance = self.config.onset_tolerance_seconds

@@ -12,9 +12,11 @@ service:
   windows) follows which within one unit of work; a path that requests took in the reference and
   stopped taking (an early return, an exception) or a new one.
 
-The service's raw score is the sum of both; it is calibrated on 0..1 with ``HALF`` (absolute, so a
-weak signal stays weak beside another generator's strong one), callers explained by an anomalous
-dependency halved. ``reference`` overrides the context's reference window for logs when the
+The service's raw score is the sum of both; it is calibrated on 0..1 with ``HALF`` (absolute, so
+a weak signal stays weak beside another generator's strong one), callers explained by an
+anomalous dependency halved. Every hypothesis is raised (no cap on their number) and carries
+``cause_at``, when its evidence first showed: the first incident unit that took the changed path,
+or the first incident line at the surging template's level. ``reference`` overrides the context's reference window for logs when the
 fault-free logs live elsewhere (a list of windows is pooled).
 """
 
@@ -24,8 +26,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, content_of
-from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, call_events, path_breaks
+from autoheal.analysis.logs import TemplateMiner, content_of, log_level
+from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, break_onset, call_events, path_breaks
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
@@ -35,7 +37,10 @@ from autoheal.telemetry.model import LogRecord
 MAX_LINES = 5000
 MAX_BYTES = 1_048_576
 MAX_SPANS = 10_000
-MAX_HYPOTHESES = 5
+# No cap on the number of hypotheses: every service with a positive score is raised. A cap cut
+# before the report fuses the generators' evidence about one service dropped causes that were
+# sixth in every generator (the report, not the generator, decides what ranks first).
+MAX_HYPOTHESES: int | None = None
 HALF = 5.0  # a raw log score of 5 is 0.5: a path every request took, half of them no longer take
 
 
@@ -85,16 +90,17 @@ def _breaks(
     inc: Sequence[LogRecord],
     ref_spans: Sequence[CallSpan] = (),
     inc_spans: Sequence[CallSpan] = (),
-) -> tuple[list[PathBreak], TemplateMiner]:
+) -> tuple[list[PathBreak], TemplateMiner, list[UnitEvent]]:
     """Path breaks over one miner: every line mined first, then each line read back in its final
-    cluster (so the same event has the same id in both windows); the spans add each unit's calls."""
+    cluster (so the same event has the same id in both windows); the spans add each unit's calls.
+    Also returns the incident's unit events (for :func:`break_onset`)."""
     miner = TemplateMiner()
     contents = [content_of(r.line) for r in (*ref, *inc)]
     ids = [miner.add(c) for c in contents]
     final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
     reference = _units(ref, final[: len(ref)]) + call_events(ref_spans)
     incident = _units(inc, final[len(ref) :]) + call_events(inc_spans)
-    return path_breaks(reference, incident), miner
+    return path_breaks(reference, incident), miner, incident
 
 
 class LogTemplateGenerator:
@@ -104,7 +110,7 @@ class LogTemplateGenerator:
         self,
         *,
         reference: Window | Sequence[Window] | None = None,
-        max_hypotheses: int = MAX_HYPOTHESES,
+        max_hypotheses: int | None = MAX_HYPOTHESES,
     ) -> None:
         self.references = reference_windows(reference)
         self.max_hypotheses = max_hypotheses
@@ -141,12 +147,6 @@ class LogTemplateGenerator:
         inc = _records(inc_entries)
         observed = max((r.at for r in inc), default=ctx.incident.end) - ctx.incident.start
         reference_seconds = sum(w.seconds for w in references)
-        signal = log_signal(
-            ref,
-            inc,
-            reference_seconds=reference_seconds,
-            incident_seconds=max(observed.total_seconds(), 60.0),
-        )
         ref_spans: list[CallSpan] = []
         inc_spans: list[CallSpan] = []
         if any(r.trace_id for r in inc):  # trace-linked logs: the units' calls come from the spans
@@ -159,7 +159,13 @@ class LogTemplateGenerator:
                 ctx, "traces.spans", ctx.incident, "spans", "spans, incident window", limit=MAX_SPANS
             )
             inc_spans = _call_spans(got)
-        breaks, miner = _breaks(ref, inc, ref_spans, inc_spans)
+        breaks, miner, inc_events = _breaks(ref, inc, ref_spans, inc_spans)
+        signal = log_signal(
+            ref,
+            inc,
+            reference_seconds=reference_seconds,
+            incident_seconds=max(observed.total_seconds(), 60.0),
+        )
         by_break = {b.service: b for b in breaks if b.score > 0}
         raw: dict[str, float] = {}
         for svc, value in signal.scores.items():
@@ -176,11 +182,14 @@ class LogTemplateGenerator:
             )
             path = by_break.get(service)
             top = surges[0] if surges else None
+            began: float | None
             if path is not None and (top is None or path.score >= signal.scores.get(service, 0.0)):
                 statement = f"{service}: its requests changed path: {_describe(path, miner)}"
                 kind = "code_error"
                 component = _event(path.target if path.z > 0 else path.source, miner)[:200]
+                began = break_onset(inc_events, path)
             elif top is not None:
+                began = _first_line(inc, service, top.level)
                 what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
                 statement = f"{service} logs a {what} {top.level} template: {top.template[:160]}"
                 kind = "code_error" if top.level == "error" else "log_anomaly"
@@ -199,6 +208,7 @@ class LogTemplateGenerator:
                     evidence=list(evidence),
                     attributes={
                         "log_score": round(raw[service], 3),
+                        **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
                         **({"path_break": _break_dict(path, miner)} if path is not None else {}),
                         "templates": [
                             {
@@ -214,6 +224,17 @@ class LogTemplateGenerator:
                 )
             )
         return out
+
+
+def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float | None:
+    """When the service's first incident line at the surging template's level was written (the
+    earliest time the surge can have begun; any level for an info-level surge)."""
+    times = [
+        r.at.timestamp()
+        for r in records
+        if r.service == service and (level == "info" or log_level(r.line) == level)
+    ]
+    return min(times, default=None)
 
 
 def _event(event: str, miner: TemplateMiner) -> str:

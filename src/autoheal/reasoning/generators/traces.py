@@ -13,15 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.signals import trace_signal
+from autoheal.analysis.traces import shift_onset
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import calibrated, fetch_all, reference_windows
+from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
 
 MAX_SPANS = 10_000
-MAX_HYPOTHESES = 5
+# No cap on the number of hypotheses: every service with a positive score is raised. A cap cut
+# before the report fuses the generators' evidence about one service dropped causes that were
+# sixth in every generator (the report, not the generator, decides what ranks first).
+MAX_HYPOTHESES: int | None = None
 HALF = 2.0  # log2 ratio 2 (self or network time four times the reference) is 0.5
 
 
@@ -58,7 +63,7 @@ class TraceAttributionGenerator:
         self,
         *,
         reference: Window | Sequence[Window] | None = None,
-        max_hypotheses: int = MAX_HYPOTHESES,
+        max_hypotheses: int | None = MAX_HYPOTHESES,
     ) -> None:
         self.references = reference_windows(reference)
         self.max_hypotheses = max_hypotheses
@@ -79,9 +84,15 @@ class TraceAttributionGenerator:
         if not inc_cited or not ref_cited:
             return []
         evidence = [*ref_cited, *inc_cited[:4]]
+        ref_spans, inc_spans = _spans(ref_entries), _spans(inc_entries)
+        started = {
+            (str(e["trace_id"]), str(e["span_id"])): epoch(e["start"])
+            for e in inc_entries
+            if e.get("start") is not None
+        }
         signal = trace_signal(
-            _spans(ref_entries),
-            _spans(inc_entries),
+            ref_spans,
+            inc_spans,
             reference_seconds=sum(w.seconds for w in references),
             incident_seconds=ctx.incident.seconds,
         )
@@ -98,6 +109,9 @@ class TraceAttributionGenerator:
                 kind = "latency"
             if shift.error_score > 0:
                 what += f"; {shift.incident_errors} error spans"
+            began = shift_onset(
+                ref_spans, inc_spans, shift.service, started, network=kind == "network_latency"
+            )
             out.append(
                 Hypothesis(
                     id=f"traces:{shift.service}",
@@ -110,6 +124,7 @@ class TraceAttributionGenerator:
                     evidence=list(evidence),
                     attributes={
                         "trace_score": round(shift.score, 3),
+                        **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
                         "latency_score": round(shift.latency_score, 3),
                         "network_score": round(shift.network_score, 3),
                         "error_score": round(shift.error_score, 3),

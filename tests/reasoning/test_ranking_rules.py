@@ -1,0 +1,68 @@
+"""The report's fusion of several findings about one service, and checks that cannot judge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from autoheal.clock import ManualClock
+from autoheal.domain.investigation import CheckOutcome, Hypothesis, Verdict, Verification, VerificationCheck
+from autoheal.reasoning import report
+from autoheal.reasoning.checks import default_checks
+from autoheal.reasoning.config import EngineConfig, SymptomMetric
+from autoheal.reasoning.engine import Investigator
+from autoheal.reasoning.generators import ChangeGenerator, TopologyGenerator
+
+from .fakes import T0, alert
+from .world import World
+
+
+def _finding(service: str, kind: str, score: float) -> tuple[Hypothesis, Verification, float]:
+    h = Hypothesis(f"{service}:{kind}", service, kind, f"{service} {kind}", "test", score)
+    checks = (
+        VerificationCheck("a", CheckOutcome.PASSED, ""),
+        VerificationCheck("b", CheckOutcome.PASSED, ""),
+    )
+    v = Verification(h.id, Verdict.SUPPORTED, checks, "survived")
+    return h, v, report.confidence(h, v)
+
+
+def test_one_strong_finding_outranks_several_weak_ones() -> None:
+    # four weak findings about 'noisy' (0.3 each), one strong about 'cause' (0.7); fusing the
+    # confidences (each >= 0.5 once supported) put 'noisy' first (0.89 against 0.85)
+    kinds = ("metric_anomaly", "latency", "code_error", "log_anomaly")
+    findings = [_finding("noisy", k, 0.3) for k in kinds]
+    findings.append(_finding("cause", "code_error", 0.7))
+    ranked = report.rank(findings)
+    assert ranked[0][0].service == "cause"
+    # the weak ones still corroborate each other: above any one of them alone
+    noisy = max(c for h, _, c in ranked if h.service == "noisy")
+    assert noisy > report.confidence_of(0.3, ranked[-1][1])
+
+
+def test_a_service_alone_keeps_its_confidence() -> None:
+    h, v, c = _finding("svc", "latency", 0.6)
+    assert report.rank([(h, v, c)]) == [(h, v, c)]
+    assert c == 0.5 + 0.5 * 0.6
+
+
+def _run(config: EngineConfig):  # type: ignore[no-untyped-def]
+    world = World().deploy("payments", T0 - timedelta(minutes=6)).fault("payments", T0 - timedelta(minutes=5))
+    clock = ManualClock(T0 + timedelta(minutes=10))
+    investigator = Investigator(
+        [ChangeGenerator(config), TopologyGenerator(config)],
+        default_checks(config),
+        world.tools(),
+        clock,
+        config=config,
+    )
+    events = list(investigator.run("checkout errors", [alert(service="checkout")]))
+    top = events[-1].payload["report"]["causes"][0]
+    return {c["name"]: c for c in top["verification"]["checks"]}
+
+
+def test_peers_without_symptom_metrics_cannot_judge() -> None:
+    assert _run(EngineConfig())["peers"]["outcome"] == "passed"  # inventory has data and is fine
+    blind = EngineConfig(symptom_metrics=[SymptomMetric(name="not_recorded_anywhere")])
+    peers = _run(blind)["peers"]
+    assert peers["outcome"] == "unknown"
+    assert "no symptom metrics" in peers["detail"]
