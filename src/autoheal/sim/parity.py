@@ -28,7 +28,7 @@ from autoheal.audit.chain import canonical_json
 from autoheal.audit.trail import iter_records
 from autoheal.clock import ManualClock
 from autoheal.sim.engine import SimulatedRun
-from autoheal.sim.play import EmbeddedAutoheal, PlayResult, kubernetes_tools_for, play
+from autoheal.sim.play import EmbeddedAutoheal, PlayResult, kubernetes_tools_for, maintenance_config, play
 from autoheal.sim.prometheus import START_TIMEOUT, Backend, metrics_backend
 from autoheal.store.db import create_db_engine
 
@@ -116,6 +116,7 @@ def play_on(
             ManualClock(run.start),
             extra_tools=kubernetes_tools_for(run),
             prometheus_url=prometheus_url,
+            maintenance=maintenance_config(run),
         ) as server:
             result = play(run, server, investigate=investigate, on_delivery=on_delivery)
             database_url = server.autoheal.settings.database.url
