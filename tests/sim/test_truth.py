@@ -12,7 +12,7 @@ from autoheal.reasoning.triage import MaintenanceWindow
 from autoheal.sim import load_scenario, simulate
 from autoheal.sim.kinds import FaultKind
 from autoheal.sim.parity import play_on
-from autoheal.sim.play import AlertOutcome, maintenance_config
+from autoheal.sim.play import AlertOutcome, EmbeddedAutoheal, maintenance_config
 from autoheal.sim.truth import ACCEPTED, deployed_version, matched_kind
 
 
@@ -89,3 +89,14 @@ def test_the_wired_app_acknowledges_maintenance_and_transients_as_noise(name: st
     assert noise and all(o.verdict == "noise" for o in noise)
     assert all(o.verdict != "noise" for o in result.outcomes if o.expected == "signal")
     assert result.checks()["triage_matches_ground_truth"]
+
+
+def test_the_embedded_app_is_configured_with_the_scenario_s_topology_and_maintenance(tmp_path: Path) -> None:
+    run = simulate(load_scenario("maintenance-postgres"))
+    with EmbeddedAutoheal.for_run(run, tmp_path) as server:
+        settings = server.autoheal.settings
+        (window,) = settings.triage.maintenance
+        assert window.services == ["postgres"] and window.name == run.scenario.maintenance[0].reason
+        topology = settings.tools.topology.file
+        assert topology is not None and "caller: checkout" in Path(topology).read_text()
+        assert server.clock.now() == run.start

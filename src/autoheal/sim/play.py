@@ -64,6 +64,7 @@ class EmbeddedAutoheal:
         extra_tools: Sequence[Any] = (),
         prometheus_url: str | None = None,
         maintenance: Sequence[dict[str, Any]] = (),
+        topology: Path | None = None,
     ) -> EmbeddedAutoheal:
         """With ``prometheus_url`` the ``prometheus.*`` tools read that server (``tools.prometheus.url``)
         instead of the embedded metric store; logs, traces and changes stay embedded.
@@ -85,8 +86,13 @@ class EmbeddedAutoheal:
             "auth": {"admin_token": admin_token},
             "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
         }
+        tools: dict[str, Any] = {}
         if prometheus_url:
-            raw["tools"] = {"prometheus": {"url": prometheus_url}}
+            tools["prometheus"] = {"url": prometheus_url}
+        if topology is not None:
+            tools["topology"] = {"file": str(topology)}
+        if tools:
+            raw["tools"] = tools
         if maintenance:
             raw["triage"] = {"maintenance": [dict(w) for w in maintenance]}
         settings = Settings.model_validate(raw)
@@ -121,6 +127,27 @@ class EmbeddedAutoheal:
             server,
             thread,
             prometheus_url,
+        )
+
+    @classmethod
+    def for_run(
+        cls, run: SimulatedRun, workdir: Path, *, prometheus_url: str | None = None, port: int = 0
+    ) -> EmbeddedAutoheal:
+        """The embedded Autoheal configured for ``run`` as an operator of that system would: its
+        topology as ``tools.topology.file``, its maintenance windows as ``triage.maintenance``, the
+        simulated cluster's ``kubernetes.*`` tools, a clock at the run's start."""
+        from autoheal.sim.investigate import write_topology
+
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        return cls.start(
+            workdir,
+            ManualClock(run.start),
+            port=port,
+            extra_tools=kubernetes_tools_for(run),
+            prometheus_url=prometheus_url,
+            maintenance=maintenance_config(run),
+            topology=write_topology(run, workdir / "app-topology.yaml"),
         )
 
     def stop(self) -> None:
