@@ -161,3 +161,58 @@ def test_reasoning_steps_are_in_the_audit_trail_and_the_chain_verifies(app):
     report = next(s for s in steps if s["step"] == "report")
     assert report["causes"] and report["causes"][0]["service"] == "checkout"
     assert verify_chain(app.engine).ok
+
+
+def _verdicts(app):  # type: ignore[no-untyped-def]
+    with app.sessions() as s:
+        return [(v.group_key, v.kind, v.investigation_id) for v in s.scalars(select(rstore.TriageVerdictRow))]
+
+
+def test_a_critical_blip_is_signal_at_firing_and_noise_once_it_resolved_on_its_own(app):
+    """Triage runs again when the alert resolves: the page was the safe call while it fired, the
+    resolution a minute later shows a transient, and no second investigation is started."""
+    blip = {
+        "fp": "b1",
+        "labels": {"service": "cart", "severity": "critical"},
+        "startsAt": "2026-11-25T12:00:00Z",
+    }
+    app.ingestor.ingest("alertmanager", am_payload(blip))
+    app.clock.set(T0 + timedelta(seconds=70))
+    app.ingestor.ingest(
+        "alertmanager", am_payload({**blip, "status": "resolved", "endsAt": "2026-11-25T12:01:00Z"})
+    )
+    verdicts = _verdicts(app)
+    assert [k for _, k, _ in verdicts] == ["signal", "noise"]
+    assert verdicts[0][2] is not None and verdicts[1][2] is None
+    with app.sessions() as s:
+        assert len(s.scalars(select(rstore.InvestigationRow)).all()) == 1
+
+
+def test_an_old_signal_whose_group_still_fires_makes_a_new_alert_a_duplicate(app):
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "o1",
+                "labels": {"service": "checkout", "severity": "critical"},
+                "startsAt": "2026-11-25T11:56:00Z",
+            }
+        ),
+    )
+    app.clock.set(T0 + timedelta(minutes=45))  # beyond duplicate_window_seconds, o1 still firing
+    app.ingestor.ingest(
+        "alertmanager",
+        am_payload(
+            {
+                "fp": "o2",
+                "name": "HighLatencyP99",
+                "labels": {"service": "checkout", "severity": "warning"},
+                "startsAt": "2026-11-25T12:44:00Z",
+            }
+        ),
+    )
+    (_, first, inv), (_, second, _) = _verdicts(app)
+    assert first == "signal" and second == "duplicate"
+    with app.sessions() as s:
+        row = s.scalars(select(rstore.TriageVerdictRow).order_by(rstore.TriageVerdictRow.id.desc())).first()
+        assert row.related == inv

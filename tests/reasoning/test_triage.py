@@ -201,12 +201,112 @@ def test_real_incident_resolved_after_a_while_stays_signal() -> None:
     assert verdict.kind is TriageKind.SIGNAL
 
 
-def test_resolution_of_an_episode_already_called_signal_is_not_noise() -> None:
+def test_resolution_of_an_episode_already_called_signal_on_evidence_is_not_noise() -> None:
     a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=3))
     history = InMemoryAlertHistory()
     for i in range(6):
         history.add_transition(Transition(a.fingerprint, "firing", T0 - timedelta(minutes=30 - i)))
-    history.add_verdict(PastVerdict(a.fingerprint, TriageKind.SIGNAL, T0 + timedelta(seconds=60)))
+    # at firing it was a signal because the service had restarted (a fact that stays true)
+    history.add_verdict(
+        PastVerdict(
+            a.fingerprint, TriageKind.SIGNAL, T0 + timedelta(seconds=60), vetoes=("restarts", "severity")
+        )
+    )
     verdict = assess(quiet_tools(), [a], history, now=T0 + timedelta(minutes=3, seconds=10))
     assert verdict.kind is TriageKind.SIGNAL
     assert any("already judged signal" in r for r in verdict.reasons)
+
+
+def test_a_duplicate_earlier_in_the_episode_binds_too() -> None:
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=2))
+    history = InMemoryAlertHistory()
+    history.add_verdict(PastVerdict(a.fingerprint, TriageKind.DUPLICATE, T0 + timedelta(seconds=10)))
+    verdict = assess(quiet_tools(), [a], history, now=T0 + timedelta(minutes=2, seconds=10))
+    assert verdict.kind is TriageKind.SIGNAL
+    assert any("already judged duplicate" in r for r in verdict.reasons)
+
+
+def test_signal_given_only_as_a_precaution_is_noise_once_it_resolved_on_its_own() -> None:
+    """A critical blip is a signal while it fires ("critical and still firing", "still true and
+    worsening"); resolved on its own a minute later, nothing binds it and it is a transient."""
+    a = alert(status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=1), severity=Severity.CRITICAL)
+    history = InMemoryAlertHistory()
+    history.add_transition(Transition(a.fingerprint, "firing", T0))
+    history.add_verdict(
+        PastVerdict(
+            a.fingerprint, TriageKind.SIGNAL, T0 + timedelta(seconds=10), vetoes=("trend", "severity")
+        )
+    )
+    verdict = assess(quiet_tools(), [a], history, now=T0 + timedelta(minutes=1, seconds=10))
+    assert verdict.kind is TriageKind.NOISE
+    assert "transient" in verdict.explanation
+    episode = next(s for s in verdict.signals if s.name == "episode")
+    assert episode.lean.value == "neutral"
+
+
+def test_flapping_critical_alert_is_signal_while_firing_and_noise_when_it_resolves() -> None:
+    fp = "fp-HighErrorRate-currency"
+    history = InMemoryAlertHistory()
+    for i in range(6):  # fired and resolved three times in the last half hour
+        history.add_transition(
+            Transition(fp, "firing" if i % 2 == 0 else "resolved", T0 + timedelta(minutes=4 * i))
+        )
+    now = T0 + timedelta(minutes=24)
+    history.add_transition(Transition(fp, "firing", now))
+    firing = alert(service="currency", severity=Severity.CRITICAL, starts_at=T0, fingerprint=fp)
+    at_firing = assess(quiet_tools(), [firing], history, now=now + timedelta(seconds=10))
+    assert at_firing.kind is TriageKind.SIGNAL  # the page decision stays on the safe side
+    assert any("not noise despite: flapped" in r for r in at_firing.reasons)
+    history.add_verdict(
+        PastVerdict(
+            fp,
+            at_firing.kind,
+            now + timedelta(seconds=10),
+            vetoes=tuple(s.name for s in at_firing.signals if s.lean.value == "signal"),
+        )
+    )
+    history.add_transition(Transition(fp, "resolved", now + timedelta(minutes=1)))
+    resolved = alert(
+        service="currency",
+        severity=Severity.CRITICAL,
+        status=AlertStatus.RESOLVED,
+        starts_at=T0,
+        ends_at=now + timedelta(minutes=1),
+        fingerprint=fp,
+    )
+    at_resolution = assess(quiet_tools(), [resolved], history, now=now + timedelta(minutes=1, seconds=10))
+    assert at_resolution.kind is TriageKind.NOISE
+    assert "flapped" in at_resolution.explanation
+
+
+def test_resolved_alert_is_suppressed_when_it_fired_and_resolved_inside_the_window() -> None:
+    window = MaintenanceWindow(
+        name="upgrade", start=T0, end=T0 + timedelta(minutes=20), services=["checkout"]
+    )
+    config = TriageConfig(maintenance=[window])
+    inside = alert(
+        starts_at=T0 + timedelta(minutes=2),
+        status=AlertStatus.RESOLVED,
+        ends_at=T0 + timedelta(minutes=19, seconds=55),
+    )
+    # re-triaged when its resolution arrives, just after the window closed
+    verdict = assess(quiet_tools(), [inside], config=config, now=T0 + timedelta(minutes=20, seconds=5))
+    assert verdict.kind is TriageKind.NOISE and "upgrade" in verdict.explanation
+    # still failing long after the window: the maintenance went wrong, not suppressed
+    outlasting = alert(
+        starts_at=T0 + timedelta(minutes=2), status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=50)
+    )
+    verdict = assess(quiet_tools(), [outlasting], config=config, now=T0 + timedelta(minutes=50, seconds=10))
+    assert verdict.kind is TriageKind.SIGNAL
+
+
+def test_a_group_still_firing_is_an_open_incident_however_old_its_verdict() -> None:
+    a = alert(name="HighErrorRate", service="checkout")
+    old = T0 + timedelta(minutes=10) - timedelta(hours=2)
+    history = InMemoryAlertHistory()
+    history.add_signal(RecentSignal("other-group", "checkout", old, "INC-old"))
+    assert assess(quiet_tools(), [a], history).kind is TriageKind.SIGNAL  # resolved long ago
+    history = InMemoryAlertHistory()
+    history.add_signal(RecentSignal("other-group", "checkout", old, "INC-open", firing=True))
+    verdict = assess(quiet_tools(), [a], history)
+    assert verdict.kind is TriageKind.DUPLICATE and verdict.related == "INC-open"

@@ -41,9 +41,8 @@ def register(root: typer.Typer) -> None:
 
 
 def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool = False) -> dict[str, Any]:
-    from autoheal.clock import ManualClock
     from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.play import EmbeddedAutoheal, kubernetes_tools_for, play
+    from autoheal.sim.play import EmbeddedAutoheal, play
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="autoheal-demo-") as tmp:
@@ -53,9 +52,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             story = load_scenario(scenario)
             run = simulate(story)
             status.update("starting an embedded Autoheal (temporary database)...")
-            server = EmbeddedAutoheal.start(
-                Path(tmp), ManualClock(run.start), port=port, extra_tools=kubernetes_tools_for(run)
-            )
+            server = EmbeddedAutoheal.for_run(run, Path(tmp), port=port)
             try:
                 status.update(
                     f"telemetry: {len(run.logs)} log lines, {len(run.spans)} spans, {len(run.changes)} changes"

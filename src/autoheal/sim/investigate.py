@@ -33,6 +33,7 @@ from autoheal.governance.policy import Policy
 from autoheal.reasoning.config import EngineConfig
 from autoheal.sim.alerts import SimAlert
 from autoheal.sim.engine import SimulatedRun
+from autoheal.sim.truth import deployed_version, matched_kind
 from autoheal.sim.webhook import fingerprint
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 
@@ -139,6 +140,7 @@ def investigate_faults(
             {
                 "service": c["hypothesis"]["service"],
                 "kind": c["hypothesis"]["kind"],
+                "component": c["hypothesis"].get("component"),
                 "confidence": c["confidence"],
                 "verdict": c["verification"]["verdict"],
             }
@@ -153,7 +155,7 @@ def investigate_faults(
                 top=top,
                 ranked=ranked,
                 matched_service=bool(top and top["service"] == fault.service),
-                matched_kind=bool(top and top["kind"] == fault.kind.value),
+                matched_kind=matched_kind(fault.kind, top, deployed_version(run, index)),
                 tool_calls=calls,
             )
         )

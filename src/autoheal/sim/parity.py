@@ -26,9 +26,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from autoheal.audit.chain import canonical_json
 from autoheal.audit.trail import iter_records
-from autoheal.clock import ManualClock
 from autoheal.sim.engine import SimulatedRun
-from autoheal.sim.play import EmbeddedAutoheal, PlayResult, kubernetes_tools_for, play
+from autoheal.sim.play import EmbeddedAutoheal, PlayResult, play
 from autoheal.sim.prometheus import START_TIMEOUT, Backend, metrics_backend
 from autoheal.store.db import create_db_engine
 
@@ -111,12 +110,7 @@ def play_on(
     reading metrics from ``backend``; the Prometheus started for it is stopped before returning."""
     workdir = Path(workdir)
     with metrics_backend(run, backend, workdir, timeout=timeout) as prometheus_url:
-        with EmbeddedAutoheal.start(
-            workdir,
-            ManualClock(run.start),
-            extra_tools=kubernetes_tools_for(run),
-            prometheus_url=prometheus_url,
-        ) as server:
+        with EmbeddedAutoheal.for_run(run, workdir, prometheus_url=prometheus_url) as server:
             result = play(run, server, investigate=investigate, on_delivery=on_delivery)
             database_url = server.autoheal.settings.database.url
         answered = queries_answered(prometheus_url) if prometheus_url else None

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,13 @@ class EmbeddedAutoheal:
         host: str = "127.0.0.1",
         extra_tools: Sequence[Any] = (),
         prometheus_url: str | None = None,
+        maintenance: Sequence[dict[str, Any]] = (),
+        topology: Path | None = None,
     ) -> EmbeddedAutoheal:
         """With ``prometheus_url`` the ``prometheus.*`` tools read that server (``tools.prometheus.url``)
-        instead of the embedded metric store; logs, traces and changes stay embedded."""
+        instead of the embedded metric store; logs, traces and changes stay embedded.
+        ``maintenance`` is the ``triage.maintenance`` configuration (``maintenance_config(run)``:
+        the scenario's declared windows, as an operator would configure them)."""
         import uvicorn
 
         from autoheal.api.app import create_app
@@ -81,8 +86,15 @@ class EmbeddedAutoheal:
             "auth": {"admin_token": admin_token},
             "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
         }
+        tools: dict[str, Any] = {}
         if prometheus_url:
-            raw["tools"] = {"prometheus": {"url": prometheus_url}}
+            tools["prometheus"] = {"url": prometheus_url}
+        if topology is not None:
+            tools["topology"] = {"file": str(topology)}
+        if tools:
+            raw["tools"] = tools
+        if maintenance:
+            raw["triage"] = {"maintenance": [dict(w) for w in maintenance]}
         settings = Settings.model_validate(raw)
         telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
         # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
@@ -115,6 +127,27 @@ class EmbeddedAutoheal:
             server,
             thread,
             prometheus_url,
+        )
+
+    @classmethod
+    def for_run(
+        cls, run: SimulatedRun, workdir: Path, *, prometheus_url: str | None = None, port: int = 0
+    ) -> EmbeddedAutoheal:
+        """The embedded Autoheal configured for ``run`` as an operator of that system would: its
+        topology as ``tools.topology.file``, its maintenance windows as ``triage.maintenance``, the
+        simulated cluster's ``kubernetes.*`` tools, a clock at the run's start."""
+        from autoheal.sim.investigate import write_topology
+
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        return cls.start(
+            workdir,
+            ManualClock(run.start),
+            port=port,
+            extra_tools=kubernetes_tools_for(run),
+            prometheus_url=prometheus_url,
+            maintenance=maintenance_config(run),
+            topology=write_topology(run, workdir / "app-topology.yaml"),
         )
 
     def stop(self) -> None:
@@ -151,6 +184,14 @@ class AlertOutcome:
     matched: bool | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def triage_matched(self) -> bool | None:
+        """The triage verdict alone against the truth (None: no verdict, or an unexplained alert);
+        ``matched`` also turns False when the group's investigation blamed another service."""
+        if self.verdict is None or self.expected not in ("noise", "signal"):
+            return None
+        return self.verdict in (NOISE_VERDICTS if self.expected == "noise" else SIGNAL_VERDICTS)
+
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
@@ -179,7 +220,7 @@ class PlayResult:
             "flapping_flagged": all(o.flapping for o in self.outcomes if o.why.startswith("flapping")),
         }
         if self.verdicts_available:
-            out["triage_matches_ground_truth"] = all(o.matched is not False for o in self.outcomes)
+            out["triage_matches_ground_truth"] = all(o.triage_matched is not False for o in self.outcomes)
         if self.investigations:
             out["investigation_top_cause_matches_ground_truth"] = all(
                 i.matched_service and i.matched_kind for i in self.investigations
@@ -300,6 +341,20 @@ def play(
         investigations,
         server.backend,
     )
+
+
+def maintenance_config(run: SimulatedRun) -> list[dict[str, Any]]:
+    """The scenario's maintenance windows as ``triage.maintenance`` entries of the config file
+    (docs/investigation.md): name, absolute UTC start and end, the one service."""
+    return [
+        {
+            "name": w.reason,
+            "start": (run.start + timedelta(seconds=float(w.start))).isoformat(),
+            "end": (run.start + timedelta(seconds=float(w.end))).isoformat(),
+            "services": [w.service],
+        }
+        for w in run.scenario.maintenance
+    ]
 
 
 def simulated_cluster(run: SimulatedRun) -> Any | None:

@@ -4,10 +4,11 @@ Every alert episode of every shipped scenario is triaged the way the pipeline wo
 real tools over the scenario's telemetry behind the governance gateway (default policy, every call
 audited into an in-memory trail), with the scenario's maintenance windows as configured
 maintenance, and with the history the pipeline would have by then (earlier firing/resolved
-transitions of the same fingerprint, earlier signal verdicts on the same service). Each episode is
-assessed ``hold_seconds`` after it fired (when the pipeline has seen the webhook and any immediate
-resolution: this verdict decides the page) and again 10 s after it resolved (the pipeline
-re-triages a group when it changes), with the history known then.
+transitions of the same fingerprint, earlier verdicts, signal verdicts on the same service and
+those of groups still firing). Each episode is assessed ``hold_seconds`` after it fired (this
+verdict decides the page) and again 10 s after it resolved (the pipeline re-triages a group when
+an alert of it fires, re-fires or resolves), every assessment in time order with the history
+known then.
 
 Figures: ``incidents_called_noise`` (episodes the scenario labels signal that triage called noise —
 the error that matters most, goal 0), ``noise_recall`` (noise-labelled episodes called noise),
@@ -21,7 +22,7 @@ import math
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,14 @@ from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import InMemoryAlertHistory
-from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transition, TriageKind, TriageVerdict
+from autoheal.reasoning.triage.model import (
+    Lean,
+    PastVerdict,
+    RecentSignal,
+    Transition,
+    TriageKind,
+    TriageVerdict,
+)
 from autoheal.reasoning.triage.triager import Triage
 
 HOLD_SECONDS = 60.0
@@ -64,6 +72,7 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
     from autoheal.governance.wiring import build_governance
     from autoheal.sim import simulate
     from autoheal.sim.investigate import write_topology
+    from autoheal.sim.play import maintenance_config
     from autoheal.sim.webhook import fingerprint
     from autoheal.store.db import create_db_engine, migrate
     from autoheal.telemetry.embedded import EmbeddedTelemetry
@@ -72,15 +81,7 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
     sim = simulate(scenario)
     telemetry = EmbeddedTelemetry(":memory:")
     sim.write_to(telemetry)
-    maintenance = [
-        MaintenanceWindow(
-            name=m.reason,
-            start=sim.start + timedelta(seconds=float(m.start)),
-            end=sim.start + timedelta(seconds=float(m.end)),
-            services=[m.service],
-        )
-        for m in scenario.maintenance
-    ]
+    maintenance = [MaintenanceWindow.model_validate(w) for w in maintenance_config(sim)]
     clock = ManualClock(sim.start)
     with tempfile.TemporaryDirectory(prefix="autoheal-triage-bench-") as tmp:
         topology = write_topology(sim, Path(tmp) / "topology.yaml")
@@ -89,39 +90,46 @@ def _run_one(scenario: Any, hold_seconds: float) -> list[Case]:
         migrate(audit)
         governance = build_governance(tools, default_policy(), audit, clock=clock)
         triage = Triage(governance.gateway, clock, TriageConfig(maintenance=maintenance))
-        signals: list[RecentSignal] = []
+        signals: list[tuple[RecentSignal, datetime | None]] = []  # with the episode's end
         verdicts: list[PastVerdict] = []
         episodes = sorted(sim.alerts, key=lambda a: a.starts_at)
-        out: list[Case] = []
+        # every assessment in time order (the history then holds only what was known by then, and
+        # the gateway's rate limiter sees a clock that never goes back)
+        moments: list[tuple[datetime, int, int]] = []
         for i, episode in enumerate(episodes):
-            fp = fingerprint(episode.labels)
             fired_at = episode.starts_at + timedelta(seconds=hold_seconds)
-            verdict, ms = _assess(triage, clock, episode, fp, episodes[: i + 1], signals, verdicts, fired_at)
-            verdicts.append(PastVerdict(fp, verdict.kind, fired_at))
-            if verdict.kind is TriageKind.SIGNAL:
-                signals.append(
-                    RecentSignal(
-                        f"{episode.name}/{episode.service}", episode.service, fired_at, f"{scenario.name}#{i}"
-                    )
-                )
-            later: str | None = None
+            moments.append((fired_at, 0, i))
             if episode.ends_at is not None and episode.ends_at > fired_at:
-                at = episode.ends_at + timedelta(seconds=10)
-                later = _assess(triage, clock, episode, fp, episodes[: i + 1], signals, verdicts, at)[
-                    0
-                ].kind.value
-            out.append(
-                Case(
-                    scenario.name,
-                    episode.name,
-                    episode.service,
-                    episode.expected,
-                    verdict.kind.value,
-                    verdict.explanation,
-                    ms,
-                    later,
-                )
+                moments.append((episode.ends_at + timedelta(seconds=10), 1, i))
+        first: dict[int, tuple[TriageVerdict, float]] = {}
+        later: dict[int, str] = {}
+        for at, phase, i in sorted(moments):
+            episode = episodes[i]
+            fp = fingerprint(episode.labels)
+            verdict, ms = _assess(triage, clock, episode, fp, episodes, signals, verdicts, at)
+            vetoes = tuple(s.name for s in verdict.signals if s.lean is Lean.SIGNAL)
+            verdicts.append(PastVerdict(fp, verdict.kind, at, vetoes=vetoes))
+            if verdict.kind is TriageKind.SIGNAL:
+                group = f"{episode.name}/{episode.service}"
+                signal = RecentSignal(group, episode.service, at, f"{scenario.name}#{i}")
+                signals.append((signal, episode.ends_at))
+            if phase == 0:
+                first[i] = (verdict, ms)
+            else:
+                later[i] = verdict.kind.value
+        out = [
+            Case(
+                scenario.name,
+                episode.name,
+                episode.service,
+                episode.expected,
+                first[i][0].kind.value,
+                first[i][0].explanation,
+                first[i][1],
+                later.get(i),
             )
+            for i, episode in enumerate(episodes)
+        ]
         return out
 
 
@@ -130,8 +138,8 @@ def _assess(
     clock: ManualClock,
     episode: Any,
     fp: str,
-    so_far: list[Any],
-    signals: list[RecentSignal],
+    episodes: list[Any],
+    signals: list[tuple[RecentSignal, datetime | None]],
     verdicts: list[PastVerdict],
     now: datetime,
 ) -> tuple[TriageVerdict, float]:
@@ -140,11 +148,11 @@ def _assess(
 
     clock.set(now)
     history = InMemoryAlertHistory()
-    for signal in signals:
-        history.add_signal(signal)
+    for signal, ends_at in signals:  # an episode still firing is an open incident, however old
+        history.add_signal(replace(signal, firing=ends_at is None or ends_at > now))
     for past in verdicts:
         history.add_verdict(past)
-    for earlier in so_far:
+    for earlier in episodes:
         if fingerprint(earlier.labels) != fp or earlier.starts_at > now:
             continue
         history.add_transition(Transition(fp, "firing", earlier.starts_at))

@@ -23,7 +23,8 @@ class AlertHistory(Protocol):
         ...
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
-        """Open incidents and signal verdicts on ``service`` since ``since``, newest first."""
+        """Signal verdicts on ``service`` since ``since``, and those of its groups still firing
+        whenever they were given (open incidents), newest first."""
         ...
 
 
@@ -50,5 +51,5 @@ class InMemoryAlertHistory:
         return [v for v in self._verdicts if v.fingerprint == fingerprint and v.at >= since]
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
-        found = [s for s in self._signals if s.service == service and s.at >= since]
+        found = [s for s in self._signals if s.service == service and (s.at >= since or s.firing)]
         return sorted(found, key=lambda s: s.at, reverse=True)

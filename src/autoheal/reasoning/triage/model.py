@@ -103,6 +103,12 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
+# Vetoes that describe the alert's state at that moment and lapse when it resolves: "critical and
+# still firing" (severity) and "still true and worsening" (trend). The others (a change, a restart,
+# an actionable history, an earlier verdict on evidence) remain facts after the resolution.
+PRECAUTIONS = frozenset({"severity", "trend"})
+
+
 @dataclass(frozen=True, slots=True)
 class PastVerdict:
     fingerprint: str
@@ -110,6 +116,18 @@ class PastVerdict:
     at: datetime
     outcome: Outcome = Outcome.UNKNOWN
     reference: str | None = None  # ticket / incident id for a known issue
+    vetoes: tuple[str, ...] = ()  # the signals that vetoed noise in that verdict (``Lean.SIGNAL``)
+
+    @property
+    def binding(self) -> bool:
+        """Whether this verdict keeps the rest of its episode out of noise (the ``episode`` veto):
+        a duplicate or known issue, or a signal backed by evidence. A signal whose only vetoes were
+        precautions that lapse with the alert's state (``PRECAUTIONS``), or that had no veto at all
+        ("no reason to believe it is noise"), does not bind: once the alert has resolved, it is
+        judged again on what is known then."""
+        if self.kind in (TriageKind.DUPLICATE, TriageKind.KNOWN_ISSUE):
+            return True
+        return self.kind is TriageKind.SIGNAL and any(v not in PRECAUTIONS for v in self.vetoes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +139,4 @@ class RecentSignal:
     at: datetime
     reference: str  # incident id or triage verdict id
     open: bool = True
+    firing: bool = False  # its alert group is still firing: an open incident, however old the verdict

@@ -18,7 +18,7 @@ from autoheal.domain.investigation import Evidence
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.triage.config import TriageConfig
+from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory
 from autoheal.reasoning.triage.model import Lean, Outcome, TriageKind, TriageSignal
 
@@ -168,8 +168,11 @@ def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
 
 
 def episode(f: Facts) -> TriageSignal:
-    """An alert already judged signal (or part of one) earlier in this same episode stays so: its
-    resolution, or a re-triage after it, does not turn a real incident into noise."""
+    """An alert already judged signal on evidence (or part of an incident) earlier in this same
+    episode stays so: its resolution, or a re-triage after it, does not turn a real incident into
+    noise. A signal that rested only on a precaution of the moment ("critical and still firing",
+    or no reason either way) does not bind (``PastVerdict.binding``): once the alert resolved on
+    its own or is seen flapping, that is what it is judged on."""
     window = f.now - timedelta(seconds=f.config.flapping_window_seconds)
     earlier = []
     starts = []
@@ -182,17 +185,15 @@ def episode(f: Facts) -> TriageSignal:
         ]
         start = max([a.starts_at, *fired])
         starts.append(start)
-        earlier += [
-            v for v in f.history.past_verdicts(a.fingerprint, start) if v.kind is not TriageKind.NOISE
-        ]
+        earlier += [v for v in f.history.past_verdicts(a.fingerprint, start) if v.binding]
     since = min(starts)
     if not earlier:
-        return TriageSignal("episode", Lean.NEUTRAL, 0.0, "first verdict of this episode")
+        return TriageSignal("episode", Lean.NEUTRAL, 0.0, "no earlier verdict on evidence in this episode")
     first = min(earlier, key=lambda v: v.at)
     ev = f.history_evidence(
         "past_verdicts",
         {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
-        f"{len(earlier)} earlier non-noise verdict(s) in this episode, first {first.kind.value} at {first.at:%H:%M:%S}",
+        f"{len(earlier)} earlier verdict(s) on evidence in this episode, first {first.kind.value} at {first.at:%H:%M:%S}",
     )
     return TriageSignal(
         "episode",
@@ -219,12 +220,23 @@ def suppression(f: Facts) -> TriageSignal:
                     break
     for window in f.config.maintenance:
         for alert in f.alerts:
-            if window.covers(f.now, alert.service or f.service, alert.labels):
+            if _in_window(window, alert, f):
                 reasons.append(f"inside maintenance window {window.name!r} until {window.end.isoformat()}")
                 break
     if reasons:
         return TriageSignal("suppression", Lean.NOISE, -3.0, "; ".join(sorted(set(reasons))), tuple(evidence))
     return TriageSignal("suppression", Lean.NEUTRAL, 0.0, "no silence or maintenance window", tuple(evidence))
+
+
+def _in_window(window: MaintenanceWindow, alert: Alert, f: Facts) -> bool:
+    """A firing alert is covered while the window is on; a resolved one when it fired and resolved
+    inside the window (re-triaged at its resolution, which may be delivered just after the end)."""
+    service = alert.service or f.service
+    if alert.status is AlertStatus.FIRING or alert.ends_at is None:
+        return window.covers(f.now, service, alert.labels)
+    return window.covers(alert.starts_at, service, alert.labels) and window.covers(
+        alert.ends_at, service, alert.labels
+    )
 
 
 def duplicate(f: Facts) -> tuple[TriageSignal, str | None]:
