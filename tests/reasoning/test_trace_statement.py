@@ -25,7 +25,7 @@ def _shift(latency: float, network: float, error: float, ref_ms: float, inc_ms: 
 
 def test_errors_alone_are_not_a_latency_claim() -> None:
     kind, what = _describe(_shift(0.0, 0.0, 2.5, 10.1, 9.5))
-    assert kind == "code_error"
+    assert kind == "span_errors"
     assert "slower" not in what and "3 of 60 spans failed (0 of 100" in what
 
 

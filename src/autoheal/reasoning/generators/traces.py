@@ -130,13 +130,14 @@ class TraceAttributionGenerator:
 
 def _describe(shift: ServiceTraceShift) -> tuple[str, str]:
     """The hypothesis kind and what the spans show: the larger of network and self-time growth;
-    errors alone (neither grew) are a failing service (``code_error``), not a slower one."""
+    errors alone (neither grew) are ``span_errors`` (a kind of their own: the spans do not say whether
+    code, a crash or an outage failed them), not a slower service."""
     errors = (
         f"{shift.incident_errors} of {shift.incident_spans} spans failed "
         f"({shift.reference_errors} of {shift.reference_spans} in the reference)"
     )
     if shift.network_score <= 0 and shift.latency_score <= 0:
-        return "code_error", f"its spans fail more often: {errors}"
+        return "span_errors", f"its spans fail more often: {errors}"
     if shift.network_score > shift.latency_score:
         what, kind = "calls into it spend longer on the network", "network_latency"
     elif shift.incident_self_ms > shift.reference_self_ms or not shift.operation:
