@@ -10,7 +10,8 @@ service:
 * **named dependencies** (:func:`autoheal.analysis.logs.named_service`): a caller's surging
   warning / error template whose lines name another known service (``tls handshake with
   catalogue:8443 failed``, ``dial tcp ... (postgres): connection refused``) raises a
-  ``dependency_fault`` on that service: the callers say which dependency they failed to reach,
+  ``dependency_fault`` on that service (one the caller calls, where the dependency graph knows its
+  callees): the callers say which dependency they failed to reach,
   even when Drain masked its name because several callers fail alike. Its raw score is the sum of
   the naming surges' scores, calibrated with the same ``HALF``;
 * **broken paths** (:func:`autoheal.analysis.patterns.path_breaks`): where lines carry a trace id
@@ -242,7 +243,10 @@ def _named(
 ) -> list[Hypothesis]:
     """``dependency_fault`` hypotheses on the services the callers' surging warning / error
     templates name (see the module docstring)."""
+    from autoheal.reasoning import probe
+
     known = set(ctx.services) | {r.service for r in (*ref, *inc) if r.service}
+    graph, _ = probe.graph(ctx)
     contents: dict[str, list[str]] = {}
     for r in inc:
         contents.setdefault(r.service, []).append(content_of(r.line))
@@ -252,7 +256,8 @@ def _named(
             if surge.level == "info":
                 continue
             callee = named_service(surge.template, contents.get(caller, []), known, caller)
-            if callee is not None:
+            # where the graph knows what the caller calls, only those can be "the dependency"
+            if callee is not None and (callee in graph.callees(caller) or not graph.callees(caller)):
                 blamed.setdefault(callee, []).append((caller, surge))
     out = []
     for callee, items in sorted(blamed.items()):
