@@ -71,23 +71,3 @@ def test_content_of_strips_common_headers() -> None:
     assert content_of(f"[05.01 12:00:01] app.exe - {msg}") == msg
     assert content_of(msg) == msg  # no header: unchanged
     assert content_of("payment 7 failed: timeout") == "payment 7 failed: timeout"
-
-
-def test_named_service_reads_the_masked_callee_back_from_the_raw_lines() -> None:
-    from autoheal.analysis.logs import named_service
-
-    template = "tls handshake with <*> failed: <*> certificate has expired request_id=<*>"
-    lines = [
-        f"tls handshake with catalogue:8443 failed: x509: certificate has expired request_id={i}"
-        for i in range(4)
-    ]
-    known = {"catalogue", "recommendation", "frontend"}
-    assert named_service(template, lines, known, "recommendation") == "catalogue"
-    # the caller's own name is not a callee; an unknown name is nobody
-    assert named_service(template, lines, known - {"catalogue"}, "recommendation") is None
-    assert named_service(template, lines, known, "catalogue") is None
-    # two callees named alike: no single one to blame
-    mixed = lines[:2] + [line.replace("catalogue", "frontend") for line in lines[:2]]
-    assert named_service(template, mixed, known, "recommendation") is None
-    # lines of another template do not count
-    assert named_service("upstream <*> returned <*>", lines, known, "recommendation") is None

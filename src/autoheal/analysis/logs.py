@@ -312,38 +312,3 @@ def group_lines(lines: Iterable[str], *, raw: bool = False) -> list[int]:
     """
     miner = TemplateMiner()
     return [miner.add(content_of(line) if raw else line) for line in lines]
-
-
-# ------------------------------------------------------------------ services a template's lines name
-_TOKEN_RE = re.compile(r"[^\w.\-]+")
-NAMED_SHARE = 0.5  # a service named in at least this share of a template's lines is "the" one
-
-
-def template_pattern(template: str) -> re.Pattern[str]:
-    """A regular expression matching the contents a Drain template was mined from (``<*>``: any
-    run of characters, everything else literal, whitespace runs as one)."""
-    parts = [re.escape(p) for p in template.split("<*>")]
-    body = "(.*?)".join(parts)
-    return re.compile(re.sub(r"(\\ )+|\s+", r"\\s+", body))
-
-
-def named_service(template: str, contents: Iterable[str], known: set[str], own: str) -> str | None:
-    """The one other known service named in at least ``NAMED_SHARE`` of the contents matching
-    ``template`` (a token equal to its name: ``tls handshake with catalogue:8443 failed``), or
-    ``None``. A caller's error lines naming the service it failed to call: Drain masks the name
-    when several callees fail alike, so it is read back from the raw lines."""
-    pattern = template_pattern(template)
-    counts: Counter[str] = Counter()
-    matched = 0
-    for text in contents:
-        if not pattern.fullmatch(text.strip()):
-            continue
-        matched += 1
-        tokens = {t.strip(".-") for t in _TOKEN_RE.split(text)}
-        counts.update(tokens & known - {own})
-    if not matched or not counts:
-        return None
-    (name, n), *rest = counts.most_common(2)
-    if n < NAMED_SHARE * matched or (rest and rest[0][1] == n):
-        return None
-    return name

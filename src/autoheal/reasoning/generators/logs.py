@@ -7,13 +7,6 @@ service:
 
 * **surges** (:func:`autoheal.analysis.signals.log_signal`): new or surging warning / error
   templates; a template seen in any reference window is known;
-* **named dependencies** (:func:`autoheal.analysis.logs.named_service`): a caller's surging
-  warning / error template whose lines name another known service (``tls handshake with
-  catalogue:8443 failed``, ``dial tcp ... (postgres): connection refused``) raises a
-  ``dependency_fault`` on that service (one the caller calls, where the dependency graph knows its
-  callees): the callers say which dependency they failed to reach,
-  even when Drain masked its name because several callers fail alike. Its raw score is the sum of
-  the naming surges' scores, calibrated with the same ``HALF``;
 * **broken paths** (:func:`autoheal.analysis.patterns.path_breaks`): where lines carry a trace id
   (and a ``span_id`` label), which log event or outgoing call (from ``traces.spans`` over the same
   windows) follows which within one unit of work; a path that requests took in the reference and
@@ -33,9 +26,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, content_of, log_level, named_service
+from autoheal.analysis.logs import TemplateMiner, content_of, log_level
 from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, break_onset, call_events, path_breaks
-from autoheal.analysis.ranking import squash
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
@@ -231,65 +223,7 @@ class LogTemplateGenerator:
                     },
                 )
             )
-        return out + _named(ctx, signal.surges, inc, ref, evidence)
-
-
-def _named(
-    ctx: InvestigationContext,
-    surges: dict[str, list[Any]],
-    inc: Sequence[LogRecord],
-    ref: Sequence[LogRecord],
-    evidence: list[Evidence],
-) -> list[Hypothesis]:
-    """``dependency_fault`` hypotheses on the services the callers' surging warning / error
-    templates name (see the module docstring)."""
-    from autoheal.reasoning import probe
-
-    known = set(ctx.services) | {r.service for r in (*ref, *inc) if r.service}
-    graph, _ = probe.graph(ctx)
-    contents: dict[str, list[str]] = {}
-    for r in inc:
-        contents.setdefault(r.service, []).append(content_of(r.line))
-    blamed: dict[str, list[tuple[str, Any]]] = {}
-    for caller, found in surges.items():
-        for surge in found:
-            if surge.level == "info":
-                continue
-            callee = named_service(surge.template, contents.get(caller, []), known, caller)
-            # where the graph knows what the caller calls, only those can be "the dependency"
-            if callee is not None and (callee in graph.callees(caller) or not graph.callees(caller)):
-                blamed.setdefault(callee, []).append((caller, surge))
-    out = []
-    for callee, items in sorted(blamed.items()):
-        raw = sum(s.score for _, s in items)
-        callers = sorted({c for c, _ in items})
-        top = max(items, key=lambda item: item[1].score)[1]
-        began = min((t for c in callers if (t := _first_line(inc, c, top.level)) is not None), default=None)
-        out.append(
-            Hypothesis(
-                id=f"logs:{callee}:named",
-                service=callee,
-                kind="dependency_fault",
-                statement=(
-                    f"{', '.join(callers)} log {sum(s.incident_count for _, s in items)} "
-                    f"{top.level} lines naming {callee}: {top.example[:160]}"
-                ),
-                generator="logs",
-                score=round(squash(raw, HALF), 4),
-                component=top.template[:200],
-                evidence=list(evidence),
-                attributes={
-                    "log_score": round(raw, 3),
-                    "callers": callers,
-                    **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
-                    "templates": [
-                        {"service": c, "template": s.template[:200], "level": s.level, "new": s.new}
-                        for c, s in items[:5]
-                    ],
-                },
-            )
-        )
-    return out
+        return out
 
 
 def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float | None:
