@@ -1,7 +1,8 @@
 """A small simulated production system served through the tool protocol (CannedTools).
 
 frontend -> checkout -> {payments -> db, inventory}; frontend -> {catalog, search, recs}.
-Metrics are per-minute ``error_ratio`` / ``latency_p99_ms`` / ``cpu_usage_ratio`` per service with a
+Metrics are per-minute ``error_ratio`` / ``latency_p99_ms`` / ``cpu_usage_ratio`` / ``request_rate``
+per service with a
 deterministic wobble; a fault makes a service's metric jump from a given time.
 """
 
@@ -54,7 +55,12 @@ class World:
         return self
 
     def value(self, service: str, metric: str, i: int, at: datetime) -> float:
-        base = {"error_ratio": 0.01, "latency_p99_ms": 120.0, "cpu_usage_ratio": 0.4}.get(metric, 0.1)
+        base = {
+            "error_ratio": 0.01,
+            "latency_p99_ms": 120.0,
+            "cpu_usage_ratio": 0.4,
+            "request_rate": 50.0,
+        }.get(metric, 0.1)
         wobble = base * 0.1 * ((i * 7 + len(service)) % 5)
         fault = self.faults.get((service, metric))
         if fault and at >= fault[0]:
@@ -68,7 +74,7 @@ class World:
         wanted = [s for s in SERVICES if not found or re.fullmatch(found.group(1), s)]
         start, end = _dt(args["start"]), _dt(args["end"])
         series = []
-        if metric in ("error_ratio", "latency_p99_ms", "cpu_usage_ratio"):
+        if metric in ("error_ratio", "latency_p99_ms", "cpu_usage_ratio", "request_rate"):
             for service in wanted:
                 points = []
                 for i in range(-240, 60):

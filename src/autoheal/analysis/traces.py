@@ -104,6 +104,9 @@ class ServiceTraceShift:
     incident_errors: int
     volume_change: float  # log2 of incident / reference span rate
     operation: str | None  # the operation whose self time grew most
+    reference_errors: int = 0
+    operation_reference_ms: float = 0.0  # mean self time of ``operation`` in each window
+    operation_incident_ms: float = 0.0
 
     @property
     def score(self) -> float:
@@ -140,7 +143,8 @@ def trace_shifts(
         ref_net = before.network_ms if before else []
         ref_n = before.spans if before else 0
         ref_err = before.errors if before else 0
-        op_shift, _ = _worst_operation(svc, *op_self)
+        op_shift, op = _worst_operation(svc, *op_self)
+        op_inc, op_ref = (op_self[0].get((svc, op), []), op_self[1].get((svc, op), [])) if op else ([], [])
         latency = max(_shift(ref_self, now.self_ms), op_shift)
         network = _shift(ref_net, now.network_ms)
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
@@ -161,7 +165,10 @@ def trace_shifts(
                 incident_spans=now.spans,
                 incident_errors=now.errors,
                 volume_change=volume,
-                operation=_worst_operation(svc, *op_self)[1],
+                operation=op,
+                reference_errors=ref_err,
+                operation_reference_ms=float(np.mean(op_ref)) if op_ref else 0.0,
+                operation_incident_ms=float(np.mean(op_inc)) if op_inc else 0.0,
             )
         )
     out.sort(key=lambda s: (-s.score, s.service))

@@ -15,6 +15,10 @@ class SymptomMetric(BaseModel):
 
     name: str
     direction: Literal["up", "down", "both"] = "up"
+    # The smallest change, in the metric's own units, that counts as a shift whatever its robust
+    # z: a metric that barely moves in the reference (an error ratio of 0.2 %) gives a huge z to a
+    # change no one would page for (0.2 % -> 0.4 %). 0 keeps the robust z alone.
+    min_change: float = 0.0
 
 
 class ResourceLimit(BaseModel):
@@ -41,9 +45,17 @@ class EngineConfig(BaseModel):
     onset_tolerance_seconds: float = 120.0  # clock skew and scrape granularity
     supported_min_passed: int = 2  # checks that must pass (with none failing) for "supported"
     global_shift_fraction: float = 0.6  # unrelated services shifted at least this much: global
+    # A dependency whose inbound traffic (``traffic_metric``) fell to at most this fraction of its
+    # reference level while one of its direct callers degraded at the same time counts as
+    # anomalous: its callers cannot reach it (an expired certificate, a firewall) though its own
+    # errors and latency, measured on the requests that do arrive, stay flat.
+    traffic_metric: str = "request_rate"
+    traffic_collapse_fraction: float = 0.2
     symptom_metrics: list[SymptomMetric] = Field(
         default_factory=lambda: [
-            SymptomMetric(name="error_ratio"),
+            # one request in a hundred more failing: the smallest error-ratio rise an SRE would
+            # call a degradation rather than background jitter
+            SymptomMetric(name="error_ratio", min_change=0.01),
             SymptomMetric(name="latency_p99_ms"),
             SymptomMetric(name="up", direction="down"),
         ]

@@ -58,6 +58,11 @@ class Shift:
     incident: float
     onset: datetime | None
     evidence: Evidence
+    min_change: float = 0.0  # the metric's SymptomMetric.min_change
+
+    def beyond(self, z_limit: float) -> bool:
+        """A shift: robust z at least ``z_limit`` and a change of at least ``min_change``."""
+        return self.z >= z_limit and abs(self.incident - self.reference) >= self.min_change
 
     def describe(self) -> str:
         when = f", from {self.onset:%H:%M:%S}" if self.onset else ""
@@ -125,6 +130,7 @@ def metric_shifts(
             level,
             _onset(ref, inc, metric.direction, config.anomaly_z),
             ev,
+            metric.min_change,
         )
     return shifts, ev
 
@@ -167,14 +173,50 @@ def _onset(
 
 
 def anomalies(ctx: InvestigationContext, config: EngineConfig, services: list[str]) -> dict[str, list[Shift]]:
-    """Services whose symptom metrics shifted beyond ``anomaly_z``, worst first."""
+    """Services whose symptom metrics shifted beyond ``anomaly_z`` (and the metric's
+    ``min_change``), worst first."""
     found: dict[str, list[Shift]] = defaultdict(list)
     for metric in config.symptom_metrics:
         shifts, _ = metric_shifts(ctx, config, metric, services)
         for service, shift in shifts.items():
-            if shift.z >= config.anomaly_z:
+            if shift.beyond(config.anomaly_z):
                 found[service].append(shift)
     return {s: sorted(v, key=lambda x: -x.z) for s, v in found.items()}
+
+
+def traffic(config: EngineConfig) -> SymptomMetric:
+    """The inbound-traffic metric, read in its bad direction (down)."""
+    return SymptomMetric(name=config.traffic_metric, direction="down")
+
+
+def unreachable(
+    config: EngineConfig,
+    graph: Graph,
+    anomalous: dict[str, list[Shift]],
+    traffic_shifts: dict[str, Shift],
+) -> dict[str, Shift]:
+    """Services that stopped receiving requests while a direct caller degraded at the same time:
+    the callers cannot reach them. Their own errors and latency, measured on the few requests that
+    still arrive, may stay flat, so :func:`anomalies` misses them.
+
+    Gated three ways, so that the callees of a caller that broke on its own do not all look like
+    roots: the traffic fell to at most ``traffic_collapse_fraction`` of its reference median
+    (beyond ``anomaly_z``), a *direct* caller's symptom metrics shifted, and the two began within
+    ``onset_tolerance_seconds`` of each other. A caller that fails only some of its requests, or
+    one callee among several callers, leaves most of the traffic in place."""
+    out: dict[str, Shift] = {}
+    tolerance = config.onset_tolerance_seconds
+    for service, shift in traffic_shifts.items():
+        if service in anomalous or shift.z < config.anomaly_z or shift.onset is None:
+            continue
+        if shift.incident > config.traffic_collapse_fraction * shift.reference:
+            continue
+        for caller in graph.callers(service):
+            began = earliest(anomalous.get(caller, []))
+            if began is not None and abs((began - shift.onset).total_seconds()) <= tolerance:
+                out[service] = shift
+                break
+    return out
 
 
 def earliest(shifts: list[Shift]) -> datetime | None:

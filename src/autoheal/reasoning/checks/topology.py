@@ -1,6 +1,7 @@
 """Topological consistency: the suspect must be a symptomatic service or one of their (transitive)
 dependencies; and a symptom-type hypothesis on a service whose own dependency degraded first is a
-victim, not a cause."""
+victim, not a cause. A dependency its callers cannot reach (:func:`probe.unreachable`) counts as
+degraded though its own errors and latency stay flat."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.checks import _scope
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
+from autoheal.reasoning.reading import Graph
 
 
 class TopologyCheck:
@@ -51,11 +53,11 @@ class TopologyCheck:
             silent = (
                 None
                 if _rests_on_logs_or_traces(hypothesis)
-                else self._no_symptom_shift(ctx, suspect, symptoms)
+                else self._no_symptom_shift(ctx, graph, suspect, symptoms)
             )
             if silent is not None:
                 return VerificationCheck(self.name, CheckOutcome.FAILED, silent[0], evidence + silent[1])
-            victim = self._upstream_culprit(ctx, hypothesis, graph.dependencies(suspect, depth))
+            victim = self._upstream_culprit(ctx, graph, hypothesis, graph.dependencies(suspect, depth))
             if victim is not None:
                 return VerificationCheck(self.name, CheckOutcome.FAILED, victim[0], evidence + victim[1])
         upstream_of = [e for e in explains if e != suspect]
@@ -67,11 +69,12 @@ class TopologyCheck:
         return VerificationCheck(self.name, CheckOutcome.PASSED, detail, evidence)
 
     def _no_symptom_shift(
-        self, ctx: InvestigationContext, suspect: str, symptoms: set[str]
+        self, ctx: InvestigationContext, graph: Graph, suspect: str, symptoms: set[str]
     ) -> tuple[str, tuple[Evidence, ...]] | None:
         """A fault that reaches the symptomatic services through calls shows on the suspect's own
-        errors or latency. Only a suspect with data for those metrics and no shift is refuted."""
-        if suspect in symptoms:
+        errors or latency, or on its callers no longer reaching it. Only a suspect with data for
+        those metrics and no shift is refuted."""
+        if suspect in symptoms or self._unreachable(ctx, graph, {suspect}):
             return None
         seen: list[str] = []
         cited: list[Evidence] = []
@@ -79,7 +82,7 @@ class TopologyCheck:
             shift = _scope.metric_shifts(ctx, self.config, metric, [suspect]).get(suspect)
             if shift is None:
                 continue
-            if shift.z >= self.config.anomaly_z:
+            if shift.beyond(self.config.anomaly_z):
                 return None
             seen.append(f"{metric.name} z={shift.z:.1f}")
             cited.append(ctx.cite(shift.evidence, shift.describe()))
@@ -91,13 +94,24 @@ class TopologyCheck:
             tuple(cited),
         )
 
+    def _unreachable(
+        self, ctx: InvestigationContext, graph: Graph, services: set[str]
+    ) -> dict[str, probe.Shift]:
+        """:func:`probe.unreachable` among ``services`` (their callers' shifts as the gate)."""
+        callers = set().union(*(graph.callers(s) for s in services))
+        anomalous = _scope.anomalies(ctx, self.config, callers | services)
+        traffic = _scope.metric_shifts(ctx, self.config, probe.traffic(self.config), services)
+        return probe.unreachable(self.config, graph, anomalous, traffic)
+
     def _upstream_culprit(
-        self, ctx: InvestigationContext, hypothesis: Hypothesis, dependencies: set[str]
+        self, ctx: InvestigationContext, graph: Graph, hypothesis: Hypothesis, dependencies: set[str]
     ) -> tuple[str, tuple[Evidence, ...]] | None:
         if not dependencies:
             return None
         services = sorted(dependencies | {hypothesis.service})
         anomalous = _scope.anomalies(ctx, self.config, services)
+        cut_off = self._unreachable(ctx, graph, dependencies - set(anomalous))
+        anomalous.update({s: [shift] for s, shift in cut_off.items()})
         # the suspect's own degradation began at its earliest shift, else when the symptoms began
         own = probe.earliest(anomalous.get(hypothesis.service, [])) or probe.onset(ctx)
         tolerance = self.config.onset_tolerance_seconds

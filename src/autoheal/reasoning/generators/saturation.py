@@ -1,8 +1,13 @@
 """Resource saturation: CPU, memory, connection pool or disk near their limit during the incident
-while they were not in the reference window."""
+while they were not, typically, in the reference window.
+
+Only chronic saturation is skipped: a resource whose reference *median* was already at its limit.
+A reference window that touched the limit once (the previous cycle of a leak that an OOM kill
+reset, a batch job) does not make the incident's saturation old news; its typical level does."""
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime
 
 from autoheal.domain.investigation import Hypothesis
@@ -34,7 +39,7 @@ class SaturationGenerator:
                 ref = [v for t, v in pts if t <= ref_hi]
                 inc = [(t, v) for t, v in pts if t >= inc_lo]
                 peak = max((v for _, v in inc), default=0.0)
-                before = max(ref, default=0.0)
+                before = statistics.median(ref) if ref else 0.0
                 if peak < resource.limit or before >= resource.limit:
                     continue
                 first = next(t for t, v in inc if v >= resource.limit)
@@ -42,7 +47,7 @@ class SaturationGenerator:
                 cited = ctx.cite(
                     ev,
                     f"{resource.name} of {service} reached {peak:.2f} (limit {resource.limit}) at {at:%H:%M:%S}; "
-                    f"at most {before:.2f} in the reference window",
+                    f"typically {before:.2f} (median) in the reference window",
                 )
                 out.append(
                     Hypothesis(
@@ -54,7 +59,7 @@ class SaturationGenerator:
                         score=round(min(1.0, 0.5 + (peak - before)), 4),
                         component=resource.name,
                         evidence=[cited],
-                        attributes={"cause_at": at.isoformat(), "peak": peak, "reference_max": before},
+                        attributes={"cause_at": at.isoformat(), "peak": peak, "reference_median": before},
                     )
                 )
         return out

@@ -2,7 +2,9 @@
 
 From the declared dependencies and the call graph seen in traces, walk from the symptomatic
 services along "depends on" edges; among the services whose symptom metrics shifted, keep those
-none of whose own dependencies shifted: the furthest-upstream anomalies.
+none of whose own dependencies shifted: the furthest-upstream anomalies. A dependency that stopped
+receiving requests while a direct caller degraded at the same time counts as anomalous too
+(:func:`probe.unreachable`: its callers cannot reach it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ class TopologyGenerator:
         for s in symptoms:
             reach |= graph.dependencies(s, self.config.topology_depth)
         anomalous = probe.anomalies(ctx, self.config, sorted(reach))
+        traffic, _ = probe.metric_shifts(ctx, self.config, probe.traffic(self.config), sorted(reach))
+        cut_off = probe.unreachable(self.config, graph, anomalous, traffic)
+        anomalous.update({s: [shift] for s, shift in cut_off.items()})
         roots = [
             s
             for s in anomalous
@@ -40,6 +45,9 @@ class TopologyGenerator:
             cited = [ctx.cite(sh.evidence, sh.describe()) for sh in shifts]
             onset = probe.earliest(shifts)
             why = f"; {', '.join(downstream)} depend on it and degraded too" if downstream else ""
+            if service in cut_off:
+                callers = ", ".join(downstream) or "its callers"
+                why = f": its inbound traffic collapsed while {callers} degraded (they cannot reach it)"
             out.append(
                 Hypothesis(
                     id=f"topology:{service}",

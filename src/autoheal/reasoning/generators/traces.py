@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.signals import trace_signal
-from autoheal.analysis.traces import shift_onset
+from autoheal.analysis.traces import ServiceTraceShift, shift_onset
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
@@ -101,14 +101,7 @@ class TraceAttributionGenerator:
         ordered = sorted(shifted.values(), key=lambda s: (-weight[s.service], s.service))
         out = []
         for shift in ordered[: self.max_hypotheses]:
-            if shift.network_score > shift.latency_score:
-                what = "calls into it spend longer on the network"
-                kind = "network_latency"
-            else:
-                what = f"its own spans got slower ({shift.reference_self_ms:.1f} -> {shift.incident_self_ms:.1f} ms self time)"
-                kind = "latency"
-            if shift.error_score > 0:
-                what += f"; {shift.incident_errors} error spans"
+            kind, what = _describe(shift)
             began = shift_onset(
                 ref_spans, inc_spans, shift.service, started, network=kind == "network_latency"
             )
@@ -133,3 +126,32 @@ class TraceAttributionGenerator:
                 )
             )
         return out
+
+
+def _describe(shift: ServiceTraceShift) -> tuple[str, str]:
+    """The hypothesis kind and what the spans show: the larger of network and self-time growth;
+    errors alone (neither grew) are ``span_errors`` (a kind of their own: the spans do not say whether
+    code, a crash or an outage failed them), not a slower service."""
+    errors = (
+        f"{shift.incident_errors} of {shift.incident_spans} spans failed "
+        f"({shift.reference_errors} of {shift.reference_spans} in the reference)"
+    )
+    if shift.network_score <= 0 and shift.latency_score <= 0:
+        return "span_errors", f"its spans fail more often: {errors}"
+    if shift.network_score > shift.latency_score:
+        what, kind = "calls into it spend longer on the network", "network_latency"
+    elif shift.incident_self_ms > shift.reference_self_ms or not shift.operation:
+        what = (
+            f"its own spans got slower ({shift.reference_self_ms:.1f} -> "
+            f"{shift.incident_self_ms:.1f} ms self time)"
+        )
+        kind = "latency"
+    else:  # the service's mean did not grow: one operation's self time did
+        what = (
+            f"its {shift.operation} spans got slower ({shift.operation_reference_ms:.1f} -> "
+            f"{shift.operation_incident_ms:.1f} ms self time)"
+        )
+        kind = "latency"
+    if shift.error_score > 0:
+        what += f"; {errors}"
+    return kind, what
