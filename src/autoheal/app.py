@@ -148,7 +148,6 @@ class Autoheal:
 
     def close(self) -> None:
         self.ingestor.close()
-        self.jobs.drain(10)
         self.jobs.close()
         self.governance.close()
         self.engine.dispose()

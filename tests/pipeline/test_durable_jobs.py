@@ -4,6 +4,7 @@ restart, are retried, and are never run twice by concurrent workers. SQLite and 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -172,3 +173,31 @@ def test_memory_queue_needs_workers() -> None:
     with pytest.raises(ValueError, match=r"pipeline\.queue: database"):
         Settings.model_validate({"pipeline": {"workers": 0}})
     assert Settings.model_validate({}).pipeline.queue == "memory"
+
+
+def test_closing_the_app_leaves_queued_jobs_in_the_table(db_url: str) -> None:
+    """A stopping server finishes the job in hand and leaves the rest for any worker (it does not
+    wait for the whole queue, which other processes share)."""
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(job: Job) -> None:
+        started.set()
+        release.wait(5)
+
+    app = Autoheal.create(settings(db_url, workers=1), clock=ManualClock(T0))
+    try:
+        app.jobs.register("k", slow)
+        for n in range(4):
+            app.jobs.submit("k", {"n": n})
+        assert started.wait(10)
+        closing = threading.Thread(target=app.close)
+        closing.start()
+        time.sleep(0.2)  # the stop is set before the job in hand ends
+        release.set()
+        closing.join(10)
+        assert not closing.is_alive()
+        statuses = Counter(j.status for j in jobs(db_url) if j.kind == "k")
+        assert statuses[DONE] >= 1 and statuses[QUEUED] >= 1
+    finally:
+        release.set()

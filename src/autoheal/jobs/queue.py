@@ -44,7 +44,10 @@ class JobQueue(Protocol):
         """Wait until every submitted job has run; True if drained within ``timeout``."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop the workers of this process after the jobs they hold (an in-memory queue also runs
+        what is already queued; a durable queue leaves it in the database for any worker)."""
+        ...
 
 
 class _Base:
@@ -181,8 +184,11 @@ class InProcessQueue(_Base):
                 self._cond.wait(remaining)
         return True
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Run what is already queued (the stop markers go in behind it), then stop; gives up
+        waiting after ``timeout`` seconds in all (the threads are daemons)."""
+        deadline = time.monotonic() + timeout
         for _ in self._threads:
             self._queue.put(None)
         for t in self._threads:
-            t.join(5)
+            t.join(max(0.0, deadline - time.monotonic()))
