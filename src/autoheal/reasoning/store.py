@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from autoheal.clock import utc
 from autoheal.domain.investigation import InvestigationEvent
 from autoheal.errors import NotFoundError
-from autoheal.reasoning.triage.model import Outcome, PastVerdict, TriageKind, TriageVerdict
+from autoheal.reasoning.triage.model import Lean, Outcome, PastVerdict, TriageKind, TriageVerdict
 from autoheal.store.schema import Base
 
 
@@ -150,9 +150,21 @@ def past_verdicts(session: Session, fingerprint: str, since: datetime) -> list[P
         .order_by(TriageVerdictRow.assessed_at)
     ).scalars()
     return [
-        PastVerdict(fingerprint, TriageKind(r.kind), utc(r.assessed_at), Outcome(r.outcome), r.reference)
+        PastVerdict(
+            fingerprint,
+            TriageKind(r.kind),
+            utc(r.assessed_at),
+            Outcome(r.outcome),
+            r.reference,
+            vetoes_of(r.signals),
+        )
         for r in rows
     ]
+
+
+def vetoes_of(signals: Sequence[Mapping[str, Any]] | None) -> tuple[str, ...]:
+    """The names of a stored verdict's signals that vetoed noise (leaning signal)."""
+    return tuple(str(s.get("name")) for s in signals or () if s.get("lean") == Lean.SIGNAL.value)
 
 
 def start_investigation(

@@ -390,11 +390,7 @@ def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:
                 "kind": hyp.get("kind"),
                 "confidence": causes[0].get("confidence"),
             }
-    if out.verdict is not None:
-        if out.expected == "noise":
-            out.matched = out.verdict in NOISE_VERDICTS
-        elif out.expected == "signal":
-            out.matched = out.verdict in SIGNAL_VERDICTS
+    out.matched = out.triage_matched
     if (
         out.top_cause is not None
         and out.cause is not None

@@ -4,9 +4,7 @@ verdicts on the same service stand for them until the incidents area offers a lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,8 +13,6 @@ from autoheal.clock import utc
 from autoheal.domain.alerts import AlertStatus
 from autoheal.reasoning import store
 from autoheal.reasoning.triage.model import (
-    Lean,
-    Outcome,
     PastVerdict,
     RecentSignal,
     Transition,
@@ -40,65 +36,34 @@ class SqlAlertHistory:
         return [Transition(fingerprint, status, utc(at)) for status, at in rows]
 
     def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
-        """``store.past_verdicts`` with the vetoes each verdict had (its signals leaning signal)."""
         with self.sessions() as session:
-            rows = session.execute(
-                select(store.TriageVerdictRow)
-                .join(
-                    store.TriageVerdictFingerprintRow,
-                    store.TriageVerdictFingerprintRow.verdict_id == store.TriageVerdictRow.id,
-                )
-                .where(
-                    store.TriageVerdictFingerprintRow.fingerprint == fingerprint,
-                    store.TriageVerdictRow.assessed_at >= since,
-                )
-                .order_by(store.TriageVerdictRow.assessed_at)
-            ).scalars()
-            return [
-                PastVerdict(
-                    fingerprint,
-                    TriageKind(r.kind),
-                    utc(r.assessed_at),
-                    Outcome(r.outcome),
-                    r.reference,
-                    vetoes_of(r.signals),
-                )
-                for r in rows
-            ]
+            return store.past_verdicts(session, fingerprint, since)
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         """Signal verdicts on ``service`` since ``since``, and those of its groups still firing
         (an open incident stays open however long ago it was triaged)."""
+        firing = (AlertGroupRow.status == AlertStatus.FIRING.value).label("firing")
         with self.sessions() as session:
-            firing = set(
-                session.scalars(
-                    select(AlertGroupRow.key).where(AlertGroupRow.status == AlertStatus.FIRING.value)
-                )
-            )
             rows = session.execute(
-                select(store.TriageVerdictRow)
+                select(store.TriageVerdictRow, firing)
+                .outerjoin(AlertGroupRow, AlertGroupRow.key == store.TriageVerdictRow.group_key)
                 .where(
                     store.TriageVerdictRow.service == service,
                     store.TriageVerdictRow.kind == TriageKind.SIGNAL.value,
                     or_(
                         store.TriageVerdictRow.assessed_at >= since,
-                        store.TriageVerdictRow.group_key.in_(firing),
+                        AlertGroupRow.status == AlertStatus.FIRING.value,
                     ),
                 )
                 .order_by(store.TriageVerdictRow.assessed_at.desc())
-            ).scalars()
+            ).all()
             return [
                 RecentSignal(
                     r.group_key,
                     service,
                     utc(r.assessed_at),
                     r.investigation_id or f"triage-verdict-{r.id}",
-                    firing=r.group_key in firing,
+                    firing=bool(is_firing),
                 )
-                for r in rows
+                for r, is_firing in rows
             ]
-
-
-def vetoes_of(signals: Sequence[Mapping[str, Any]] | None) -> tuple[str, ...]:
-    """The names of a stored verdict's signals that vetoed noise."""
-    return tuple(str(s.get("name")) for s in signals or () if s.get("lean") == Lean.SIGNAL.value)
