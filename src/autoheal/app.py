@@ -111,7 +111,13 @@ class Autoheal:
         governance, investigator = assembly.governance, assembly.investigator
         triage = Triage(governance.gateway, clock, settings.triage)
         FollowUps(
-            sessions, clock, jobs, triage, investigator, settings.pipeline.stale_after_seconds
+            sessions,
+            clock,
+            jobs,
+            triage,
+            investigator,
+            settings.pipeline.stale_after_seconds,
+            reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
         ).register()
 
         pipeline = build_pipeline()

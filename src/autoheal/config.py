@@ -73,6 +73,12 @@ class PipelineConfig(_Model):
     stale_after_seconds: float = Field(
         3600, gt=0, description="a firing alert not re-sent for this long is expired"
     )
+    reinvestigate_after_seconds: float = Field(
+        1800,
+        ge=0,
+        description="a group's investigation answers its re-fires for this long, unless new alerts "
+        "joined the group (0: every signal verdict starts a new investigation)",
+    )
     max_body_bytes: int = Field(1_048_576, gt=0)
     workers: int = Field(1, ge=0, le=32, description="job worker threads in this process")
     queue: Literal["memory", "database"] = Field(

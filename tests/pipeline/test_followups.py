@@ -216,3 +216,75 @@ def test_an_old_signal_whose_group_still_fires_makes_a_new_alert_a_duplicate(app
     with app.sessions() as s:
         row = s.scalars(select(rstore.TriageVerdictRow).order_by(rstore.TriageVerdictRow.id.desc())).first()
         assert row.related == inv
+
+
+def _investigations(app) -> list[str]:  # type: ignore[no-untyped-def]
+    with app.sessions() as s:
+        return [r.id for r in s.scalars(select(rstore.InvestigationRow)).all()]
+
+
+def _checkout(fp: str, starts: str, **extra: object) -> dict[str, object]:
+    return {"fp": fp, "labels": {"service": "checkout", "severity": "critical", **extra}, "startsAt": starts}
+
+
+def test_a_refire_within_the_window_links_to_the_groups_investigation(app):
+    """The same alert firing again ten minutes later is the same problem: its signal verdict points
+    at the investigation already made, and no second one runs."""
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("r1", "2026-11-25T11:56:00Z")))
+    app.clock.set(T0 + timedelta(minutes=6))
+    resolved = {
+        **_checkout("r1", "2026-11-25T11:56:00Z"),
+        "status": "resolved",
+        "endsAt": "2026-11-25T12:05:00Z",
+    }
+    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    app.clock.set(T0 + timedelta(minutes=10))
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("r1", "2026-11-25T12:09:00Z")))
+    verdicts = _verdicts(app)
+    linked = [inv for _, kind, inv in verdicts if kind == "signal" and inv is not None]
+    assert len(linked) == 2, verdicts  # the resolution's verdict starts nothing
+    assert linked[0] == linked[1]
+    assert _investigations(app) == [linked[0]]
+
+
+def test_a_new_alert_in_the_group_or_an_old_investigation_starts_a_new_one(app):
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("n1", "2026-11-25T11:56:00Z")))
+    app.clock.set(T0 + timedelta(minutes=5))
+    # same alertname and service (same group), another instance: evidence the first did not cover
+    app.ingestor.ingest(
+        "alertmanager", am_payload(_checkout("n2", "2026-11-25T12:04:00Z", instance="checkout-2"))
+    )
+    assert len(_investigations(app)) == 2
+    app.clock.set(T0 + timedelta(minutes=30))
+    resolved = {
+        **_checkout("n1", "2026-11-25T11:56:00Z"),
+        "status": "resolved",
+        "endsAt": "2026-11-25T12:29:00Z",
+    }
+    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    app.clock.set(T0 + timedelta(minutes=5 + 31))  # past pipeline.reinvestigate_after_seconds
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("n1", "2026-11-25T12:35:00Z")))
+    verdicts = _verdicts(app)
+    assert verdicts[-1][1] == "signal", verdicts
+    assert len(_investigations(app)) == 3
+    assert verdicts[-1][2] not in {inv for _, _, inv in verdicts[:-1]}
+
+
+def test_a_failed_investigation_does_not_answer_for_the_group(app):
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("f1", "2026-11-25T11:56:00Z")))
+    (first,) = _investigations(app)
+    with app.sessions() as s:  # as if its run had raised
+        s.get(rstore.InvestigationRow, first).status = "failed"
+        s.commit()
+    app.clock.set(T0 + timedelta(minutes=2))
+    resolved = {
+        **_checkout("f1", "2026-11-25T11:56:00Z"),
+        "status": "resolved",
+        "endsAt": "2026-11-25T12:01:00Z",
+    }
+    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    app.clock.set(T0 + timedelta(minutes=4))
+    app.ingestor.ingest("alertmanager", am_payload(_checkout("f1", "2026-11-25T12:03:00Z")))
+    found = _investigations(app)
+    assert len(found) == 2 and first in found, _verdicts(app)
+    assert _verdicts(app)[-1][2] == next(i for i in found if i != first)

@@ -22,8 +22,9 @@ def _service(config: Path | None, db: str | None, policy: Path | None) -> Approv
     from autoheal.audit.trail import AuditTrail
     from autoheal.governance.wiring import policy_from
 
-    engine = database(config, db)
-    pol = policy_from(policy or settings_from(config, db).policy_file)
+    settings = settings_from(config, db)
+    engine = database(config, db, settings=settings)
+    pol = policy_from(policy or settings.policy_file)
     return ApprovalService(engine, settings=pol.approvals, audit=AuditTrail(engine))
 
 

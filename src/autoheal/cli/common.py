@@ -35,11 +35,12 @@ def settings_from(config: Path | None, db: str | None = None) -> Settings:
     return settings
 
 
-def database(config: Path | None, db: str | None = None) -> Engine:
-    """The configured database (``--db`` wins), migrated to the newest schema."""
+def database(config: Path | None, db: str | None = None, *, settings: Settings | None = None) -> Engine:
+    """The configured database (``--db`` wins), migrated to the newest schema. Pass ``settings``
+    when the command has loaded them already (the configuration is read once)."""
     from autoheal.store.db import create_db_engine, migrate
 
-    engine = create_db_engine(settings_from(config, db).database.url)
+    engine = create_db_engine((settings or settings_from(config, db)).database.url)
     migrate(engine)
     return engine
 

@@ -90,6 +90,8 @@ class FollowUps:
     triage: Triage
     investigator: Investigator
     active_seconds: float = 3600.0
+    # a group's investigation answers its re-fires this long (unless new alerts join the group)
+    reinvestigate_after_seconds: float = 1800.0
     on_event: Callable[[str, InvestigationEvent], None] | None = None
 
     def register(self) -> None:
@@ -104,22 +106,45 @@ class FollowUps:
             return
         verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
         with self.sessions() as session:
-            verdict_id = reasoning_store.save_verdict(session, verdict)
+            investigation_id: str | None = None
+            reused = False
             if verdict.needs_investigation and group.status is AlertStatus.FIRING:
+                since = self.clock.now() - timedelta(seconds=self.reinvestigate_after_seconds)
+                found = reasoning_store.open_investigation(session, group.key, group.fingerprints, since)
+                reused = found is not None
+                investigation_id = found or f"inv-{uuid.uuid4().hex[:12]}"
+            verdict_id = reasoning_store.save_verdict(session, verdict, investigation_id=investigation_id)
+            if investigation_id is not None and not reused:
                 # the verdict and its investigation job commit together (durable queue)
-                self.jobs.enqueue(session, "investigate", {"group_id": group_id, "verdict_id": verdict_id})
+                self.jobs.enqueue(
+                    session,
+                    "investigate",
+                    {"group_id": group_id, "verdict_id": verdict_id, "investigation_id": investigation_id},
+                )
             session.commit()
         log.info(
             "triaged",
-            extra={"group": group.key, "verdict": verdict.kind.value, "explanation": verdict.explanation},
+            extra={
+                "group": group.key,
+                "verdict": verdict.kind.value,
+                "explanation": verdict.explanation,
+                **({"investigation": investigation_id, "reused": reused} if investigation_id else {}),
+            },
         )
+
+    def _started(self, investigation_id: str) -> bool:
+        with self.sessions() as session:
+            return session.get(reasoning_store.InvestigationRow, investigation_id) is not None
 
     def run_investigation(self, job: Job) -> None:
         group_id = int(job.payload["group_id"])
         with self.sessions() as session:
             subject, alerts = load_subject(session, f"group:{group_id}")
-        investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
+        investigation_id = job.payload.get("investigation_id")
         verdict_id = job.payload.get("verdict_id")
+        if investigation_id is None or self._started(investigation_id):
+            # a job queued before triage chose the id, or a retry after a failed attempt
+            investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
         if verdict_id is not None:
             with self.sessions() as session:
                 row = session.get(reasoning_store.TriageVerdictRow, int(verdict_id))
