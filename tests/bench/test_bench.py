@@ -1,10 +1,11 @@
+import gzip
 from pathlib import Path
 
 import pytest
 
 from autoheal.bench import default_data_dir
 from autoheal.bench.loghub import grouping_accuracy
-from autoheal.bench.nezha import parse_inject_time, pod_service
+from autoheal.bench.nezha import metric_series, parse_inject_time, pod_service
 from autoheal.bench.runner import run_rca
 from autoheal.bench.scoring import summary
 from autoheal.bench.sockshop import split_column
@@ -26,6 +27,28 @@ def test_nezha_clock_and_pods() -> None:
     assert parse_inject_time("2023-01-29 08:43:04") == 1674981784.0
     assert pod_service("ts-basic-service-5dc8d4f9fd-46997") == "ts-basic-service"
     assert pod_service("ts-station-food-service-dc4d75dd-fw6ft") == "ts-station-food-service"
+
+
+def test_nezha_usage_rates_are_ratios_of_the_limit(tmp_path: Path) -> None:
+    # CpuUsageRate(%) and MemoryUsageRate(%) are percentages of the pod's limit: served as the
+    # canonical ratios the saturation generator reads; other columns keep their derived names
+    metric = tmp_path / "nezha" / "rca_data" / "2023-01-29" / "metric"
+    metric.mkdir(parents=True)
+    with gzip.open(metric / "ts-food-service-5dc8d4f9fd-46997_metric.csv.gz", "wt") as fh:
+        fh.write(
+            "Time,TimeStamp,PodName,CpuUsage(m),CpuUsageRate(%),MemoryUsageRate(%),NodeCpuUsageRate(%)\n"
+        )
+        fh.write("t,100,ts-food-service-5dc8d4f9fd-46997,5.0,1.0,20.0,30.0\n")
+        fh.write("t,160,ts-food-service-5dc8d4f9fd-46997,500.0,100.0,25.0,31.0\n")
+    series = {s.name: s for s in metric_series(tmp_path / "nezha", "2023-01-29")}
+    assert set(series) == {"cpu_usage", "cpu_usage_ratio", "memory_usage_ratio"}
+    assert series["cpu_usage_ratio"].values == pytest.approx((0.01, 1.0))
+    assert series["memory_usage_ratio"].values == pytest.approx((0.2, 0.25))
+    assert series["cpu_usage"].values == (5.0, 500.0)
+    assert series["cpu_usage_ratio"].labels == {
+        "service": "ts-food-service",
+        "pod": "ts-food-service-5dc8d4f9fd-46997",
+    }
 
 
 def test_sockshop_columns_and_grouping_accuracy() -> None:

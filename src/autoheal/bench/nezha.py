@@ -33,6 +33,10 @@ DAYS = ("2023-01-29", "2023-01-30")
 _SKIP_COLUMNS = {"Time", "TimeStamp", "PodName", "ServiceName"}
 # node-level columns are shared by every pod on a node: they say nothing about one service
 _NODE_PREFIX = "Node"
+# a pod's usage as a percentage of its limit (CpuUsage(m) / CpuUsageRate(%) is the pod's 500m CPU
+# limit throughout): served as the engine's ratio of the limit (telemetry's canonical names), so
+# the saturation generator sees a pod at its limit
+_RATIO_COLUMNS = {"CpuUsageRate(%)": "cpu_usage_ratio", "MemoryUsageRate(%)": "memory_usage_ratio"}
 
 
 def pod_service(pod: str) -> str:
@@ -100,9 +104,11 @@ def metric_series(root: Path, day: str) -> list[Series]:
             if column in _SKIP_COLUMNS or column.startswith(_NODE_PREFIX):
                 continue
             values = tuple(_float(r[column]) for r in rows)
+            if column in _RATIO_COLUMNS:
+                values = tuple(v / 100.0 for v in values)
             out.append(
                 Series(
-                    name=_metric_name(column),
+                    name=_RATIO_COLUMNS.get(column) or _metric_name(column),
                     labels={"service": service, "pod": pod},
                     timestamps=tuple(stamps),
                     values=values,
