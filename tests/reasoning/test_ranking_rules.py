@@ -66,3 +66,14 @@ def test_peers_without_symptom_metrics_cannot_judge() -> None:
     peers = _run(blind)["peers"]
     assert peers["outcome"] == "unknown"
     assert "no symptom metrics" in peers["detail"]
+
+
+def test_corroboration_decides_between_equally_strong_findings() -> None:
+    # Nezha round 7: without corroboration (weight 0) 17 of 45 Nezha cases moved, 10 of them
+    # down: a second generator's finding about the same service must decide between services
+    # whose best findings are equally strong, and a weak one must not beat a clearly stronger one
+    lone = _finding("lone", "latency", 0.6)
+    seen_twice = [_finding("twice", "latency", 0.6), _finding("twice", "code_error", 0.2)]
+    assert report.rank([lone, *seen_twice])[0][0].service == "twice"
+    stronger = _finding("stronger", "network_latency", 0.8)
+    assert report.rank([stronger, *seen_twice])[0][0].service == "stronger"
