@@ -139,9 +139,10 @@ class TopologyCheck:
         """Its degraded callers are the witnesses of a service's fault. A degraded suspect is the
         weaker explanation of the symptoms when every caller that saw it degrade also calls another
         degraded service that strictly more callers saw degrade, whose degradation reaches the
-        symptoms through degraded callers (:func:`probe.observers`), which began no later (within
-        ``onset_tolerance_seconds``), and which neither calls the suspect nor is called by it (a
-        degraded dependency is the victim rule's case). Only direct callers are witnesses: the
+        symptoms through degraded callers (:func:`probe.observers`), which is not known to have
+        begun later (beyond ``onset_tolerance_seconds``; on 5-minute samples the onset is often
+        unknown), and which neither calls the suspect nor is called by it (a degraded dependency
+        is the victim rule's case). Only direct callers are witnesses: the
         callers above one of them saw its degradation, not a second view of the suspect's (a chain
         of wrappers around one call repeats one observation). "Degraded" is the alerted symptom
         when the alert names one (:func:`probe.alerted_metrics`)."""
@@ -161,8 +162,8 @@ class TopologyCheck:
             if suspect in reach or not reach & symptoms or not mine < theirs:
                 continue
             began = probe.earliest(degraded[other])
-            if began is None or (began - own).total_seconds() > tolerance:
-                continue
+            if began is not None and (began - own).total_seconds() > tolerance:
+                continue  # only a known later start vetoes: coverage is about who saw what
             shift = degraded[other][0]
             seen = ", ".join(sorted(mine))
             more = ", ".join(sorted(theirs - mine))
