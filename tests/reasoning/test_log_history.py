@@ -17,8 +17,8 @@ from autoheal.governance.gateway import Gateway
 from autoheal.governance.wiring import build_governance
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators.logs import HISTORY_SECONDS, LogTemplateGenerator
-from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.store.db import create_db_engine, migrate
+from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.telemetry.model import LogRecord
 from autoheal.tools.registry import ToolsConfig, build_tools
 
@@ -59,7 +59,9 @@ def _context(extra: list[LogRecord]) -> tuple[InvestigationContext, RecordingCal
     clock = ManualClock(INCIDENT.end)
     audit = create_db_engine("sqlite://")
     migrate(audit)
-    governance = build_governance(build_tools(ToolsConfig(), tel, clock=clock), bench_policy(), audit, clock=clock)
+    governance = build_governance(
+        build_tools(ToolsConfig(), tel, clock=clock), bench_policy(), audit, clock=clock
+    )
     governance.gateway.start_investigation("inv1")
     caller = RecordingCaller(governance.gateway)
     ctx = InvestigationContext(
@@ -96,7 +98,10 @@ def test_the_lookup_is_one_governed_query_per_template_over_the_day_before() -> 
     LogTemplateGenerator().generate(ctx)
     history = [args for tool, args in caller.calls if tool == "logs.query" and args.get("contains")]
     assert {a["service"] for a in history} == {"api", "db"}
-    assert {a["contains"] for a in history} == {"No instances available for", "failed: connection reset by peer"}
+    assert {a["contains"] for a in history} == {
+        "No instances available for",
+        "failed: connection reset by peer",
+    }
     for a in history:
         start = datetime.fromisoformat(a["start"].replace("Z", "+00:00"))
         end = datetime.fromisoformat(a["end"].replace("Z", "+00:00"))
@@ -114,7 +119,9 @@ def test_nothing_at_or_after_the_incident_start_counts() -> None:
         _line(INCIDENT.end + timedelta(minutes=1), "api", "No instances available for ts-train-9"),
         _line(INCIDENT.start, "db", "query 99 failed: connection reset by peer"),  # the start itself
     ]
-    older = [_line(T0 - timedelta(hours=25), "db", "query 1 failed: connection reset by peer")]  # beyond a day
+    older = [
+        _line(T0 - timedelta(hours=25), "db", "query 1 failed: connection reset by peer")
+    ]  # beyond a day
     ctx, _ = _context(after + older)
     hypotheses = LogTemplateGenerator().generate(ctx)
     assert all(not t["recurring"] for h in hypotheses for t in h.attributes["templates"])
