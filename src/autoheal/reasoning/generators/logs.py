@@ -253,7 +253,7 @@ def _recurring(
     at most, each checked against the template. Nothing at or after the incident's start is read;
     lines inside the reference windows are not counted (the template was not seen there). Returns
     the recurring templates per service and the lookups' evidence per service."""
-    end = ctx.incident.start
+    end = min(ctx.reference.start, ctx.incident.start)
     window = Window(end - timedelta(seconds=HISTORY_SECONDS), end)
     recurring: dict[str, set[str]] = {}
     cited: dict[str, list[Evidence]] = {}
