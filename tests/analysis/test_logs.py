@@ -71,22 +71,3 @@ def test_content_of_strips_common_headers() -> None:
     assert content_of(f"[05.01 12:00:01] app.exe - {msg}") == msg
     assert content_of(msg) == msg  # no header: unchanged
     assert content_of("payment 7 failed: timeout") == "payment 7 failed: timeout"
-
-
-def test_constant_fragment_is_the_longest_literal_run() -> None:
-    from autoheal.analysis.logs import constant_fragment
-
-    template = "<*> Servlet.service() for servlet [dispatcherServlet] threw exception <*> in <*>"
-    assert constant_fragment(template) == "Servlet.service() for servlet [dispatcherServlet] threw exception"
-    assert constant_fragment("id=<*> failed for user <*>") == "failed for user"
-    assert constant_fragment("<*> <*>") == ""
-
-
-def test_matches_template_is_drains_exact_match() -> None:
-    from autoheal.analysis.logs import matches_template
-
-    template = "No instances available for <*>"
-    assert matches_template(template, "2026-01-01 10:00:00 ERROR No instances available for ts-train-7")
-    # the same literal in a longer message is another template
-    assert not matches_template(template, "ERROR No instances available for ts-train-7 after 3 retries")
-    assert not matches_template(template, "ERROR No instance available for ts-train-7")

@@ -252,7 +252,6 @@ class TemplateSurge:
     ratio: float  # incident rate / smoothed reference rate
     score: float
     example: str
-    recurring: bool = False  # new to the reference, but the service logged it in its history
 
 
 def template_surges(
@@ -304,33 +303,6 @@ def template_surges(
         )
     out.sort(key=lambda s: (-_LEVEL_WEIGHT[s.level], -s.score, s.template))
     return out
-
-
-def constant_fragment(template: str) -> str:
-    """The template's longest run of adjacent constant tokens (no ``<*>`` in them), joined by one
-    space: a literal that every line of the template contains once its whitespace is single
-    (what a history search can look for). Empty when every token holds a parameter."""
-    best: list[str] = []
-    run: list[str] = []
-    for token in template.split():
-        if PARAM in token:
-            run = []
-            continue
-        run.append(token)
-        if len(" ".join(run)) > len(" ".join(best)):
-            best = list(run)
-    return " ".join(best)
-
-
-def matches_template(template: str, line: str) -> bool:
-    """Whether the raw ``line`` (header included) is an instance of ``template``: its masked
-    content has the template's number of tokens and equals it at every constant position (Drain's
-    exact match; a ``<*>`` of the template takes any token)."""
-    tokens = mask(content_of(line)).split()
-    expected = template.split()
-    return len(tokens) == len(expected) and all(
-        want in (PARAM, got) for want, got in zip(expected, tokens, strict=True)
-    )
 
 
 def group_lines(lines: Iterable[str], *, raw: bool = False) -> list[int]:

@@ -4,8 +4,8 @@ of the benchmark's direct analysis). Windows are ``(start, end)`` epoch seconds,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,12 +19,6 @@ Interval = tuple[float, float]
 # Each surge contributes its score; info-level surges count for this fraction only (the template
 # mix of healthy services moves with the workload; errors and warnings are what faults add).
 INFO_WEIGHT = 0.1
-# A template new to the reference windows that the service logged in its recent history
-# (:func:`with_history`) counts for the same fraction: it belongs to the service's usual mix over
-# a day (a retry error, a peer that is sometimes missing), like the info templates. Its rate
-# against the history is unknown (the history is searched for presence only), so it is not
-# scored as a surge either.
-RECURRING_WEIGHT = INFO_WEIGHT
 
 
 def split_series(series: Series, reference: Interval, incident: Interval) -> tuple[np.ndarray, np.ndarray]:
@@ -75,31 +69,8 @@ def log_signal(
             incident_seconds=incident_seconds,
         )
         surges[svc] = found
-        scores[svc] = _score(found)
+        scores[svc] = sum(s.score * (INFO_WEIGHT if s.level == "info" else 1.0) for s in found)
     return LogSignal(scores, surges)
-
-
-def _score(surges: Iterable[TemplateSurge]) -> float:
-    total = 0.0
-    for s in surges:
-        if s.recurring:
-            total += s.score * RECURRING_WEIGHT
-        else:
-            total += s.score * (INFO_WEIGHT if s.level == "info" else 1.0)
-    return total
-
-
-def with_history(signal: LogSignal, recurring: Mapping[str, set[str]]) -> LogSignal:
-    """``signal`` with the new templates that each service already logged in its history
-    (``recurring``: service -> templates) marked recurring and the services' scores recomputed;
-    the recurring templates move after the others (each part keeps its order)."""
-    surges: dict[str, list[TemplateSurge]] = {}
-    for svc, found in signal.surges.items():
-        known = recurring.get(svc, set())
-        marked = [replace(s, recurring=True) if s.new and s.template in known else s for s in found]
-        marked.sort(key=lambda s: s.recurring)
-        surges[svc] = marked
-    return LogSignal({svc: _score(found) for svc, found in surges.items()}, surges)
 
 
 @dataclass(frozen=True, slots=True)

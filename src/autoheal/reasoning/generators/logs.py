@@ -23,21 +23,15 @@ fault-free logs live elsewhere (a list of windows is pooled).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, constant_fragment, content_of, log_level, matches_template
+from autoheal.analysis.logs import TemplateMiner, content_of, log_level
 from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, break_onset, call_events, path_breaks
-from autoheal.analysis.signals import LogSignal, log_signal, with_history
+from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import (
-    calibrated,
-    epoch,
-    fetch_all,
-    reference_windows,
-    window_args,
-)
+from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
 from autoheal.telemetry.model import LogRecord
 
 MAX_LINES = 5000
@@ -48,12 +42,6 @@ MAX_SPANS = 10_000
 # sixth in every generator (the report, not the generator, decides what ranks first).
 MAX_HYPOTHESES: int | None = None
 HALF = 5.0  # a raw log score of 5 is 0.5: a path every request took, half of them no longer take
-# History of a new template: has the service logged it in the day before the incident? One day
-# covers a daily cycle (batch jobs, nightly peaks) and is the policy's default log-window limit.
-HISTORY_SECONDS = 86_400.0
-HISTORY_TEMPLATES = 3  # the service's strongest new warning / error templates looked up, per service
-HISTORY_LINES = 10  # lines read per lookup: other templates can contain the same literal
-HISTORY_BYTES = 65_536
 
 
 def _records(entries: Sequence[dict[str, Any]]) -> list[LogRecord]:
@@ -178,8 +166,6 @@ class LogTemplateGenerator:
             reference_seconds=reference_seconds,
             incident_seconds=max(observed.total_seconds(), 60.0),
         )
-        recurring, history = _recurring(ctx, signal, references)
-        signal = with_history(signal, recurring)
         by_break = {b.service: b for b in breaks if b.score > 0}
         raw: dict[str, float] = {}
         for svc, value in signal.scores.items():
@@ -204,10 +190,7 @@ class LogTemplateGenerator:
                 began = break_onset(inc_events, path)
             elif top is not None:
                 began = _first_line(inc, service, top.level)
-                if top.recurring:
-                    what = "recurring (absent from the reference, logged in the day before)"
-                else:
-                    what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
+                what = "new" if top.new else f"{top.ratio:.1f}x more frequent"
                 statement = f"{service} logs a {what} {top.level} template: {top.template[:160]}"
                 kind = "code_error" if top.level == "error" else "log_anomaly"
                 component = top.template[:200]
@@ -222,7 +205,7 @@ class LogTemplateGenerator:
                     generator=self.name,
                     score=round(weight[service], 4),
                     component=component,
-                    evidence=[*evidence, *history.get(service, [])],
+                    evidence=list(evidence),
                     attributes={
                         "log_score": round(raw[service], 3),
                         **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
@@ -232,7 +215,6 @@ class LogTemplateGenerator:
                                 "template": s.template[:200],
                                 "level": s.level,
                                 "new": s.new,
-                                "recurring": s.recurring,
                                 "reference": s.reference_count,
                                 "incident": s.incident_count,
                             }
@@ -242,47 +224,6 @@ class LogTemplateGenerator:
                 )
             )
         return out
-
-
-def _recurring(
-    ctx: InvestigationContext, signal: LogSignal, references: Sequence[Window]
-) -> tuple[dict[str, set[str]], dict[str, list[Evidence]]]:
-    """Each service's new warning / error templates (its ``HISTORY_TEMPLATES`` strongest) that it
-    already logged in the ``HISTORY_SECONDS`` before the incident began: one ``logs.query`` per
-    template for its longest constant literal (Loki's ``|=`` line filter), ``HISTORY_LINES`` lines
-    at most, each checked against the template. Nothing at or after the incident's start is read;
-    lines inside the reference windows are not counted (the template was not seen there). Returns
-    the recurring templates per service and the lookups' evidence per service."""
-    end = min(ctx.reference.start, ctx.incident.start)
-    window = Window(end - timedelta(seconds=HISTORY_SECONDS), end)
-    recurring: dict[str, set[str]] = {}
-    cited: dict[str, list[Evidence]] = {}
-    for service in sorted(signal.surges):
-        candidates = [s for s in signal.surges[service] if s.new and s.level != "info"]
-        for surge in candidates[:HISTORY_TEMPLATES]:
-            fragment = constant_fragment(surge.template)[:500]
-            if not fragment:
-                continue
-            result, ev = ctx.call(
-                "logs.query",
-                window_args(
-                    window, service=service, contains=fragment, limit=HISTORY_LINES, max_bytes=HISTORY_BYTES
-                ),
-                f"logs, {service}'s day before the incident: {fragment[:80]!r}",
-            )
-            if not result.ok:
-                continue
-            for entry in (result.data or {}).get("lines", []):
-                at = epoch(entry["at"])
-                if at >= end.timestamp() or any(
-                    w.start.timestamp() <= at <= w.end.timestamp() for w in references
-                ):
-                    continue
-                if matches_template(surge.template, str(entry.get("line") or "")):
-                    recurring.setdefault(service, set()).add(surge.template)
-                    cited.setdefault(service, []).append(ev)
-                    break
-    return recurring, cited
 
 
 def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float | None:
