@@ -6,13 +6,24 @@ another service (its child belongs to a different service), the difference betwe
 span and the callee's span is time on the wire and in queues; it is attributed to the callee as
 ``network`` time, since a delay on the callee's network shows up there first.
 
+An *exit span* is a span whose parent belongs to its own service and whose only child belongs to
+another (OpenTelemetry's client span: the caller's ``HTTP GET`` inside its handler, the callee's
+server span below it). Its time beyond the child's is the call itself, not the caller's work, so
+it counts once, as the callee's network time, and not also in the caller's self time: otherwise
+a delay on the callee's network made every caller of it look as slow as the callee. A span that
+is its service's entry (no parent, or a parent in another service) and has one remote child does
+its own work before and after the call, so its gap stays in its self time too.
+
 :func:`trace_shifts` compares the incident window with the reference window per service.
 Parameters (chosen once; see docs/benchmarks.md): ``MIN_SPANS = 5`` spans per service and window
 before any latency comparison; the latency score is ``log2`` of the ratio of mean self (or
 network) time, counted only when the incident mean also exceeds the reference 90th percentile;
 the same comparison is made per operation of the service (its own endpoints: a fault in one code
 path hides in the service-wide mean when other operations dominate the volume), and the service's
-latency score is the larger of the two.
+latency score is the larger of the two. A service called fewer than ``MIN_SPANS`` times in the
+reference has its network time compared with the network time of every call in the reference
+(the wire is the cluster's, not the callee's code: a call's network time is of one size across
+services, and a service that is rarely called would otherwise have no network baseline at all).
 """
 
 from __future__ import annotations
@@ -69,10 +80,12 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
     counts: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
     ops: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    exits = exit_spans(items)
     for s in items:
         kids = children.get((s.trace_id, s.span_id), [])
         covered = sum(k.duration_ms for k in kids)
-        self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
+        if (s.trace_id, s.span_id) not in exits:
+            self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
         counts[s.service] += 1
         errors[s.service] += int(bool(s.error))
         ops[s.service][s.operation] += 1
@@ -89,6 +102,27 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
         )
         for svc in counts
     }
+
+
+def exit_spans(spans: Iterable[SpanLike]) -> set[tuple[str, str]]:
+    """Keys of the exit spans: a parent in the span's own service and one child, in another."""
+    items = list(spans)
+    owner = {(s.trace_id, s.span_id): s.service for s in items}
+    kids: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in items:
+        if s.parent_id:
+            kids[(s.trace_id, s.parent_id)].append(s.service)
+    out: set[tuple[str, str]] = set()
+    for s in items:
+        below = kids.get((s.trace_id, s.span_id), [])
+        if (
+            s.parent_id
+            and owner.get((s.trace_id, s.parent_id)) == s.service
+            and len(below) == 1
+            and below[0] != s.service
+        ):
+            out.add((s.trace_id, s.span_id))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +170,7 @@ def trace_shifts(
     ref = service_times(ref_spans)
     inc = service_times(inc_spans)
     op_self = _operation_self_times(inc_spans), _operation_self_times(ref_spans)
+    every_call = [ms for times in ref.values() for ms in times.network_ms]
     out: list[ServiceTraceShift] = []
     for svc, now in inc.items():
         before = ref.get(svc)
@@ -146,7 +181,7 @@ def trace_shifts(
         op_shift, op = _worst_operation(svc, *op_self)
         op_inc, op_ref = (op_self[0].get((svc, op), []), op_self[1].get((svc, op), [])) if op else ([], [])
         latency = max(_shift(ref_self, now.self_ms), op_shift)
-        network = _shift(ref_net, now.network_ms)
+        network = _shift(ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms)
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
         inc_rate = (now.errors + 0.5) / (now.spans + 1)
         error = max(math.log2(inc_rate / ref_rate), 0.0) if now.errors else 0.0
@@ -180,8 +215,11 @@ def _operation_self_times(spans: list[SpanLike]) -> dict[tuple[str, str], list[f
     for s in spans:
         if s.parent_id:
             children[(s.trace_id, s.parent_id)] += s.duration_ms
+    exits = exit_spans(spans)
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
     for s in spans:
+        if (s.trace_id, s.span_id) in exits:
+            continue
         out[(s.service, s.operation)].append(
             max(s.duration_ms - children.get((s.trace_id, s.span_id), 0.0), 0.0)
         )
@@ -210,10 +248,11 @@ def _measures(spans: list[SpanLike], service: str, network: bool) -> list[tuple[
     for s in spans:
         if s.parent_id:
             children[(s.trace_id, s.parent_id)].append(s)
+    exits = exit_spans(spans) if not network else set()
     out: list[tuple[float, SpanLike]] = []
     for s in spans:
         kids = children.get((s.trace_id, s.span_id), [])
-        if not network and s.service == service:
+        if not network and s.service == service and (s.trace_id, s.span_id) not in exits:
             out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
         elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
             out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
