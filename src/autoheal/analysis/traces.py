@@ -65,11 +65,25 @@ class ServiceTimes:
     operations: Mapping[str, int]
 
 
+def unique_spans(spans: Iterable[SpanLike]) -> list[SpanLike]:
+    """The spans with each (trace id, span id) once: a span exported twice (Nezha's minute files
+    repeat some rows) would otherwise count as two children of its parent, its time subtracted
+    twice from the parent's self time and the call no longer seen as one call into one service."""
+    seen: set[tuple[str, str]] = set()
+    out: list[SpanLike] = []
+    for s in spans:
+        key = (s.trace_id, s.span_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
 def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
     """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
     by_key: dict[tuple[str, str], SpanLike] = {}
     children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
-    items = list(spans)
+    items = unique_spans(spans)
     for s in items:
         by_key[(s.trace_id, s.span_id)] = s
     for s in items:
@@ -106,7 +120,7 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
 
 def exit_spans(spans: Iterable[SpanLike]) -> set[tuple[str, str]]:
     """Keys of the exit spans: a parent in the span's own service and one child, in another."""
-    items = list(spans)
+    items = unique_spans(spans)
     owner = {(s.trace_id, s.span_id): s.service for s in items}
     kids: dict[tuple[str, str], list[str]] = defaultdict(list)
     for s in items:
@@ -165,8 +179,8 @@ def trace_shifts(
     incident_seconds: float = 1.0,
 ) -> list[ServiceTraceShift]:
     """Per service change between the windows, most shifted first."""
-    ref_spans = list(reference)
-    inc_spans = list(incident)
+    ref_spans = unique_spans(reference)
+    inc_spans = unique_spans(incident)
     ref = service_times(ref_spans)
     inc = service_times(inc_spans)
     op_self = _operation_self_times(inc_spans), _operation_self_times(ref_spans)
@@ -271,13 +285,13 @@ def shift_onset(
     its earliest incident span whose self time (``network``: the network time of the call into
     it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean;
     ``None`` with fewer than ``MIN_SPANS`` reference measurements or none above the bar."""
-    ref = [v for v, _ in _measures(list(reference), service, network)]
+    ref = [v for v, _ in _measures(unique_spans(reference), service, network)]
     if len(ref) < MIN_SPANS:
         return None
     bar = float(np.percentile(ref, 90))
     times = [
         started[(s.trace_id, s.span_id)]
-        for v, s in _measures(list(incident), service, network)
+        for v, s in _measures(unique_spans(incident), service, network)
         if v > bar and (s.trace_id, s.span_id) in started
     ]
     return min(times, default=None)
