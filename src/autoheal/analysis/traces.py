@@ -24,6 +24,11 @@ latency score is the larger of the two. A service called fewer than ``MIN_SPANS`
 reference has its network time compared with the network time of every call in the reference
 (the wire is the cluster's, not the callee's code: a call's network time is of one size across
 services, and a service that is rarely called would otherwise have no network baseline at all).
+Network time counts only when the *median* incident call into the service also exceeds that
+90th percentile: a delay on a pod's network delays every packet to it, so the typical call into it
+is slower than nearly every reference call; a mean raised by a few slow calls (a retry, a pause,
+a slow reader on the caller's side) is not the callee's wire. Self time keeps the mean alone: a
+slow code path that a fraction of the requests take is the service's own.
 """
 
 from __future__ import annotations
@@ -161,12 +166,15 @@ class ServiceTraceShift:
         return max(self.latency_score, self.network_score) + self.error_score
 
 
-def _shift(ref: list[float], inc: list[float]) -> float:
+def _shift(ref: list[float], inc: list[float], *, typical: bool = False) -> float:
+    """log2 ratio of the means, 0 unless the incident mean (``typical``: also its median) exceeds
+    the reference 90th percentile."""
     if len(ref) < MIN_SPANS or len(inc) < MIN_SPANS:
         return 0.0
     ref_mean = float(np.mean(ref))
     inc_mean = float(np.mean(inc))
-    if inc_mean <= float(np.percentile(ref, 90)):
+    bar = float(np.percentile(ref, 90))
+    if inc_mean <= bar or (typical and float(np.median(inc)) <= bar):
         return 0.0
     return max(math.log2((inc_mean + 1.0) / (ref_mean + 1.0)), 0.0)
 
@@ -195,7 +203,9 @@ def trace_shifts(
         op_shift, op = _worst_operation(svc, *op_self)
         op_inc, op_ref = (op_self[0].get((svc, op), []), op_self[1].get((svc, op), [])) if op else ([], [])
         latency = max(_shift(ref_self, now.self_ms), op_shift)
-        network = _shift(ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms)
+        network = _shift(
+            ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms, typical=True
+        )
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
         inc_rate = (now.errors + 0.5) / (now.spans + 1)
         error = max(math.log2(inc_rate / ref_rate), 0.0) if now.errors else 0.0
@@ -283,9 +293,13 @@ def shift_onset(
 ) -> float | None:
     """When the service's shift first showed: the start (``started[(trace_id, span_id)]``) of
     its earliest incident span whose self time (``network``: the network time of the call into
-    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean;
+    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean
+    (network time of a service called fewer than ``MIN_SPANS`` times: every call's, as there);
     ``None`` with fewer than ``MIN_SPANS`` reference measurements or none above the bar."""
-    ref = [v for v, _ in _measures(unique_spans(reference), service, network)]
+    ref_spans = unique_spans(reference)
+    ref = [v for v, _ in _measures(ref_spans, service, network)]
+    if network and len(ref) < MIN_SPANS:
+        ref = [ms for times in service_times(ref_spans).values() for ms in times.network_ms]
     if len(ref) < MIN_SPANS:
         return None
     bar = float(np.percentile(ref, 90))
