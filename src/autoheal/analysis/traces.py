@@ -203,9 +203,7 @@ def trace_shifts(
         op_shift, op = _worst_operation(svc, *op_self)
         op_inc, op_ref = (op_self[0].get((svc, op), []), op_self[1].get((svc, op), [])) if op else ([], [])
         latency = max(_shift(ref_self, now.self_ms), op_shift)
-        network = _shift(
-            ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms, typical=True
-        )
+        network = _shift(ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms, typical=True)
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
         inc_rate = (now.errors + 0.5) / (now.spans + 1)
         error = max(math.log2(inc_rate / ref_rate), 0.0) if now.errors else 0.0
