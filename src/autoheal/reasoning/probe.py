@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.config import EngineConfig, SymptomMetric
 from autoheal.reasoning.reading import Change, Graph, Points
+from autoheal.reasoning.symptoms import alert_symptoms
 
 
 def horizon(ctx: InvestigationContext) -> Window:
@@ -182,6 +184,30 @@ def anomalies(ctx: InvestigationContext, config: EngineConfig, services: list[st
             if shift.beyond(config.anomaly_z):
                 found[service].append(shift)
     return {s: sorted(v, key=lambda x: -x.z) for s, v in found.items()}
+
+
+def alerted_metrics(ctx: InvestigationContext, config: EngineConfig) -> list[SymptomMetric]:
+    """What "degraded" means for this investigation's symptoms: the metrics the alerts' own
+    expressions name (the series that paged, read "up": the metric generator's symptom focus reads
+    them the same way), else the configured ``symptom_metrics``."""
+    named = alert_symptoms(ctx.alerts)
+    if named:
+        return [SymptomMetric(name=s.metric) for s in named]
+    return list(config.symptom_metrics)
+
+
+def observers(graph: Graph, service: str, degraded: Collection[str]) -> set[str]:
+    """The degraded services that saw ``service``'s degradation: its degraded callers, and theirs,
+    reached through degraded services only (a fault travels from callee to caller; a healthy
+    caller stops it)."""
+    seen: set[str] = set()
+    stack = [service]
+    while stack:
+        for caller in graph.callers(stack.pop()):
+            if caller in degraded and caller not in seen and caller != service:
+                seen.add(caller)
+                stack.append(caller)
+    return seen
 
 
 def traffic(config: EngineConfig) -> SymptomMetric:

@@ -1,7 +1,11 @@
 """Topological consistency: the suspect must be a symptomatic service or one of their (transitive)
 dependencies; and a symptom-type hypothesis on a service whose own dependency degraded first is a
 victim, not a cause. A dependency its callers cannot reach (:func:`probe.unreachable`) counts as
-degraded though its own errors and latency stay flat."""
+degraded though its own errors and latency stay flat. Coverage: a degraded suspect whose degraded
+callers (its witnesses) all also call another degraded service, which strictly more callers saw
+degrade, is the weaker explanation of the same symptoms (:meth:`TopologyCheck._better_explained`;
+PetShop's front page sees the search load balancer fail, while the search service behind it is
+seen failing by the front page and by its other clients)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, Ve
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.checks import _scope
-from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.config import EngineConfig, SymptomMetric
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 from autoheal.reasoning.reading import Graph
 
@@ -60,6 +64,9 @@ class TopologyCheck:
             victim = self._upstream_culprit(ctx, graph, hypothesis, graph.dependencies(suspect, depth))
             if victim is not None:
                 return VerificationCheck(self.name, CheckOutcome.FAILED, victim[0], evidence + victim[1])
+            covered = self._better_explained(ctx, graph, suspect, symptoms)
+            if covered is not None:
+                return VerificationCheck(self.name, CheckOutcome.FAILED, covered[0], evidence + covered[1])
         upstream_of = [e for e in explains if e != suspect]
         detail = (
             f"{suspect} is upstream of {', '.join(upstream_of)}"
@@ -125,6 +132,61 @@ class TopologyCheck:
                     (ctx.cite(shift.evidence, shift.describe()),),
                 )
         return None
+
+    def _better_explained(
+        self, ctx: InvestigationContext, graph: Graph, suspect: str, symptoms: set[str]
+    ) -> tuple[str, tuple[Evidence, ...]] | None:
+        """Its degraded callers are the witnesses of a service's fault. A degraded suspect is the
+        weaker explanation of the symptoms when every caller that saw it degrade also calls another
+        degraded service that strictly more callers saw degrade, whose degradation reaches the
+        symptoms through degraded callers (:func:`probe.observers`), which is not known to have
+        begun later (beyond ``onset_tolerance_seconds``; on 5-minute samples the onset is often
+        unknown), and which neither calls the suspect nor is called by it (a degraded dependency
+        is the victim rule's case). Only direct callers are witnesses: the
+        callers above one of them saw its degradation, not a second view of the suspect's (a chain
+        of wrappers around one call repeats one observation). "Degraded" is the alerted symptom
+        when the alert names one (:func:`probe.alerted_metrics`)."""
+        if suspect in symptoms:
+            return None
+        metrics = probe.alerted_metrics(ctx, self.config)
+        degraded = _degraded(ctx, self.config, metrics, graph.nodes | {suspect})
+        mine = graph.callers(suspect) & set(degraded)
+        if suspect not in degraded or not mine:  # no witness: nothing to explain away
+            return None
+        above = probe.observers(graph, suspect, degraded)
+        tolerance = self.config.onset_tolerance_seconds
+        own = probe.earliest(degraded[suspect]) or probe.onset(ctx)
+        for other in sorted(set(degraded) - above - {suspect}, key=lambda d: (-degraded[d][0].z, d)):
+            theirs = graph.callers(other) & set(degraded)
+            reach = probe.observers(graph, other, degraded)
+            if suspect in reach or not reach & symptoms or not mine < theirs:
+                continue
+            began = probe.earliest(degraded[other])
+            if began is not None and (began - own).total_seconds() > tolerance:
+                continue  # only a known later start vetoes: coverage is about who saw what
+            shift = degraded[other][0]
+            seen = ", ".join(sorted(mine))
+            more = ", ".join(sorted(theirs - mine))
+            return (
+                f"{other} explains what {suspect} would, and more: every degraded caller of "
+                f"{suspect} ({seen}) also calls {other}, which {more} saw degrade too "
+                f"({shift.describe()})",
+                (ctx.cite(shift.evidence, shift.describe()),),
+            )
+        return None
+
+
+def _degraded(
+    ctx: InvestigationContext, config: EngineConfig, metrics: list[SymptomMetric], services: set[str]
+) -> dict[str, list[probe.Shift]]:
+    """The services among ``services`` whose ``metrics`` shifted beyond ``anomaly_z``, worst first
+    (:func:`probe.anomalies` for given metrics, over the checks' shared queries)."""
+    found: dict[str, list[probe.Shift]] = {}
+    for metric in metrics:
+        for service, shift in _scope.metric_shifts(ctx, config, metric, services).items():
+            if shift.beyond(config.anomaly_z):
+                found.setdefault(service, []).append(shift)
+    return {s: sorted(v, key=lambda x: -x.z) for s, v in found.items()}
 
 
 def _rests_on_logs_or_traces(hypothesis: Hypothesis) -> bool:
