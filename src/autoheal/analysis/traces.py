@@ -6,13 +6,29 @@ another service (its child belongs to a different service), the difference betwe
 span and the callee's span is time on the wire and in queues; it is attributed to the callee as
 ``network`` time, since a delay on the callee's network shows up there first.
 
+An *exit span* is a span whose parent belongs to its own service and whose only child belongs to
+another (OpenTelemetry's client span: the caller's ``HTTP GET`` inside its handler, the callee's
+server span below it). Its time beyond the child's is the call itself, not the caller's work, so
+it counts once, as the callee's network time, and not also in the caller's self time: otherwise
+a delay on the callee's network made every caller of it look as slow as the callee. A span that
+is its service's entry (no parent, or a parent in another service) and has one remote child does
+its own work before and after the call, so its gap stays in its self time too.
+
 :func:`trace_shifts` compares the incident window with the reference window per service.
 Parameters (chosen once; see docs/benchmarks.md): ``MIN_SPANS = 5`` spans per service and window
 before any latency comparison; the latency score is ``log2`` of the ratio of mean self (or
 network) time, counted only when the incident mean also exceeds the reference 90th percentile;
 the same comparison is made per operation of the service (its own endpoints: a fault in one code
 path hides in the service-wide mean when other operations dominate the volume), and the service's
-latency score is the larger of the two.
+latency score is the larger of the two. A service called fewer than ``MIN_SPANS`` times in the
+reference has its network time compared with the network time of every call in the reference
+(the wire is the cluster's, not the callee's code: a call's network time is of one size across
+services, and a service that is rarely called would otherwise have no network baseline at all).
+Network time counts only when the *median* incident call into the service also exceeds that
+90th percentile: a delay on a pod's network delays every packet to it, so the typical call into it
+is slower than nearly every reference call; a mean raised by a few slow calls (a retry, a pause,
+a slow reader on the caller's side) is not the callee's wire. Self time keeps the mean alone: a
+slow code path that a fraction of the requests take is the service's own.
 """
 
 from __future__ import annotations
@@ -54,11 +70,25 @@ class ServiceTimes:
     operations: Mapping[str, int]
 
 
+def unique_spans(spans: Iterable[SpanLike]) -> list[SpanLike]:
+    """The spans with each (trace id, span id) once: a span exported twice (Nezha's minute files
+    repeat some rows) would otherwise count as two children of its parent, its time subtracted
+    twice from the parent's self time and the call no longer seen as one call into one service."""
+    seen: set[tuple[str, str]] = set()
+    out: list[SpanLike] = []
+    for s in spans:
+        key = (s.trace_id, s.span_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
 def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
     """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
     by_key: dict[tuple[str, str], SpanLike] = {}
     children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
-    items = list(spans)
+    items = unique_spans(spans)
     for s in items:
         by_key[(s.trace_id, s.span_id)] = s
     for s in items:
@@ -69,10 +99,12 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
     counts: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
     ops: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    exits = exit_spans(items)
     for s in items:
         kids = children.get((s.trace_id, s.span_id), [])
         covered = sum(k.duration_ms for k in kids)
-        self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
+        if (s.trace_id, s.span_id) not in exits:
+            self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
         counts[s.service] += 1
         errors[s.service] += int(bool(s.error))
         ops[s.service][s.operation] += 1
@@ -89,6 +121,27 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
         )
         for svc in counts
     }
+
+
+def exit_spans(spans: Iterable[SpanLike]) -> set[tuple[str, str]]:
+    """Keys of the exit spans: a parent in the span's own service and one child, in another."""
+    items = unique_spans(spans)
+    owner = {(s.trace_id, s.span_id): s.service for s in items}
+    kids: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in items:
+        if s.parent_id:
+            kids[(s.trace_id, s.parent_id)].append(s.service)
+    out: set[tuple[str, str]] = set()
+    for s in items:
+        below = kids.get((s.trace_id, s.span_id), [])
+        if (
+            s.parent_id
+            and owner.get((s.trace_id, s.parent_id)) == s.service
+            and len(below) == 1
+            and below[0] != s.service
+        ):
+            out.add((s.trace_id, s.span_id))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +166,15 @@ class ServiceTraceShift:
         return max(self.latency_score, self.network_score) + self.error_score
 
 
-def _shift(ref: list[float], inc: list[float]) -> float:
+def _shift(ref: list[float], inc: list[float], *, typical: bool = False) -> float:
+    """log2 ratio of the means, 0 unless the incident mean (``typical``: also its median) exceeds
+    the reference 90th percentile."""
     if len(ref) < MIN_SPANS or len(inc) < MIN_SPANS:
         return 0.0
     ref_mean = float(np.mean(ref))
     inc_mean = float(np.mean(inc))
-    if inc_mean <= float(np.percentile(ref, 90)):
+    bar = float(np.percentile(ref, 90))
+    if inc_mean <= bar or (typical and float(np.median(inc)) <= bar):
         return 0.0
     return max(math.log2((inc_mean + 1.0) / (ref_mean + 1.0)), 0.0)
 
@@ -131,11 +187,12 @@ def trace_shifts(
     incident_seconds: float = 1.0,
 ) -> list[ServiceTraceShift]:
     """Per service change between the windows, most shifted first."""
-    ref_spans = list(reference)
-    inc_spans = list(incident)
+    ref_spans = unique_spans(reference)
+    inc_spans = unique_spans(incident)
     ref = service_times(ref_spans)
     inc = service_times(inc_spans)
     op_self = _operation_self_times(inc_spans), _operation_self_times(ref_spans)
+    every_call = [ms for times in ref.values() for ms in times.network_ms]
     out: list[ServiceTraceShift] = []
     for svc, now in inc.items():
         before = ref.get(svc)
@@ -146,7 +203,7 @@ def trace_shifts(
         op_shift, op = _worst_operation(svc, *op_self)
         op_inc, op_ref = (op_self[0].get((svc, op), []), op_self[1].get((svc, op), [])) if op else ([], [])
         latency = max(_shift(ref_self, now.self_ms), op_shift)
-        network = _shift(ref_net, now.network_ms)
+        network = _shift(ref_net if len(ref_net) >= MIN_SPANS else every_call, now.network_ms, typical=True)
         ref_rate = (ref_err + 0.5) / (ref_n + 1)
         inc_rate = (now.errors + 0.5) / (now.spans + 1)
         error = max(math.log2(inc_rate / ref_rate), 0.0) if now.errors else 0.0
@@ -180,8 +237,11 @@ def _operation_self_times(spans: list[SpanLike]) -> dict[tuple[str, str], list[f
     for s in spans:
         if s.parent_id:
             children[(s.trace_id, s.parent_id)] += s.duration_ms
+    exits = exit_spans(spans)
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
     for s in spans:
+        if (s.trace_id, s.span_id) in exits:
+            continue
         out[(s.service, s.operation)].append(
             max(s.duration_ms - children.get((s.trace_id, s.span_id), 0.0), 0.0)
         )
@@ -210,10 +270,11 @@ def _measures(spans: list[SpanLike], service: str, network: bool) -> list[tuple[
     for s in spans:
         if s.parent_id:
             children[(s.trace_id, s.parent_id)].append(s)
+    exits = exit_spans(spans) if not network else set()
     out: list[tuple[float, SpanLike]] = []
     for s in spans:
         kids = children.get((s.trace_id, s.span_id), [])
-        if not network and s.service == service:
+        if not network and s.service == service and (s.trace_id, s.span_id) not in exits:
             out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
         elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
             out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
@@ -230,15 +291,19 @@ def shift_onset(
 ) -> float | None:
     """When the service's shift first showed: the start (``started[(trace_id, span_id)]``) of
     its earliest incident span whose self time (``network``: the network time of the call into
-    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean;
+    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean
+    (network time of a service called fewer than ``MIN_SPANS`` times: every call's, as there);
     ``None`` with fewer than ``MIN_SPANS`` reference measurements or none above the bar."""
-    ref = [v for v, _ in _measures(list(reference), service, network)]
+    ref_spans = unique_spans(reference)
+    ref = [v for v, _ in _measures(ref_spans, service, network)]
+    if network and len(ref) < MIN_SPANS:
+        ref = [ms for times in service_times(ref_spans).values() for ms in times.network_ms]
     if len(ref) < MIN_SPANS:
         return None
     bar = float(np.percentile(ref, 90))
     times = [
         started[(s.trace_id, s.span_id)]
-        for v, s in _measures(list(incident), service, network)
+        for v, s in _measures(unique_spans(incident), service, network)
         if v > bar and (s.trace_id, s.span_id) in started
     ]
     return min(times, default=None)
