@@ -1,19 +1,7 @@
 """Network delay attribution: an exit span's call time is the callee's network time only."""
 
-from dataclasses import dataclass
-
 from autoheal.analysis.traces import exit_spans, service_times, shift_onset, trace_shifts, unique_spans
-
-
-@dataclass(frozen=True)
-class S:
-    trace_id: str
-    span_id: str
-    parent_id: str | None
-    service: str
-    operation: str
-    duration_ms: float
-    error: bool = False
+from tests.analysis.spans import S
 
 
 def _call(i: int, wire_ms: float, callee: str = "route", caller_ms: float = 5.0) -> list[S]:

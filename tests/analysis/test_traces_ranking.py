@@ -1,19 +1,7 @@
-from dataclasses import dataclass
-
 from autoheal.analysis.ranking import call_graph, combine, rank, upstream_adjust
 from autoheal.analysis.signals import trace_edges
 from autoheal.analysis.traces import service_times, trace_shifts
-
-
-@dataclass(frozen=True)
-class S:
-    trace_id: str
-    span_id: str
-    parent_id: str | None
-    service: str
-    operation: str
-    duration_ms: float
-    error: bool = False
+from tests.analysis.spans import S
 
 
 def _trace(i: int, db_ms: float, wire_ms: float = 1.0) -> list[S]:

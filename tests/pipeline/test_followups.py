@@ -227,17 +227,16 @@ def _checkout(fp: str, starts: str, **extra: object) -> dict[str, object]:
     return {"fp": fp, "labels": {"service": "checkout", "severity": "critical", **extra}, "startsAt": starts}
 
 
+def _resolve(app, alert: dict[str, object], ends: str) -> None:  # type: ignore[no-untyped-def]
+    app.ingestor.ingest("alertmanager", am_payload({**alert, "status": "resolved", "endsAt": ends}))
+
+
 def test_a_refire_within_the_window_links_to_the_groups_investigation(app):
     """The same alert firing again ten minutes later is the same problem: its signal verdict points
     at the investigation already made, and no second one runs."""
     app.ingestor.ingest("alertmanager", am_payload(_checkout("r1", "2026-11-25T11:56:00Z")))
     app.clock.set(T0 + timedelta(minutes=6))
-    resolved = {
-        **_checkout("r1", "2026-11-25T11:56:00Z"),
-        "status": "resolved",
-        "endsAt": "2026-11-25T12:05:00Z",
-    }
-    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    _resolve(app, _checkout("r1", "2026-11-25T11:56:00Z"), "2026-11-25T12:05:00Z")
     app.clock.set(T0 + timedelta(minutes=10))
     app.ingestor.ingest("alertmanager", am_payload(_checkout("r1", "2026-11-25T12:09:00Z")))
     verdicts = _verdicts(app)
@@ -256,12 +255,7 @@ def test_a_new_alert_in_the_group_or_an_old_investigation_starts_a_new_one(app):
     )
     assert len(_investigations(app)) == 2
     app.clock.set(T0 + timedelta(minutes=30))
-    resolved = {
-        **_checkout("n1", "2026-11-25T11:56:00Z"),
-        "status": "resolved",
-        "endsAt": "2026-11-25T12:29:00Z",
-    }
-    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    _resolve(app, _checkout("n1", "2026-11-25T11:56:00Z"), "2026-11-25T12:29:00Z")
     app.clock.set(T0 + timedelta(minutes=5 + 31))  # past pipeline.reinvestigate_after_seconds
     app.ingestor.ingest("alertmanager", am_payload(_checkout("n1", "2026-11-25T12:35:00Z")))
     verdicts = _verdicts(app)
@@ -277,12 +271,7 @@ def test_a_failed_investigation_does_not_answer_for_the_group(app):
         s.get(rstore.InvestigationRow, first).status = "failed"
         s.commit()
     app.clock.set(T0 + timedelta(minutes=2))
-    resolved = {
-        **_checkout("f1", "2026-11-25T11:56:00Z"),
-        "status": "resolved",
-        "endsAt": "2026-11-25T12:01:00Z",
-    }
-    app.ingestor.ingest("alertmanager", am_payload(resolved))
+    _resolve(app, _checkout("f1", "2026-11-25T11:56:00Z"), "2026-11-25T12:01:00Z")
     app.clock.set(T0 + timedelta(minutes=4))
     app.ingestor.ingest("alertmanager", am_payload(_checkout("f1", "2026-11-25T12:03:00Z")))
     found = _investigations(app)
