@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -174,11 +174,16 @@ def _onset(
     return None
 
 
-def anomalies(ctx: InvestigationContext, config: EngineConfig, services: list[str]) -> dict[str, list[Shift]]:
-    """Services whose symptom metrics shifted beyond ``anomaly_z`` (and the metric's
-    ``min_change``), worst first."""
+def anomalies(
+    ctx: InvestigationContext,
+    config: EngineConfig,
+    services: list[str],
+    metrics: Sequence[SymptomMetric] | None = None,
+) -> dict[str, list[Shift]]:
+    """Services whose symptom metrics (``metrics``, default the configured ones) shifted beyond
+    ``anomaly_z`` (and the metric's ``min_change``), worst first."""
     found: dict[str, list[Shift]] = defaultdict(list)
-    for metric in config.symptom_metrics:
+    for metric in config.symptom_metrics if metrics is None else metrics:
         shifts, _ = metric_shifts(ctx, config, metric, services)
         for service, shift in shifts.items():
             if shift.beyond(config.anomaly_z):

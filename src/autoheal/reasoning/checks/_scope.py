@@ -10,7 +10,7 @@ for every hypothesis whose services are candidates, so ``ctx.call`` answers it o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext
@@ -22,11 +22,14 @@ def _universe(ctx: InvestigationContext, services: Iterable[str]) -> list[str]:
 
 
 def anomalies(
-    ctx: InvestigationContext, config: EngineConfig, services: Iterable[str]
+    ctx: InvestigationContext,
+    config: EngineConfig,
+    services: Iterable[str],
+    metrics: Sequence[SymptomMetric] | None = None,
 ) -> dict[str, list[probe.Shift]]:
-    """:func:`probe.anomalies` for ``services``, over one shared query."""
+    """:func:`probe.anomalies` for ``services``, over one shared query per metric."""
     wanted = set(services)
-    found = probe.anomalies(ctx, config, _universe(ctx, wanted))
+    found = probe.anomalies(ctx, config, _universe(ctx, wanted), metrics)
     return {s: v for s, v in found.items() if s in wanted}
 
 

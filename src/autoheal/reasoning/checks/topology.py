@@ -13,7 +13,7 @@ from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, Ve
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.checks import _scope
-from autoheal.reasoning.config import EngineConfig, SymptomMetric
+from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 from autoheal.reasoning.reading import Graph
 
@@ -149,7 +149,7 @@ class TopologyCheck:
         if suspect in symptoms:
             return None
         metrics = probe.alerted_metrics(ctx, self.config)
-        degraded = _degraded(ctx, self.config, metrics, graph.nodes | {suspect})
+        degraded = _scope.anomalies(ctx, self.config, graph.nodes | {suspect}, metrics)
         mine = graph.callers(suspect) & set(degraded)
         if suspect not in degraded or not mine:  # no witness: nothing to explain away
             return None
@@ -174,19 +174,6 @@ class TopologyCheck:
                 (ctx.cite(shift.evidence, shift.describe()),),
             )
         return None
-
-
-def _degraded(
-    ctx: InvestigationContext, config: EngineConfig, metrics: list[SymptomMetric], services: set[str]
-) -> dict[str, list[probe.Shift]]:
-    """The services among ``services`` whose ``metrics`` shifted beyond ``anomaly_z``, worst first
-    (:func:`probe.anomalies` for given metrics, over the checks' shared queries)."""
-    found: dict[str, list[probe.Shift]] = {}
-    for metric in metrics:
-        for service, shift in _scope.metric_shifts(ctx, config, metric, services).items():
-            if shift.beyond(config.anomaly_z):
-                found.setdefault(service, []).append(shift)
-    return {s: sorted(v, key=lambda x: -x.z) for s, v in found.items()}
 
 
 def _rests_on_logs_or_traces(hypothesis: Hypothesis) -> bool:
