@@ -263,22 +263,75 @@ def _worst_operation(
     return best if best else (0.0, None)
 
 
-def _measures(spans: list[SpanLike], service: str, network: bool) -> list[tuple[float, SpanLike]]:
-    """The service's per-span self times (or the network gaps of calls into it, as in
-    :func:`service_times`), each with the service's span it was measured on."""
-    children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
-    for s in spans:
-        if s.parent_id:
-            children[(s.trace_id, s.parent_id)].append(s)
-    exits = exit_spans(spans) if not network else set()
-    out: list[tuple[float, SpanLike]] = []
-    for s in spans:
-        kids = children.get((s.trace_id, s.span_id), [])
-        if not network and s.service == service and (s.trace_id, s.span_id) not in exits:
-            out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
-        elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
-            out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
-    return out
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One window's spans indexed once: each span once, the children of every span, the exit spans."""
+
+    spans: list[SpanLike]
+    children: dict[tuple[str, str], list[SpanLike]]
+    exits: set[tuple[str, str]]
+
+    @classmethod
+    def of(cls, spans: Iterable[SpanLike]) -> _Window:
+        items = unique_spans(spans)
+        children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
+        for s in items:
+            if s.parent_id:
+                children[(s.trace_id, s.parent_id)].append(s)
+        return cls(items, children, exit_spans(items))
+
+    def measures(self, service: str, network: bool) -> list[tuple[float, SpanLike]]:
+        """The service's per-span self times (or the network gaps of calls into it, as in
+        :func:`service_times`), each with the service's span it was measured on."""
+        out: list[tuple[float, SpanLike]] = []
+        for s in self.spans:
+            kids = self.children.get((s.trace_id, s.span_id), [])
+            if not network and s.service == service and (s.trace_id, s.span_id) not in self.exits:
+                out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
+            elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
+                out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
+        return out
+
+
+class Onsets:
+    """When each service's shift first showed (:meth:`of`), over two windows indexed once (a
+    generator asks about every shifted service)."""
+
+    def __init__(
+        self,
+        reference: Iterable[SpanLike],
+        incident: Iterable[SpanLike],
+        started: Mapping[tuple[str, str], float],
+    ) -> None:
+        self.reference = _Window.of(reference)
+        self.incident = _Window.of(incident)
+        self.started = started
+        self._every_call: list[float] | None = None
+
+    def of(self, service: str, *, network: bool = False) -> float | None:
+        """The start (``started[(trace_id, span_id)]``) of the service's earliest incident span
+        whose self time (``network``: the network time of the call into it) exceeds the reference
+        90th percentile, the bar :func:`trace_shifts` uses for the mean (network time of a service
+        called fewer than ``MIN_SPANS`` times: every call's, as there); ``None`` with fewer than
+        ``MIN_SPANS`` reference measurements or none above the bar."""
+        ref = [v for v, _ in self.reference.measures(service, network)]
+        if network and len(ref) < MIN_SPANS:
+            ref = self._every_call_network()
+        if len(ref) < MIN_SPANS:
+            return None
+        bar = float(np.percentile(ref, 90))
+        times = [
+            self.started[(s.trace_id, s.span_id)]
+            for v, s in self.incident.measures(service, network)
+            if v > bar and (s.trace_id, s.span_id) in self.started
+        ]
+        return min(times, default=None)
+
+    def _every_call_network(self) -> list[float]:
+        if self._every_call is None:
+            times = service_times(self.reference.spans).values()
+            self._every_call = [ms for t in times for ms in t.network_ms]
+        return self._every_call
 
 
 def shift_onset(
@@ -289,21 +342,5 @@ def shift_onset(
     *,
     network: bool = False,
 ) -> float | None:
-    """When the service's shift first showed: the start (``started[(trace_id, span_id)]``) of
-    its earliest incident span whose self time (``network``: the network time of the call into
-    it) exceeds the reference 90th percentile, the bar :func:`trace_shifts` uses for the mean
-    (network time of a service called fewer than ``MIN_SPANS`` times: every call's, as there);
-    ``None`` with fewer than ``MIN_SPANS`` reference measurements or none above the bar."""
-    ref_spans = unique_spans(reference)
-    ref = [v for v, _ in _measures(ref_spans, service, network)]
-    if network and len(ref) < MIN_SPANS:
-        ref = [ms for times in service_times(ref_spans).values() for ms in times.network_ms]
-    if len(ref) < MIN_SPANS:
-        return None
-    bar = float(np.percentile(ref, 90))
-    times = [
-        started[(s.trace_id, s.span_id)]
-        for v, s in _measures(unique_spans(incident), service, network)
-        if v > bar and (s.trace_id, s.span_id) in started
-    ]
-    return min(times, default=None)
+    """:meth:`Onsets.of` for one service."""
+    return Onsets(reference, incident, started).of(service, network=network)

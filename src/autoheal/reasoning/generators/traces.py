@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.signals import trace_signal
-from autoheal.analysis.traces import ServiceTraceShift, shift_onset
+from autoheal.analysis.traces import Onsets, ServiceTraceShift
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
@@ -99,12 +99,11 @@ class TraceAttributionGenerator:
         shifted = {s.service: s for s in signal.shifts if s.score > 0}
         weight = calibrated(ctx, {svc: s.score for svc, s in shifted.items()}, half=HALF) if shifted else {}
         ordered = sorted(shifted.values(), key=lambda s: (-weight[s.service], s.service))
+        onsets = Onsets(ref_spans, inc_spans, started)
         out = []
         for shift in ordered[: self.max_hypotheses]:
             kind, what = _describe(shift)
-            began = shift_onset(
-                ref_spans, inc_spans, shift.service, started, network=kind == "network_latency"
-            )
+            began = onsets.of(shift.service, network=kind == "network_latency")
             out.append(
                 Hypothesis(
                     id=f"traces:{shift.service}",
