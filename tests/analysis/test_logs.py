@@ -71,3 +71,24 @@ def test_content_of_strips_common_headers() -> None:
     assert content_of(f"[05.01 12:00:01] app.exe - {msg}") == msg
     assert content_of(msg) == msg  # no header: unchanged
     assert content_of("payment 7 failed: timeout") == "payment 7 failed: timeout"
+
+
+def test_source_location_reads_the_header_only() -> None:
+    from autoheal.analysis.logs import source_location
+
+    assert source_location("16:42:22.382 INFO  t.s.TravelServiceImpl#451 TraceID: ab [getTickets]") == (
+        "t.s.TravelServiceImpl#451"
+    )
+    assert (
+        source_location("2024-05-01T12:00:01Z\tINFO\torder/handler.go:42\tplaced order 7")
+        == "order/handler.go:42"
+    )
+    assert source_location("2024-05-01 12:00:01,123 WARNING views.py:120 slow request") == "views.py:120"
+    assert source_location("2024-05-01 12:00:01,123 INFO (Pool.java:88) opened") == "Pool.java:88"
+    # addresses and locations quoted in the message are not the line's location
+    assert (
+        source_location("2024-05-01 12:00:01,123 ERROR [main] org.example.Pool: to 10.0.0.1:80 failed")
+        is None
+    )
+    assert source_location("2024-05-01 12:00:01,123 ERROR [main] Pool: failed at x.Y.m(Y.java:12)") is None
+    assert source_location("GET /x 200 host:8080") is None

@@ -79,3 +79,26 @@ def test_break_onset_is_the_first_unit_that_took_the_changed_path() -> None:
     assert brk.source == "work"
     assert break_onset(inc, brk) == 200.1  # the first unit where 'work' was not followed by 'done'
     assert break_onset(_units("svc", "k", 5, ["begin", "work", "done"]), brk) is None
+
+
+def test_a_method_that_stops_logging_breaks_its_span_path() -> None:
+    """An exception at a method's first statement writes none of its lines: the span still opens,
+    and ``span -> END`` replaces ``span -> <first line>``, even when its first line would have been
+    written before the span's recorded start (the opening event comes first whatever the clocks)."""
+    from autoheal.analysis.patterns import CallSpan, span_events
+
+    def window(prefix: str, n: int, logs: bool) -> list[UnitEvent]:
+        spans = [
+            CallSpan(f"{prefix}{i}", "s1", None, "route", "RouteController.query", 10.0) for i in range(n)
+        ]
+        lines = [UnitEvent("route", f"{prefix}{i}/s1", 9.999, "query route by id") for i in range(n) if logs]
+        return span_events(spans) + lines
+
+    ref = window("r", 30, True)
+    seq = transitions(ref)["route"][1]
+    assert seq[("span RouteController.query", "query route by id")] == 30
+    breaks = path_breaks(ref, window("i", 30, False))
+    top = breaks[0]
+    assert top.service == "route" and top.source == "span RouteController.query"
+    assert top.target in ("query route by id", END)  # the line stopped following, END started
+    assert abs(top.reference_share - top.incident_share) == 1.0 and top.score == 10.0

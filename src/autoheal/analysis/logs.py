@@ -203,13 +203,18 @@ def content_of(line: str) -> str:
     if pipe and _STAMP_RE.match(head):
         return rest.rsplit("|", 1)[-1].strip() or text
     tokens = text.split()
+    return " ".join(tokens[_content_start(tokens) :]) or text
+
+
+def _content_start(tokens: Sequence[str]) -> int:
+    """Index of the first token of the message (:func:`content_of`'s rules)."""
     n = min(len(tokens), _MAX_HEADER_TOKENS)
     i = 0
     while i < n and (_STAMP_RE.match(tokens[i]) or tokens[i].lower().strip("[],") in _HEADER_WORDS):
         i += 1
     for j in range(i, n):
         if _PROGRAM_RE.match(tokens[j]):
-            return " ".join(tokens[j + 1 :]) or text
+            return j + 1
     for j in range(i + 1, min(i + 3, n)):
         if i > 0 and tokens[j] == "-":
             i = j + 1
@@ -226,7 +231,40 @@ def content_of(line: str) -> str:
             break
     while i < len(tokens) and tokens[i] in ("-", "|"):
         i += 1
-    return " ".join(tokens[i:]) or text
+    return i
+
+
+# A code location as logging libraries print it in a line's header: ``Class#line`` (logback /
+# log4j ``%logger#%line``), ``file.ext:line`` (zap's caller, Python's ``%(filename)s:%(lineno)d``,
+# log4j ``%F:%L``), optionally in brackets or parentheses. The part before the separator must
+# start with a letter, so ``10.0.0.1:80`` or a bare ``#12`` is never a location.
+_SOURCE_EXTENSIONS = "java|kt|scala|groovy|go|py|rb|js|mjs|ts|c|cc|cpp|h|hpp|rs|cs|php|ex|exs|erl|swift"
+_LOCATION_RE = re.compile(
+    r"^[\[(]?([A-Za-z_$][\w$.\[\]/-]*(?:#\d+|\.(?:" + _SOURCE_EXTENSIONS + r"):\d+))[\])]?:?$"
+)
+
+
+def source_location(line: str) -> str | None:
+    """The code location (``t.s.TravelServiceImpl#451``, ``order/handler.go:42``) a line's header
+    names, or ``None``. Only the header is read (the tokens :func:`content_of` drops, and the first
+    token after them, where a component the header rules keep would sit): a location quoted later
+    in the message (a stack trace line) is part of the message.
+
+    Two lines with the same Drain template written at different places in the code are different
+    events of a request's path (a method that logs "Calculate distance" twice with different
+    numbers); the location tells them apart where the logger prints it."""
+    text = line.strip()
+    head, pipe, rest = text.partition("|")
+    if pipe and _STAMP_RE.match(head):
+        fields = rest.split("|")[:-1]
+    else:
+        tokens = text.split()
+        fields = tokens[: _content_start(tokens) + 1]
+    for token in fields:
+        m = _LOCATION_RE.match(token.strip())
+        if m:
+            return m.group(1)
+    return None
 
 
 def log_level(line: str) -> str:

@@ -8,10 +8,14 @@ to its own predecessor (the same request path), not to the window's traffic.
 
 A *unit* is one service's log lines of one unit of work: one span where the lines carry a span id,
 else one trace (lines with neither are not units). Its
-events are the Drain templates of its lines and, where spans are known, its calls into other
-services (:func:`call_events`: ``call <service> <operation>`` at the callee span's start; an
-exception that aborts a method also skips the calls after it, even when nothing is logged) in time
-order, bracketed by ``START`` and ``END``;
+events are the Drain templates of its lines (told apart by the code location the line's header
+names, where the logger prints one: the same message written at two places is two events) and,
+where spans are known, its calls into other services (:func:`call_events`: ``call <service>
+<operation>`` at the callee span's start; an exception that aborts a method also skips the calls
+after it, even when nothing is logged) in time order, bracketed by ``START`` and ``END``. Where the
+lines carry span ids, every span is a unit that opens with ``span <operation>``
+(:func:`span_events`): a request that reached the method and then wrote none of its lines (an
+exception at its first statement) still shows, as ``span -> END`` where it was ``span -> <line>``;
 each consecutive pair is a *transition* ``A -> B`` (the edges of Nezha's event graphs, FSE'23).
 For every transition seen in either window, the reference gives the share of ``A`` events
 followed by ``B`` (smoothed: ``(n_AB + 0.5) / (n_A + 1)``); in the incident, ``A`` occurred
@@ -48,6 +52,7 @@ class UnitEvent:
     unit: str  # trace id, or trace id and span id: the unit of work the line belongs to
     at: float  # epoch seconds
     event: str  # template (or any event name)
+    opens: bool = False  # the unit's opening event (its span's start): first, whatever the clocks say
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,18 @@ def call_events(spans: Iterable[CallSpan]) -> list[UnitEvent]:
     return out
 
 
+def span_events(spans: Iterable[CallSpan]) -> list[UnitEvent]:
+    """One opening event per span, ``span <operation>``, in the span's own unit."""
+    return [
+        UnitEvent(s.service, f"{s.trace_id}/{s.span_id}", s.at, f"span {s.operation}", opens=True)
+        for s in spans
+    ]
+
+
+def _in_order(unit: Iterable[UnitEvent]) -> list[UnitEvent]:
+    return sorted(unit, key=lambda e: (not e.opens, e.at))
+
+
 def transitions(events: Iterable[UnitEvent]) -> Transitions:
     """Per service: source-event counts and transition counts over all its units."""
     units: dict[tuple[str, str], list[UnitEvent]] = defaultdict(list)
@@ -109,7 +126,7 @@ def transitions(events: Iterable[UnitEvent]) -> Transitions:
     out: Transitions = {}
     for (service, _), unit in units.items():
         sources, pairs = out.setdefault(service, (Counter(), Counter()))
-        seq = [START, *(e.event for e in sorted(unit, key=lambda e: e.at)), END]
+        seq = [START, *(e.event for e in _in_order(unit)), END]
         for a, b in itertools.pairwise(seq):
             sources[a] += 1
             pairs[(a, b)] += 1
@@ -155,8 +172,8 @@ def break_onset(events: Iterable[UnitEvent], brk: PathBreak) -> float | None:
             units[e.unit].append(e)
     first: float | None = None
     for unit in units.values():
-        timed = sorted(unit, key=lambda e: e.at)
-        seq = [(timed[0].at, START), *((e.at, e.event) for e in timed), (timed[-1].at, END)]
+        timed = _in_order(unit)
+        seq = [(timed[0].at, START), *((e.at, e.event) for e in timed), (max(e.at for e in timed), END)]
         for (_, a), (at_b, b) in itertools.pairwise(seq):
             if a == brk.source and (b == brk.target) == (brk.z > 0):
                 first = at_b if first is None else min(first, at_b)

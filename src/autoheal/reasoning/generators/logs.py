@@ -26,8 +26,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, content_of, log_level
-from autoheal.analysis.patterns import CallSpan, PathBreak, UnitEvent, break_onset, call_events, path_breaks
+from autoheal.analysis.logs import TemplateMiner, content_of, log_level, source_location
+from autoheal.analysis.patterns import (
+    CallSpan,
+    PathBreak,
+    UnitEvent,
+    break_onset,
+    call_events,
+    path_breaks,
+    span_events,
+)
 from autoheal.analysis.signals import log_signal
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
@@ -61,12 +69,15 @@ def _records(entries: Sequence[dict[str, Any]]) -> list[LogRecord]:
 
 
 def _units(records: Sequence[LogRecord], events: Sequence[int]) -> list[UnitEvent]:
+    """Each trace-linked line as an event of its unit: its template, and where the header names
+    one, its code location (``<template id>@<location>``)."""
     out = []
     for r, event in zip(records, events, strict=True):
         if not r.trace_id:
             continue
         unit = f"{r.trace_id}/{r.labels.get('span_id', '')}"
-        out.append(UnitEvent(r.service, unit, r.at.timestamp(), str(event)))
+        where = source_location(r.line)
+        out.append(UnitEvent(r.service, unit, r.at.timestamp(), f"{event}@{where}" if where else str(event)))
     return out
 
 
@@ -92,7 +103,8 @@ def _breaks(
     inc_spans: Sequence[CallSpan] = (),
 ) -> tuple[list[PathBreak], TemplateMiner, list[UnitEvent]]:
     """Path breaks over one miner: every line mined first, then each line read back in its final
-    cluster (so the same event has the same id in both windows); the spans add each unit's calls.
+    cluster (so the same event has the same id in both windows); the spans add each unit's calls
+    and, where the lines carry span ids (a unit is a span), each span's opening event.
     Also returns the incident's unit events (for :func:`break_onset`)."""
     miner = TemplateMiner()
     contents = [content_of(r.line) for r in (*ref, *inc)]
@@ -100,6 +112,9 @@ def _breaks(
     final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
     reference = _units(ref, final[: len(ref)]) + call_events(ref_spans)
     incident = _units(inc, final[len(ref) :]) + call_events(inc_spans)
+    if any(r.labels.get("span_id") for r in inc):
+        reference += span_events(ref_spans)
+        incident += span_events(inc_spans)
     return path_breaks(reference, incident), miner, incident
 
 
@@ -238,10 +253,13 @@ def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float
 
 
 def _event(event: str, miner: TemplateMiner) -> str:
+    """An event as people read it: the template (and the code location that wrote it)."""
+    cluster, at, where = event.partition("@")
     try:
-        return miner.template(int(event))
+        text = miner.template(int(cluster))
     except (KeyError, ValueError):
         return event
+    return f"{text} ({where})" if at else text
 
 
 def _describe(b: PathBreak, miner: TemplateMiner) -> str:
