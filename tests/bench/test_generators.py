@@ -154,3 +154,51 @@ def test_the_alerted_symptom_ranks_services_first() -> None:
 )
 def test_no_usable_symptom_leaves_the_ranking_unchanged(expr: str) -> None:
     assert _ranked(expr) == _ranked(None)
+
+
+def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
+    """checkout's every request stops after its first line (an exception, nothing logged); search
+    writes a new error line in 40% of its requests (a chronic hiccup the short reference missed).
+    The error line is read as the share of search's requests whose path it changed, not also as a
+    new error template by volume (which used to outrank the broken path), and the events carry
+    the code location that wrote them."""
+    from autoheal.reasoning.generators.logs import LogTemplateGenerator
+
+    def line(i: int, svc: str, text: str, k: int, level: str = "info") -> LogRecord:
+        at = T0 + timedelta(minutes=40 if i >= 60 else 0, seconds=i, milliseconds=k)
+        return LogRecord(at, svc, level, text, labels={"span_id": f"{svc}-{i}"}, trace_id=f"t{i}")
+
+    tel = embedded.EmbeddedTelemetry(":memory:")
+    logs = []
+    for i in range(90):
+        incident = i >= 60
+        logs.append(
+            line(i, "checkout", f"12:00:01.000 INFO  c.s.CheckoutImpl#40 TraceID: t{i} [pay][start]", 1)
+        )
+        if not incident:
+            logs.append(
+                line(i, "checkout", f"12:00:01.002 INFO  c.s.CheckoutImpl#52 TraceID: t{i} [pay][done]", 2)
+            )
+        logs.append(line(i, "search", f"12:00:01.000 INFO  s.s.SearchImpl#10 TraceID: t{i} [find][start]", 1))
+        if incident and i % 5 < 2:
+            error = f"12:00:01.003 ERROR s.s.SearchImpl#99 TraceID: t{i} [find][no instances]"
+            logs.append(line(i, "search", error, 3, "error"))
+        logs.append(line(i, "search", f"12:00:01.005 INFO  s.s.SearchImpl#20 TraceID: t{i} [find][done]", 5))
+    tel.logs.write_logs(logs)
+    clock = ManualClock(T0 + timedelta(minutes=46))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    ctx = InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+    found = {h.service: h for h in LogTemplateGenerator().generate(ctx)}
+    assert next(iter(found)) == "checkout"
+    assert "c.s.CheckoutImpl#40" in (found["checkout"].component or "")  # where the path broke off
+    search = found["search"]
+    assert search.attributes["log_score"] == search.attributes["path_break"]["score"]  # no surge added
+    assert found["checkout"].score > search.score

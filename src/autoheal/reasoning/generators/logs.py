@@ -12,7 +12,12 @@ service:
   windows) follows which within one unit of work; a path that requests took in the reference and
   stopped taking (an early return, an exception) or a new one.
 
-The service's raw score is the sum of both; it is calibrated on 0..1 with ``HALF`` (absolute, so
+Each line feeds one signal: the trace-linked lines of a service the path analysis could judge
+(it had units in both windows) are read as paths only, as the share of its requests whose path
+they changed; the surges read the other lines. Counting an error line twice (by volume as a new
+template, and in the path) let a chronic error in a few requests of a healthy service outrank a
+path that every request of the faulty one stopped taking. The service's raw score is the sum of
+both; it is calibrated on 0..1 with ``HALF`` (absolute, so
 a weak signal stays weak beside another generator's strong one), callers explained by an
 anomalous dependency halved. Every hypothesis is raised (no cap on their number) and carries
 ``cause_at``, when its evidence first showed: the first incident unit that took the changed path,
@@ -175,9 +180,13 @@ class LogTemplateGenerator:
             )
             inc_spans = _call_spans(got)
         breaks, miner, inc_events = _breaks(ref, inc, ref_spans, inc_spans)
+        # Each line feeds one signal: a trace-linked line of a service the path analysis judged
+        # is read there (as the share of requests whose path it changed), not counted again by
+        # volume as a template surge.
+        judged = {b.service for b in breaks}
         signal = log_signal(
-            ref,
-            inc,
+            [r for r in ref if not (r.trace_id and r.service in judged)],
+            [r for r in inc if not (r.trace_id and r.service in judged)],
             reference_seconds=reference_seconds,
             incident_seconds=max(observed.total_seconds(), 60.0),
         )
