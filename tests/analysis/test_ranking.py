@@ -56,6 +56,21 @@ def test_a_quiet_callee_of_anomalous_callers_gets_no_support() -> None:
     assert out["quiet"] < out["b"]
 
 
+def test_a_significance_floor_lets_a_shifted_callee_below_half_of_the_best_be_supported() -> None:
+    # the alerted front page shifted most (z 15), the search service behind it less (z 7): half
+    # of the best denies the search service its caller's support, the floor of 3 does not
+    edges = [("front", "search")]
+    scores = {"front": 15.0, "search": 7.0}
+    assert supported(scores, call_graph(edges)) == scores
+    raised = supported(scores, call_graph(edges), floor=3.0)
+    assert raised["search"] == pytest.approx(7.0 + SUPPORT_WEIGHT * (15.0 - 7.0))
+    assert raised["front"] == 15.0
+    # below the floor nothing is raised
+    assert supported({"front": 15.0, "search": 2.0}, call_graph(edges), floor=3.0)["search"] == 2.0
+    out = calibrate(scores, edges, half=100.0, floor=3.0)
+    assert out["search"] > calibrate(scores, edges, half=100.0)["search"]
+
+
 def test_caller_explained_by_its_callee_is_still_halved() -> None:
     out = calibrate({"caller": 20.0, "callee": 20.0}, [("caller", "callee")], half=10.0)
     assert out["caller"] == out["callee"] / 2

@@ -202,3 +202,67 @@ def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
     search = found["search"]
     assert search.attributes["log_score"] == search.attributes["path_break"]["score"]  # no surge added
     assert found["checkout"].score > search.score
+
+
+def _predating_world() -> InvestigationContext:
+    """api (alerted at minute 44) and db shift with the alert; batch's latency was already up from
+    minute 40, before the alert, at its later level; grower was slightly up before and rose much
+    more with the alert."""
+    from tests.reasoning.fakes import alert
+
+    tel = embedded.EmbeddedTelemetry(":memory:")
+    t = T0.timestamp()
+    wiggle = [10.0 + (i % 3) for i in range(40)]
+    series = {
+        "api": wiggle + [11.0] * 4 + [40.0] * 6,
+        "db": wiggle + [11.0] * 4 + [30.0] * 6,
+        "batch": wiggle + [60.0] * 10,  # more than db: first without the rule
+        "grower": wiggle + [20.0] * 4 + [60.0] * 6,
+    }
+    for svc, values in series.items():
+        tel.metrics.write_samples(
+            "latency_ms", {"service": svc}, [(t + 60 * i, v) for i, v in enumerate(values)]
+        )
+    clock = ManualClock(T0 + timedelta(minutes=51))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    return InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(
+            alert(
+                "ApiSlow",
+                service="api",
+                expr='latency_ms{service="api"}',
+                starts_at=T0 + timedelta(minutes=44),
+            ),
+        ),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=50)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+
+
+def test_a_shift_in_place_before_the_alert_ranks_below_the_symptom_shifts() -> None:
+    from autoheal.reasoning.generators.metrics import MetricAnomalyGenerator
+
+    found = {h.service: h for h in MetricAnomalyGenerator().generate(_predating_world())}
+    batch = found["batch"]
+    assert batch.attributes["symptom_shifted"] is False and "predates_symptom" in batch.attributes
+    assert "predates the symptom" in batch.statement
+    assert batch.score < min(found[s].score for s in ("api", "db", "grower"))
+    # grower was already up before the alert, but rose far more than twofold with it: a cause
+    for svc in ("api", "db", "grower"):
+        assert found[svc].attributes["symptom_shifted"] is True
+        assert "predates_symptom" not in found[svc].attributes
+
+
+def test_without_samples_before_the_alert_nothing_predates() -> None:
+    from dataclasses import replace
+
+    from autoheal.reasoning.generators.metrics import MetricAnomalyGenerator
+
+    ctx = _predating_world()
+    late = replace(ctx, incident=Window(T0 + timedelta(minutes=44), T0 + timedelta(minutes=50)))
+    found = {h.service: h for h in MetricAnomalyGenerator().generate(late)}
+    assert found["batch"].attributes["symptom_shifted"] is True

@@ -16,7 +16,9 @@
   anomalous services only: among services about as anomalous as each other (robust z-scores
   saturate at the scale floor), the one whose anomaly its callers carried on ranks first; an
   anomaly that reached no caller gets nothing, and a service that is not anomalous is not made
-  one by its callers.
+  one by its callers. "Anomalous" here is at least ``ANOMALOUS_FRACTION`` of the best, or, for a
+  signal with its own significance threshold (``floor``: the metric generator raises a service only
+  at a robust z of 3), that threshold: every service such a signal scores has shifted significantly.
 
 Parameters chosen once, the same for every data set (docs/benchmarks.md).
 """
@@ -116,7 +118,11 @@ def squash(value: float, half: float) -> float:
 
 
 def calibrate(
-    scores: Mapping[str, float], edges: Iterable[tuple[str, str]], *, half: float | None = None
+    scores: Mapping[str, float],
+    edges: Iterable[tuple[str, str]],
+    *,
+    half: float | None = None,
+    floor: float | None = None,
 ) -> dict[str, float]:
     """Per-service scores on 0..1 for one investigation. The fault propagates from callee to
     caller: a caller whose anomalous dependency (directly or further down) explains it is
@@ -125,29 +131,42 @@ def calibrate(
 
     With ``half`` the strength is absolute (:func:`squash`: a signal's raw score of ``half`` is
     0.5), so a weak signal stays weak beside another generator's strong one; without it, relative
-    to the strongest service of the same signal (the strongest is 1.0 whatever its size)."""
+    to the strongest service of the same signal (the strongest is 1.0 whatever its size).
+    ``floor``: the signal's own significance threshold, if it has one (:func:`supported`)."""
     graph = call_graph(edges)
     relative = normalise(scores)
     adjusted = upstream_adjust(relative, graph)
     factor = {s: adjusted[s] / relative[s] if relative[s] > 0 else 1.0 for s in scores}
-    raised = supported(scores, graph)
+    raised = supported(scores, graph, floor=floor)
     if half is None:
         return {s: v * factor[s] for s, v in normalise(raised).items()}
     return {s: squash(v, half) * factor[s] for s, v in raised.items()}
 
 
 def supported(
-    scores: Mapping[str, float], graph: nx.DiGraph, *, weight: float = SUPPORT_WEIGHT
+    scores: Mapping[str, float],
+    graph: nx.DiGraph,
+    *,
+    weight: float = SUPPORT_WEIGHT,
+    floor: float | None = None,
 ) -> dict[str, float]:
     """Raw scores raised by ``weight`` times the support beyond the service's own score, for the
     anomalous services only (at least ``ANOMALOUS_FRACTION`` of the best): support orders causes
     that are about as anomalous as each other, it does not make one of a service that is not (a
-    quiet callee of anomalous callers rose above the anomalous services themselves)."""
+    quiet callee of anomalous callers rose above the anomalous services themselves).
+
+    A signal with its own significance threshold passes it as ``floor``: then every service at or
+    above it is anomalous. The relative rule judges a cause against the strongest score, which
+    may be the alerted service's own symptom (PetShop's front page, robust z 15-34, against the
+    search service behind it at 7-14: no support for the search service, the front page first).
+    Signals without an absolute threshold (log and trace scores: every positive score is raised)
+    keep the relative rule: raising every service with a positive score cost Nezha a cause in
+    its top 5 (measured, docs/benchmarks.md)."""
     support = upstream_support(scores, graph)
     top = max(scores.values(), default=0.0)
     out = {}
     for s, v in scores.items():
         own = max(v, 0.0)
-        anomalous = top > 0 and v >= ANOMALOUS_FRACTION * top
+        anomalous = top > 0 and v >= (ANOMALOUS_FRACTION * top if floor is None else floor)
         out[s] = own + weight * max(0.0, support[s] - own) if anomalous else own
     return out
