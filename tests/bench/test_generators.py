@@ -266,3 +266,39 @@ def test_without_samples_before_the_alert_nothing_predates() -> None:
     late = replace(ctx, incident=Window(T0 + timedelta(minutes=44), T0 + timedelta(minutes=50)))
     found = {h.service: h for h in MetricAnomalyGenerator().generate(late)}
     assert found["batch"].attributes["symptom_shifted"] is True
+
+
+def test_one_logging_statement_is_one_event_whatever_it_printed() -> None:
+    """seat's statement at line 66 prints the sold tickets, a list that grows through the day: the
+    incident's lines have more tokens, so Drain mines them as new templates. Read by the code
+    location its header names, it is the same event in both windows: no path changed."""
+    from autoheal.reasoning.generators.logs import LogTemplateGenerator
+
+    def line(i: int, text: str, k: int) -> LogRecord:
+        at = T0 + timedelta(minutes=40 if i >= 60 else 0, seconds=i, milliseconds=k)
+        return LogRecord(at, "seat", "info", text, labels={"span_id": f"s{i}"}, trace_id=f"t{i}")
+
+    tel = embedded.EmbeddedTelemetry(":memory:")
+    logs = []
+    for i in range(90):
+        sold = " ".join(f"Ticket(seat={n}, from=shanghai, to=beijing)" for n in range(1 if i < 60 else 6))
+        logs.append(
+            line(i, f"12:00:01.000 INFO  s.s.SeatServiceImpl#54 TraceID: t{i} [distribute][start]", 1)
+        )
+        logs.append(
+            line(i, f"12:00:01.001 INFO  s.s.SeatServiceImpl#66 TraceID: t{i} [distribute][sold: {sold}]", 2)
+        )
+        logs.append(line(i, f"12:00:01.002 INFO  s.s.SeatServiceImpl#80 TraceID: t{i} [distribute][done]", 3))
+    tel.logs.write_logs(logs)
+    clock = ManualClock(T0 + timedelta(minutes=46))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    ctx = InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+    assert [h for h in LogTemplateGenerator().generate(ctx) if h.service == "seat"] == []

@@ -33,6 +33,7 @@ from typing import Any
 
 from autoheal.analysis.logs import TemplateMiner, content_of, log_level, source_location
 from autoheal.analysis.patterns import (
+    END,
     CallSpan,
     PathBreak,
     UnitEvent,
@@ -73,16 +74,41 @@ def _records(entries: Sequence[dict[str, Any]]) -> list[LogRecord]:
     return out
 
 
-def _units(records: Sequence[LogRecord], events: Sequence[int]) -> list[UnitEvent]:
-    """Each trace-linked line as an event of its unit: its template, and where the header names
-    one, its code location (``<template id>@<location>``)."""
+class _Names:
+    """The path analysis' events as people read them. A line whose header names its code location
+    is the event of that logging statement, ``@<location>``, whatever the values it printed (a list
+    of a varying number of items made a new Drain template for the same statement); it reads as the
+    template of its first line and the location. Other lines are their template (its cluster id)."""
+
+    def __init__(self, miner: TemplateMiner) -> None:
+        self.miner = miner
+        self.first: dict[str, int] = {}
+
+    def event(self, record: LogRecord, cluster: int) -> str:
+        where = source_location(record.line)
+        if where is None:
+            return str(cluster)
+        key = f"@{where}"
+        self.first.setdefault(key, cluster)
+        return key
+
+    def text(self, event: str) -> str:
+        cluster = self.first.get(event) if event.startswith("@") else None
+        try:
+            template = self.miner.template(int(event) if cluster is None else cluster)
+        except (KeyError, ValueError):
+            return event
+        return f"{template} ({event[1:]})" if cluster is not None else template
+
+
+def _units(records: Sequence[LogRecord], clusters: Sequence[int], names: _Names) -> list[UnitEvent]:
+    """Each trace-linked line as an event of its unit (:class:`_Names`)."""
     out = []
-    for r, event in zip(records, events, strict=True):
+    for r, cluster in zip(records, clusters, strict=True):
         if not r.trace_id:
             continue
         unit = f"{r.trace_id}/{r.labels.get('span_id', '')}"
-        where = source_location(r.line)
-        out.append(UnitEvent(r.service, unit, r.at.timestamp(), f"{event}@{where}" if where else str(event)))
+        out.append(UnitEvent(r.service, unit, r.at.timestamp(), names.event(r, cluster)))
     return out
 
 
@@ -106,7 +132,7 @@ def _breaks(
     inc: Sequence[LogRecord],
     ref_spans: Sequence[CallSpan] = (),
     inc_spans: Sequence[CallSpan] = (),
-) -> tuple[list[PathBreak], TemplateMiner, list[UnitEvent]]:
+) -> tuple[list[PathBreak], _Names, list[UnitEvent]]:
     """Path breaks over one miner: every line mined first, then each line read back in its final
     cluster (so the same event has the same id in both windows); the spans add each unit's calls
     and, where the lines carry span ids (a unit is a span), each span's opening event.
@@ -115,12 +141,13 @@ def _breaks(
     contents = [content_of(r.line) for r in (*ref, *inc)]
     ids = [miner.add(c) for c in contents]
     final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
-    reference = _units(ref, final[: len(ref)]) + call_events(ref_spans)
-    incident = _units(inc, final[len(ref) :]) + call_events(inc_spans)
+    names = _Names(miner)
+    reference = _units(ref, final[: len(ref)], names) + call_events(ref_spans)
+    incident = _units(inc, final[len(ref) :], names) + call_events(inc_spans)
     if any(r.labels.get("span_id") for r in inc):
         reference += span_events(ref_spans)
         incident += span_events(inc_spans)
-    return path_breaks(reference, incident), miner, incident
+    return path_breaks(reference, incident), names, incident
 
 
 class LogTemplateGenerator:
@@ -179,7 +206,7 @@ class LogTemplateGenerator:
                 ctx, "traces.spans", ctx.incident, "spans", "spans, incident window", limit=MAX_SPANS
             )
             inc_spans = _call_spans(got)
-        breaks, miner, inc_events = _breaks(ref, inc, ref_spans, inc_spans)
+        breaks, names, inc_events = _breaks(ref, inc, ref_spans, inc_spans)
         # Each line feeds one signal: a trace-linked line of a service the path analysis judged
         # is read there (as the share of requests whose path it changed), not counted again by
         # volume as a template surge.
@@ -208,9 +235,12 @@ class LogTemplateGenerator:
             top = surges[0] if surges else None
             began: float | None
             if path is not None and (top is None or path.score >= signal.scores.get(service, 0.0)):
-                statement = f"{service}: its requests changed path: {_describe(path, miner)}"
+                statement = f"{service}: its requests changed path: {_describe(path, names)}"
                 kind = "code_error"
-                component = _event(path.target if path.z > 0 else path.source, miner)[:200]
+                # where the path changed: the new event, or the last one before the path stopped
+                component = names.text(path.target if path.z > 0 and path.target != END else path.source)[
+                    :200
+                ]
                 began = break_onset(inc_events, path)
             elif top is not None:
                 began = _first_line(inc, service, top.level)
@@ -233,7 +263,7 @@ class LogTemplateGenerator:
                     attributes={
                         "log_score": round(raw[service], 3),
                         **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
-                        **({"path_break": _break_dict(path, miner)} if path is not None else {}),
+                        **({"path_break": _break_dict(path, names)} if path is not None else {}),
                         "templates": [
                             {
                                 "template": s.template[:200],
@@ -261,28 +291,18 @@ def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float
     return min(times, default=None)
 
 
-def _event(event: str, miner: TemplateMiner) -> str:
-    """An event as people read it: the template (and the code location that wrote it)."""
-    cluster, at, where = event.partition("@")
-    try:
-        text = miner.template(int(cluster))
-    except (KeyError, ValueError):
-        return event
-    return f"{text} ({where})" if at else text
-
-
-def _describe(b: PathBreak, miner: TemplateMiner) -> str:
+def _describe(b: PathBreak, names: _Names) -> str:
     way = "no longer follows" if b.z < 0 else "now follows"
     return (
-        f"{_event(b.target, miner)[:100]!r} {way} {_event(b.source, miner)[:100]!r} "
+        f"{names.text(b.target)[:100]!r} {way} {names.text(b.source)[:100]!r} "
         f"({b.reference_share:.0%} of the time before, {b.incident_share:.0%} of {b.incident_source} now)"
     )
 
 
-def _break_dict(b: PathBreak, miner: TemplateMiner) -> dict[str, Any]:
+def _break_dict(b: PathBreak, names: _Names) -> dict[str, Any]:
     return {
-        "source": _event(b.source, miner)[:200],
-        "target": _event(b.target, miner)[:200],
+        "source": names.text(b.source)[:200],
+        "target": names.text(b.target)[:200],
         "reference_share": round(b.reference_share, 3),
         "incident_share": round(b.incident_share, 3),
         "incident_source": b.incident_source,
