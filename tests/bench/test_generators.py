@@ -156,6 +156,29 @@ def test_no_usable_symptom_leaves_the_ranking_unchanged(expr: str) -> None:
     assert _ranked(expr) == _ranked(None)
 
 
+def _trace_line(i: int, svc: str, text: str, k: int, level: str = "info") -> LogRecord:
+    """Request ``i``'s line ``k`` of ``svc``, in its own span; requests 60 and later are in the
+    incident window (minutes 40-45), the others in the reference."""
+    at = T0 + timedelta(minutes=40 if i >= 60 else 0, seconds=i, milliseconds=k)
+    return LogRecord(at, svc, level, text, labels={"span_id": f"{svc}-{i}"}, trace_id=f"t{i}")
+
+
+def _log_world(logs: list[LogRecord]) -> InvestigationContext:
+    tel = embedded.EmbeddedTelemetry(":memory:")
+    tel.logs.write_logs(logs)
+    clock = ManualClock(T0 + timedelta(minutes=46))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    return InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+
+
 def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
     """checkout's every request stops after its first line (an exception, nothing logged); search
     writes a new error line in 40% of its requests (a chronic hiccup the short reference missed).
@@ -164,11 +187,7 @@ def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
     the code location that wrote them."""
     from autoheal.reasoning.generators.logs import LogTemplateGenerator
 
-    def line(i: int, svc: str, text: str, k: int, level: str = "info") -> LogRecord:
-        at = T0 + timedelta(minutes=40 if i >= 60 else 0, seconds=i, milliseconds=k)
-        return LogRecord(at, svc, level, text, labels={"span_id": f"{svc}-{i}"}, trace_id=f"t{i}")
-
-    tel = embedded.EmbeddedTelemetry(":memory:")
+    line = _trace_line
     logs = []
     for i in range(90):
         incident = i >= 60
@@ -184,18 +203,7 @@ def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
             error = f"12:00:01.003 ERROR s.s.SearchImpl#99 TraceID: t{i} [find][no instances]"
             logs.append(line(i, "search", error, 3, "error"))
         logs.append(line(i, "search", f"12:00:01.005 INFO  s.s.SearchImpl#20 TraceID: t{i} [find][done]", 5))
-    tel.logs.write_logs(logs)
-    clock = ManualClock(T0 + timedelta(minutes=46))
-    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
-    ctx = InvestigationContext(
-        investigation_id="inv1",
-        subject="test",
-        alerts=(),
-        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
-        reference=Window(T0, T0 + timedelta(minutes=40)),
-        tools=DirectCaller(tools),
-        clock=clock,
-    )
+    ctx = _log_world(logs)
     found = {h.service: h for h in LogTemplateGenerator().generate(ctx)}
     assert next(iter(found)) == "checkout"
     assert "c.s.CheckoutImpl#40" in (found["checkout"].component or "")  # where the path broke off
@@ -275,10 +283,8 @@ def test_one_logging_statement_is_one_event_whatever_it_printed() -> None:
     from autoheal.reasoning.generators.logs import LogTemplateGenerator
 
     def line(i: int, text: str, k: int) -> LogRecord:
-        at = T0 + timedelta(minutes=40 if i >= 60 else 0, seconds=i, milliseconds=k)
-        return LogRecord(at, "seat", "info", text, labels={"span_id": f"s{i}"}, trace_id=f"t{i}")
+        return _trace_line(i, "seat", text, k)
 
-    tel = embedded.EmbeddedTelemetry(":memory:")
     logs = []
     for i in range(90):
         sold = " ".join(f"Ticket(seat={n}, from=shanghai, to=beijing)" for n in range(1 if i < 60 else 6))
@@ -289,16 +295,5 @@ def test_one_logging_statement_is_one_event_whatever_it_printed() -> None:
             line(i, f"12:00:01.001 INFO  s.s.SeatServiceImpl#66 TraceID: t{i} [distribute][sold: {sold}]", 2)
         )
         logs.append(line(i, f"12:00:01.002 INFO  s.s.SeatServiceImpl#80 TraceID: t{i} [distribute][done]", 3))
-    tel.logs.write_logs(logs)
-    clock = ManualClock(T0 + timedelta(minutes=46))
-    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
-    ctx = InvestigationContext(
-        investigation_id="inv1",
-        subject="test",
-        alerts=(),
-        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
-        reference=Window(T0, T0 + timedelta(minutes=40)),
-        tools=DirectCaller(tools),
-        clock=clock,
-    )
+    ctx = _log_world(logs)
     assert [h for h in LogTemplateGenerator().generate(ctx) if h.service == "seat"] == []
