@@ -30,6 +30,21 @@ class DirectCaller:
         return t.invoke(t.args_model.model_validate(dict(args)))
 
 
+def _context(tel: Any) -> InvestigationContext:
+    """Minutes 40-45 are the incident, 0-40 the reference; no alert."""
+    clock = ManualClock(T0 + timedelta(minutes=46))
+    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
+    return InvestigationContext(
+        investigation_id="inv1",
+        subject="test",
+        alerts=(),
+        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
+        reference=Window(T0, T0 + timedelta(minutes=40)),
+        tools=DirectCaller(tools),
+        clock=clock,
+    )
+
+
 def _world() -> InvestigationContext:
     tel = embedded.EmbeddedTelemetry(":memory:")
     for svc in ("api", "db"):
@@ -52,17 +67,7 @@ def _world() -> InvestigationContext:
         ]
     tel.logs.write_logs(logs)
     tel.traces.write_spans(spans)
-    clock = ManualClock(T0 + timedelta(minutes=46))
-    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
-    return InvestigationContext(
-        investigation_id="inv1",
-        subject="test",
-        alerts=(),
-        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
-        reference=Window(T0, T0 + timedelta(minutes=40)),
-        tools=DirectCaller(tools),
-        clock=clock,
-    )
+    return _context(tel)
 
 
 def test_each_generator_blames_the_database_with_evidence() -> None:
@@ -166,17 +171,7 @@ def _trace_line(i: int, svc: str, text: str, k: int, level: str = "info") -> Log
 def _log_world(logs: list[LogRecord]) -> InvestigationContext:
     tel = embedded.EmbeddedTelemetry(":memory:")
     tel.logs.write_logs(logs)
-    clock = ManualClock(T0 + timedelta(minutes=46))
-    tools = registry.build_tools(registry.ToolsConfig(), tel, clock=clock)
-    return InvestigationContext(
-        investigation_id="inv1",
-        subject="test",
-        alerts=(),
-        incident=Window(T0 + timedelta(minutes=40), T0 + timedelta(minutes=45)),
-        reference=Window(T0, T0 + timedelta(minutes=40)),
-        tools=DirectCaller(tools),
-        clock=clock,
-    )
+    return _context(tel)
 
 
 def test_a_trace_linked_line_counts_once_as_a_changed_path() -> None:
