@@ -13,7 +13,7 @@ service:
   stopped taking (an early return, an exception) or a new one.
 
 Each line feeds one signal: the trace-linked lines of a service the path analysis could judge
-(it had units in both windows) are read as paths only, as the share of its requests whose path
+(one of its events seen ``MIN_SUPPORT`` times in both windows) are read as paths only, as the share of its requests whose path
 they changed; the surges read the other lines. Counting an error line twice (by volume as a new
 template, and in the path) let a chronic error in a few requests of a healthy service outrank a
 path that every request of the faulty one stopped taking. The service's raw score is the sum of
@@ -238,9 +238,8 @@ class LogTemplateGenerator:
                 statement = f"{service}: its requests changed path: {_describe(path, names)}"
                 kind = "code_error"
                 # where the path changed: the new event, or the last one before the path stopped
-                component = names.text(path.target if path.z > 0 and path.target != END else path.source)[
-                    :200
-                ]
+                where = path.target if path.z > 0 and path.target != END else path.source
+                component = names.text(where)[:200]
                 began = break_onset(inc_events, path)
             elif top is not None:
                 began = _first_line(inc, service, top.level)
