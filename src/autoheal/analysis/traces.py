@@ -84,22 +84,15 @@ def unique_spans(spans: Iterable[SpanLike]) -> list[SpanLike]:
     return out
 
 
-def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
+def service_times(spans: Iterable[SpanLike] | _Window) -> dict[str, ServiceTimes]:
     """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
-    by_key: dict[tuple[str, str], SpanLike] = {}
-    children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
-    items = unique_spans(spans)
-    for s in items:
-        by_key[(s.trace_id, s.span_id)] = s
-    for s in items:
-        if s.parent_id:
-            children[(s.trace_id, s.parent_id)].append(s)
+    window = _Window.of(spans)
+    items, children, exits = window.spans, window.children, window.exits
     self_ms: dict[str, list[float]] = defaultdict(list)
     net_ms: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
     ops: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    exits = exit_spans(items)
     for s in items:
         kids = children.get((s.trace_id, s.span_id), [])
         covered = sum(k.duration_ms for k in kids)
@@ -125,23 +118,48 @@ def service_times(spans: Iterable[SpanLike]) -> dict[str, ServiceTimes]:
 
 def exit_spans(spans: Iterable[SpanLike]) -> set[tuple[str, str]]:
     """Keys of the exit spans: a parent in the span's own service and one child, in another."""
-    items = unique_spans(spans)
-    owner = {(s.trace_id, s.span_id): s.service for s in items}
-    kids: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s in items:
-        if s.parent_id:
-            kids[(s.trace_id, s.parent_id)].append(s.service)
-    out: set[tuple[str, str]] = set()
-    for s in items:
-        below = kids.get((s.trace_id, s.span_id), [])
-        if (
-            s.parent_id
+    return _Window.of(spans).exits
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One window's spans indexed once: each span once, the children of every span, the exit spans."""
+
+    spans: list[SpanLike]
+    children: dict[tuple[str, str], list[SpanLike]]
+    exits: set[tuple[str, str]]
+
+    @classmethod
+    def of(cls, spans: Iterable[SpanLike] | _Window) -> _Window:
+        if isinstance(spans, _Window):
+            return spans
+        items = unique_spans(spans)
+        children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
+        for s in items:
+            if s.parent_id:
+                children[(s.trace_id, s.parent_id)].append(s)
+        owner = {(s.trace_id, s.span_id): s.service for s in items}
+        exits = {
+            (s.trace_id, s.span_id)
+            for s in items
+            if s.parent_id
             and owner.get((s.trace_id, s.parent_id)) == s.service
-            and len(below) == 1
-            and below[0] != s.service
-        ):
-            out.add((s.trace_id, s.span_id))
-    return out
+            and len(below := children.get((s.trace_id, s.span_id), [])) == 1
+            and below[0].service != s.service
+        }
+        return cls(items, children, exits)
+
+    def measures(self, service: str, network: bool) -> list[tuple[float, SpanLike]]:
+        """The service's per-span self times (or the network gaps of calls into it, as in
+        :func:`service_times`), each with the service's span it was measured on."""
+        out: list[tuple[float, SpanLike]] = []
+        for s in self.spans:
+            kids = self.children.get((s.trace_id, s.span_id), [])
+            if not network and s.service == service and (s.trace_id, s.span_id) not in self.exits:
+                out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
+            elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
+                out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +205,10 @@ def trace_shifts(
     incident_seconds: float = 1.0,
 ) -> list[ServiceTraceShift]:
     """Per service change between the windows, most shifted first."""
-    ref_spans = unique_spans(reference)
-    inc_spans = unique_spans(incident)
-    ref = service_times(ref_spans)
-    inc = service_times(inc_spans)
-    op_self = _operation_self_times(inc_spans), _operation_self_times(ref_spans)
+    ref_window, inc_window = _Window.of(reference), _Window.of(incident)
+    ref = service_times(ref_window)
+    inc = service_times(inc_window)
+    op_self = _operation_self_times(inc_window), _operation_self_times(ref_window)
     every_call = [ms for times in ref.values() for ms in times.network_ms]
     out: list[ServiceTraceShift] = []
     for svc, now in inc.items():
@@ -232,19 +249,13 @@ def trace_shifts(
     return out
 
 
-def _operation_self_times(spans: list[SpanLike]) -> dict[tuple[str, str], list[float]]:
-    children: dict[tuple[str, str], float] = defaultdict(float)
-    for s in spans:
-        if s.parent_id:
-            children[(s.trace_id, s.parent_id)] += s.duration_ms
-    exits = exit_spans(spans)
+def _operation_self_times(window: _Window) -> dict[tuple[str, str], list[float]]:
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for s in spans:
-        if (s.trace_id, s.span_id) in exits:
+    for s in window.spans:
+        if (s.trace_id, s.span_id) in window.exits:
             continue
-        out[(s.service, s.operation)].append(
-            max(s.duration_ms - children.get((s.trace_id, s.span_id), 0.0), 0.0)
-        )
+        covered = sum(k.duration_ms for k in window.children.get((s.trace_id, s.span_id), []))
+        out[(s.service, s.operation)].append(max(s.duration_ms - covered, 0.0))
     return out
 
 
@@ -261,36 +272,6 @@ def _worst_operation(
         if shift > 0 and (best is None or shift > best[0]):
             best = (shift, op)
     return best if best else (0.0, None)
-
-
-@dataclass(frozen=True, slots=True)
-class _Window:
-    """One window's spans indexed once: each span once, the children of every span, the exit spans."""
-
-    spans: list[SpanLike]
-    children: dict[tuple[str, str], list[SpanLike]]
-    exits: set[tuple[str, str]]
-
-    @classmethod
-    def of(cls, spans: Iterable[SpanLike]) -> _Window:
-        items = unique_spans(spans)
-        children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
-        for s in items:
-            if s.parent_id:
-                children[(s.trace_id, s.parent_id)].append(s)
-        return cls(items, children, exit_spans(items))
-
-    def measures(self, service: str, network: bool) -> list[tuple[float, SpanLike]]:
-        """The service's per-span self times (or the network gaps of calls into it, as in
-        :func:`service_times`), each with the service's span it was measured on."""
-        out: list[tuple[float, SpanLike]] = []
-        for s in self.spans:
-            kids = self.children.get((s.trace_id, s.span_id), [])
-            if not network and s.service == service and (s.trace_id, s.span_id) not in self.exits:
-                out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
-            elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
-                out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
-        return out
 
 
 class Onsets:
@@ -329,7 +310,7 @@ class Onsets:
 
     def _every_call_network(self) -> list[float]:
         if self._every_call is None:
-            times = service_times(self.reference.spans).values()
+            times = service_times(self.reference).values()
             self._every_call = [ms for t in times for ms in t.network_ms]
         return self._every_call
 
