@@ -1,7 +1,7 @@
 """Network delay attribution: an exit span's call time is the callee's network time only."""
 
+from autoheal.analysis.traces import SpanRecord as S
 from autoheal.analysis.traces import exit_spans, service_times, shift_onset, trace_shifts, unique_spans
-from tests.analysis.spans import S
 
 
 def _call(i: int, wire_ms: float, callee: str = "route", caller_ms: float = 5.0) -> list[S]:

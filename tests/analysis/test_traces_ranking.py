@@ -1,7 +1,7 @@
 from autoheal.analysis.ranking import call_graph, combine, rank, upstream_adjust
 from autoheal.analysis.signals import trace_edges
+from autoheal.analysis.traces import SpanRecord as S
 from autoheal.analysis.traces import service_times, trace_shifts
-from tests.analysis.spans import S
 
 
 def _trace(i: int, db_ms: float, wire_ms: float = 1.0) -> list[S]:

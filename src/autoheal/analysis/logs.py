@@ -198,12 +198,20 @@ def content_of(line: str) -> str:
     A header these rules do not recognise stays in the content: its constant words only lengthen
     the template, its variable fields are masked like any other.
     """
+    return _parts(line)[1]
+
+
+def _parts(line: str) -> tuple[Sequence[str], str]:
+    """A line's header fields (with the message's first token, where a component the header rules
+    keep would sit) and its message (:func:`content_of`)."""
     text = line.strip()
     head, pipe, rest = text.partition("|")
     if pipe and _STAMP_RE.match(head):
-        return rest.rsplit("|", 1)[-1].strip() or text
+        fields = rest.split("|")
+        return fields[:-1], fields[-1].strip() or text
     tokens = text.split()
-    return " ".join(tokens[_content_start(tokens) :]) or text
+    start = _content_start(tokens)
+    return tokens[: start + 1], " ".join(tokens[start:]) or text
 
 
 def _content_start(tokens: Sequence[str]) -> int:
@@ -253,13 +261,16 @@ def source_location(line: str) -> str | None:
     Two lines with the same Drain template written at different places in the code are different
     events of a request's path (a method that logs "Calculate distance" twice with different
     numbers); the location tells them apart where the logger prints it."""
-    text = line.strip()
-    head, pipe, rest = text.partition("|")
-    if pipe and _STAMP_RE.match(head):
-        fields = rest.split("|")[:-1]
-    else:
-        tokens = text.split()
-        fields = tokens[: _content_start(tokens) + 1]
+    return _location(_parts(line)[0])
+
+
+def parse_line(line: str) -> tuple[str, str | None]:
+    """``(content_of(line), source_location(line))``, the header read once."""
+    fields, content = _parts(line)
+    return content, _location(fields)
+
+
+def _location(fields: Sequence[str]) -> str | None:
     for token in fields:
         m = _LOCATION_RE.match(token.strip())
         if m:

@@ -8,8 +8,9 @@ to its own predecessor (the same request path), not to the window's traffic.
 
 A *unit* is one service's log lines of one unit of work: one span where the lines carry a span id,
 else one trace (lines with neither are not units). Its
-events are the Drain templates of its lines (told apart by the code location the line's header
-names, where the logger prints one: the same message written at two places is two events) and,
+events are its lines' logging statements where the line's header names the code location (the
+same message written at two places is two events; one statement printing values of any length
+is one), else the lines' Drain templates, and,
 where spans are known, its calls into other services (:func:`call_events`: ``call <service>
 <operation>`` at the callee span's start; an exception that aborts a method also skips the calls
 after it, even when nothing is logged) in time order, bracketed by ``START`` and ``END``. Where the

@@ -62,6 +62,19 @@ class SpanLike(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class SpanRecord:
+    """A plain span (what a ``traces.spans`` answer becomes): the fields :class:`SpanLike` reads."""
+
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    service: str
+    operation: str
+    duration_ms: float
+    error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceTimes:
     self_ms: list[float]
     network_ms: list[float]
@@ -209,7 +222,7 @@ def trace_shifts(
     ref = service_times(ref_window)
     inc = service_times(inc_window)
     op_self = _operation_self_times(inc_window), _operation_self_times(ref_window)
-    every_call = [ms for times in ref.values() for ms in times.network_ms]
+    every_call = _every_call(ref)
     out: list[ServiceTraceShift] = []
     for svc, now in inc.items():
         before = ref.get(svc)
@@ -247,6 +260,11 @@ def trace_shifts(
         )
     out.sort(key=lambda s: (-s.score, s.service))
     return out
+
+
+def _every_call(times: Mapping[str, ServiceTimes]) -> list[float]:
+    """The network time of every call in a window: the baseline of a rarely called service."""
+    return [ms for t in times.values() for ms in t.network_ms]
 
 
 def _operation_self_times(window: _Window) -> dict[tuple[str, str], list[float]]:
@@ -310,8 +328,7 @@ class Onsets:
 
     def _every_call_network(self) -> list[float]:
         if self._every_call is None:
-            times = service_times(self.reference).values()
-            self._every_call = [ms for t in times for ms in t.network_ms]
+            self._every_call = _every_call(service_times(self.reference))
         return self._every_call
 
 

@@ -34,14 +34,17 @@ def epoch(value: Any) -> float:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
-def calibrated(ctx: InvestigationContext, scores: Mapping[str, float], *, half: float) -> dict[str, float]:
+def calibrated(
+    ctx: InvestigationContext, scores: Mapping[str, float], *, half: float, floor: float | None = None
+) -> dict[str, float]:
     """:func:`autoheal.analysis.ranking.calibrate` (absolute, ``half`` = the generator's raw score
-    that counts as 0.5) over the investigation's dependency graph (declared dependencies and the
-    call graph seen in traces, one governed call shared with the engine and the checks)."""
+    that counts as 0.5; ``floor`` = the generator's own significance threshold, if it has one)
+    over the investigation's dependency graph (declared dependencies and the call graph seen in
+    traces, one governed call shared with the engine and the checks)."""
     from autoheal.reasoning import probe
 
     graph, _ = probe.graph(ctx)
-    return calibrate(scores, graph.edges, half=half)
+    return calibrate(scores, graph.edges, half=half, floor=floor)
 
 
 # A window whose answer was truncated is split in halves and asked again, at most this many calls

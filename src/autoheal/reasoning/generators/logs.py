@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, content_of, log_level, source_location
+from autoheal.analysis.logs import TemplateMiner, log_level, parse_line
 from autoheal.analysis.patterns import (
     END,
     CallSpan,
@@ -84,8 +84,7 @@ class _Names:
         self.miner = miner
         self.first: dict[str, int] = {}
 
-    def event(self, record: LogRecord, cluster: int) -> str:
-        where = source_location(record.line)
+    def event(self, where: str | None, cluster: int) -> str:
         if where is None:
             return str(cluster)
         key = f"@{where}"
@@ -101,14 +100,16 @@ class _Names:
         return f"{template} ({event[1:]})" if cluster is not None else template
 
 
-def _units(records: Sequence[LogRecord], clusters: Sequence[int], names: _Names) -> list[UnitEvent]:
+def _units(
+    records: Sequence[LogRecord], clusters: Sequence[int], locations: Sequence[str | None], names: _Names
+) -> list[UnitEvent]:
     """Each trace-linked line as an event of its unit (:class:`_Names`)."""
     out = []
-    for r, cluster in zip(records, clusters, strict=True):
+    for r, cluster, where in zip(records, clusters, locations, strict=True):
         if not r.trace_id:
             continue
         unit = f"{r.trace_id}/{r.labels.get('span_id', '')}"
-        out.append(UnitEvent(r.service, unit, r.at.timestamp(), names.event(r, cluster)))
+        out.append(UnitEvent(r.service, unit, r.at.timestamp(), names.event(where, cluster)))
     return out
 
 
@@ -138,12 +139,15 @@ def _breaks(
     and, where the lines carry span ids (a unit is a span), each span's opening event.
     Also returns the incident's unit events (for :func:`break_onset`)."""
     miner = TemplateMiner()
-    contents = [content_of(r.line) for r in (*ref, *inc)]
+    parsed = [parse_line(r.line) for r in (*ref, *inc)]  # the header read once per line
+    contents = [content for content, _ in parsed]
+    locations = [where for _, where in parsed]
     ids = [miner.add(c) for c in contents]
     final = [miner.final(c, i) for c, i in zip(contents, ids, strict=True)]
     names = _Names(miner)
-    reference = _units(ref, final[: len(ref)], names) + call_events(ref_spans)
-    incident = _units(inc, final[len(ref) :], names) + call_events(inc_spans)
+    n = len(ref)
+    reference = _units(ref, final[:n], locations[:n], names) + call_events(ref_spans)
+    incident = _units(inc, final[n:], locations[n:], names) + call_events(inc_spans)
     if any(r.labels.get("span_id") for r in inc):
         reference += span_events(ref_spans)
         incident += span_events(inc_spans)

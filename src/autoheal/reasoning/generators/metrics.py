@@ -49,11 +49,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from autoheal.analysis.metrics import MetricScore, robust_scores, robust_z, top_metrics
-from autoheal.analysis.ranking import ANOMALOUS_FRACTION, calibrate
+from autoheal.analysis.ranking import ANOMALOUS_FRACTION
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning import probe
 from autoheal.reasoning.base import InvestigationContext, Window
-from autoheal.reasoning.generators._windows import window_args
+from autoheal.reasoning.generators._windows import calibrated, window_args
 from autoheal.reasoning.symptoms import Symptom, alert_symptoms, is_symptom
 
 SELECTOR = '{service=~".+"}'
@@ -102,7 +102,9 @@ class MetricAnomalyGenerator:
             best, weight = _focused(ctx, focus, [s for s in scores if s not in focus])
         else:
             best = top_metrics(scores, per_service=PER_SERVICE)
-            weight = _calibrated(ctx, {svc: ms[0].score for svc, ms in best.items()}, half=HALF)
+            weight = calibrated(
+                ctx, {svc: ms[0].score for svc, ms in best.items()}, half=HALF, floor=MIN_SCORE
+            )
         ranked = sorted(best.items(), key=lambda kv: (-weight[kv[0]], kv[0]))[: self.max_hypotheses]
         out = []
         for service, metrics in ranked:
@@ -157,11 +159,11 @@ def _focused(
     the others below the weakest of them. Each service lists its symptom metrics first."""
     on_symptom = top_metrics(focus, per_service=PER_SERVICE)
     rest = top_metrics(others, per_service=PER_SERVICE)
-    weight = _calibrated(ctx, {svc: ms[0].score for svc, ms in on_symptom.items()}, half=HALF)
+    weight = calibrated(ctx, {svc: ms[0].score for svc, ms in on_symptom.items()}, half=HALF, floor=MIN_SCORE)
     floor = min(weight.values())
     off = {svc: ms for svc, ms in rest.items() if svc not in on_symptom}
     if off:
-        below = _calibrated(ctx, {svc: ms[0].score for svc, ms in off.items()}, half=HALF)
+        below = calibrated(ctx, {svc: ms[0].score for svc, ms in off.items()}, half=HALF, floor=MIN_SCORE)
         weight.update({svc: w * floor for svc, w in below.items()})
     best = {svc: (ms + rest.get(svc, []))[:PER_SERVICE] for svc, ms in on_symptom.items()}
     return {**best, **off}, weight
@@ -226,14 +228,6 @@ def _predates(found: tuple[float, float]) -> str:
         f"; already shifted at {at:%H:%M:%S} (robust z {z:.1f}), before the alert, while the alerted "
         "symptom was normal: it predates the symptom"
     )
-
-
-def _calibrated(ctx: InvestigationContext, scores: Mapping[str, float], *, half: float) -> dict[str, float]:
-    """:func:`autoheal.analysis.ranking.calibrate` over the investigation's dependency graph, with
-    ``MIN_SCORE`` as the significance floor: every service scored here shifted by a robust z of at
-    least that, so each may be raised by the support of its anomalous callers."""
-    graph, _ = probe.graph(ctx)
-    return calibrate(scores, graph.edges, half=half, floor=MIN_SCORE)
 
 
 def _describe(metrics: list[MetricScore], symptoms: tuple[Symptom, ...] = ()) -> str:

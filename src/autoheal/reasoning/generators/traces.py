@@ -12,12 +12,11 @@ anomalous dependency halved.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.signals import trace_signal
-from autoheal.analysis.traces import Onsets, ServiceTraceShift
+from autoheal.analysis.traces import Onsets, ServiceTraceShift, SpanRecord
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
@@ -30,20 +29,9 @@ MAX_HYPOTHESES: int | None = None
 HALF = 2.0  # log2 ratio 2 (self or network time four times the reference) is 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
-    trace_id: str
-    span_id: str
-    parent_id: str | None
-    service: str
-    operation: str
-    duration_ms: float
-    error: bool
-
-
-def _spans(entries: Sequence[dict[str, Any]]) -> list[_Span]:
+def _spans(entries: Sequence[dict[str, Any]]) -> list[SpanRecord]:
     return [
-        _Span(
+        SpanRecord(
             str(s["trace_id"]),
             str(s["span_id"]),
             s.get("parent_id"),
