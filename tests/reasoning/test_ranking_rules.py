@@ -16,8 +16,10 @@ from .fakes import T0, alert
 from .world import World
 
 
-def _finding(service: str, kind: str, score: float) -> tuple[Hypothesis, Verification, float]:
-    h = Hypothesis(f"{service}:{kind}", service, kind, f"{service} {kind}", "test", score)
+def _finding(
+    service: str, kind: str, score: float, generator: str = "test"
+) -> tuple[Hypothesis, Verification, float]:
+    h = Hypothesis(f"{service}:{kind}", service, kind, f"{service} {kind}", generator, score)
     checks = (
         VerificationCheck("a", CheckOutcome.PASSED, ""),
         VerificationCheck("b", CheckOutcome.PASSED, ""),
@@ -77,3 +79,25 @@ def test_corroboration_decides_between_equally_strong_findings() -> None:
     assert report.rank([lone, *seen_twice])[0][0].service == "twice"
     stronger = _finding("stronger", "network_latency", 0.8)
     assert report.rank([stronger, *seen_twice])[0][0].service == "stronger"
+
+
+def test_a_shift_every_suspect_shares_does_not_corroborate() -> None:
+    # Nezha: one logging statement's path broken in the cause (0.67) against a busy service's trace
+    # shift (0.62) and a metric shift at the level the metric generator gave every suspect (0.5)
+    cause = _finding("cause", "code_error", 0.67, "logs")
+    busy = [_finding("busy", "latency", 0.62, "traces"), _finding("busy", "metric_anomaly", 0.5, "metrics")]
+    others = [_finding(f"m{i}", "metric_anomaly", 0.5, "metrics") for i in range(3)]
+    findings = [cause, *busy, *others]
+    assert report.rank(findings)[0][0].service == "busy"  # without the generators' typical scores
+    typical = report.typical_scores(h for h, _, _ in findings)
+    assert typical["metrics"] == 0.5
+    assert report.rank(findings, typical)[0][0].service == "cause"
+    # a metric shift above what the generator gave the typical suspect still corroborates
+    typical["metrics"] = 0.1
+    assert report.rank(findings, typical)[0][0].service == "busy"
+
+
+def test_typical_score_is_the_median_per_generator() -> None:
+    found = [_finding(f"s{i}", "latency", x, "traces")[0] for i, x in enumerate((0.1, 0.3, 0.9))]
+    found.append(_finding("s9", "code_error", 0.4, "logs")[0])
+    assert report.typical_scores(found) == {"traces": 0.3, "logs": 0.4}

@@ -8,7 +8,8 @@ claim citing evidence that does not exist) is listed as ruled out with that reas
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from autoheal.domain.investigation import (
@@ -58,8 +59,18 @@ KIND_ORDER = {
 }
 
 
+def typical_scores(hypotheses: Iterable[Hypothesis]) -> dict[str, float]:
+    """Per generator, the median score of the hypotheses it raised in this investigation: what the
+    generator gives the typical service it suspects (:func:`rank`)."""
+    scores: dict[str, list[float]] = {}
+    for h in hypotheses:
+        scores.setdefault(h.generator, []).append(h.score)
+    return {g: statistics.median(xs) for g, xs in scores.items()}
+
+
 def rank(
     findings: list[tuple[Hypothesis, Verification, float]],
+    typical: Mapping[str, float] | None = None,
 ) -> list[tuple[Hypothesis, Verification, float]]:
     """Services by their best finding; within a service, the most actionable explanation first
     (a change explains why a service is anomalous, so it ranks above the anomaly itself) and the
@@ -69,7 +80,15 @@ def rank(
     the service's other findings' scores (noisy-OR, each at ``CORROBORATION_WEIGHT``), then its
     verdict turns that score into a confidence (:func:`confidence_of`). Fusing confidences
     instead counted the verdict's floor (0.5 for any supported finding) once per finding, so a
-    service with several weak findings outranked one with a single strong one."""
+    service with several weak findings outranked one with a single strong one.
+
+    A corroborating finding counts only by how far it stands above what its generator gave the
+    typical service it raised (``typical``, :func:`typical_scores`): a shift that half the
+    suspects share (every metric generator's suspect at the same robust-z ceiling, the trace
+    self time of most services after a change of load) says nothing about *this* suspect, and
+    several such findings fused outranked a service with one finding specific to it (a request
+    path broken at one logging statement). The finding itself keeps its whole score."""
+    typical = typical or {}
     by_service: dict[str, list[tuple[Hypothesis, Verification, float]]] = {}
     for f in findings:
         by_service.setdefault(f[0].service, []).append(f)
@@ -77,7 +96,7 @@ def rank(
     for items in by_service.values():
         boosted = []
         for h, v, c in items:
-            others = [oh.score for oh, _, _ in items if oh is not h]
+            others = [oh.score - typical.get(oh.generator, 0.0) for oh, _, _ in items if oh is not h]
             if not others:
                 boosted.append((h, v, c))
                 continue
@@ -111,7 +130,7 @@ def build(
             ruled_out.append((hypothesis, verification, 0.0))
         else:
             findings.append((hypothesis, verification, confidence(hypothesis, verification)))
-    findings = rank(findings)
+    findings = rank(findings, typical_scores(h for h, _ in verified))
     ruled_out.sort(key=lambda f: -f[0].score)
     report = InvestigationReport(
         subject=ctx.subject,
