@@ -81,23 +81,39 @@ def test_corroboration_decides_between_equally_strong_findings() -> None:
     assert report.rank([stronger, *seen_twice])[0][0].service == "stronger"
 
 
-def test_a_shift_every_suspect_shares_does_not_corroborate() -> None:
-    # Nezha: one logging statement's path broken in the cause (0.67) against a busy service's trace
-    # shift (0.62) and a metric shift at the level the metric generator gave every suspect (0.5)
+def test_a_shift_every_suspect_shares_says_little_about_one() -> None:
+    # Nezha: one logging statement's path broken in the cause (0.67, the other log suspects near
+    # 0.05) against a busy service whose trace shift (0.62) most services shared after a change of
+    # load and whose metric shift sits at the level the metric generator gave every suspect (0.5)
     cause = _finding("cause", "code_error", 0.67, "logs")
     busy = [_finding("busy", "latency", 0.62, "traces"), _finding("busy", "metric_anomaly", 0.5, "metrics")]
-    others = [_finding(f"m{i}", "metric_anomaly", 0.5, "metrics") for i in range(3)]
-    findings = [cause, *busy, *others]
-    assert report.rank(findings)[0][0].service == "busy"  # without the generators' typical scores
+    crowd = [_finding(f"m{i}", "metric_anomaly", 0.5, "metrics") for i in range(3)]
+    crowd += [_finding(f"t{i}", "latency", 0.45, "traces") for i in range(3)]
+    crowd += [_finding(f"l{i}", "code_error", 0.05, "logs") for i in range(3)]
+    findings = [cause, *busy, *crowd]
+    assert report.rank(findings)[0][0].service == "busy"  # every score counted whole
     typical = report.typical_scores(h for h, _, _ in findings)
-    assert typical["metrics"] == 0.5
-    assert report.rank(findings, typical)[0][0].service == "cause"
-    # a metric shift above what the generator gave the typical suspect still corroborates
-    typical["metrics"] = 0.1
-    assert report.rank(findings, typical)[0][0].service == "busy"
+    ranked = report.rank(findings, typical)
+    assert ranked[0][0].service == "cause"
+    # the confidence is the specific part's: 0.67 - 0.05 for the cause
+    assert ranked[0][2] == report.confidence_of(0.62, ranked[0][1])
+
+    # the same metric shift above what the generator gave the other suspects corroborates again
+    def busy_confidence(ranked: list[tuple[Hypothesis, Verification, float]]) -> float:
+        return max(c for h, _, c in ranked if h.service == "busy")
+
+    before = busy_confidence(ranked)
+    typical[("metrics", "busy")] = 0.1
+    assert busy_confidence(report.rank(findings, typical)) > before + 0.05
 
 
-def test_typical_score_is_the_median_per_generator() -> None:
+def test_typical_score_is_the_median_of_the_other_suspects() -> None:
     found = [_finding(f"s{i}", "latency", x, "traces")[0] for i, x in enumerate((0.1, 0.3, 0.9))]
-    found.append(_finding("s9", "code_error", 0.4, "logs")[0])
-    assert report.typical_scores(found) == {"traces": 0.3, "logs": 0.4}
+    found.append(_finding("s1", "network_latency", 0.5, "traces")[0])  # a service counts once, at its best
+    found.append(_finding("alone", "code_error", 0.4, "logs")[0])
+    typical = report.typical_scores(found)
+    assert typical[("traces", "s0")] == (0.5 + 0.9) / 2
+    assert typical[("traces", "s2")] == (0.1 + 0.5) / 2
+    assert typical[("logs", "alone")] == 0.0  # raised no other suspect: the whole score counts
+    assert report.specific_score(found[-1], typical) == 0.4
+    assert report.specific_score(found[2], typical) == 0.9 - 0.3

@@ -59,18 +59,32 @@ KIND_ORDER = {
 }
 
 
-def typical_scores(hypotheses: Iterable[Hypothesis]) -> dict[str, float]:
-    """Per generator, the median score of the hypotheses it raised in this investigation: what the
-    generator gives the typical service it suspects (:func:`rank`)."""
-    scores: dict[str, list[float]] = {}
+def typical_scores(hypotheses: Iterable[Hypothesis]) -> dict[tuple[str, str], float]:
+    """Per generator and service, the median score the generator gave the *other* services it
+    raised in this investigation (0 when it raised no other): the level of its typical other
+    suspect, which a finding must stand above to say something about its own service
+    (:func:`specific_score`)."""
+    scores: dict[str, dict[str, float]] = {}
     for h in hypotheses:
-        scores.setdefault(h.generator, []).append(h.score)
-    return {g: statistics.median(xs) for g, xs in scores.items()}
+        per = scores.setdefault(h.generator, {})
+        per[h.service] = max(per.get(h.service, 0.0), h.score)
+    out: dict[tuple[str, str], float] = {}
+    for generator, per in scores.items():
+        for service in per:
+            others = [v for s, v in per.items() if s != service]
+            out[(generator, service)] = statistics.median(others) if others else 0.0
+    return out
+
+
+def specific_score(hypothesis: Hypothesis, typical: Mapping[tuple[str, str], float]) -> float:
+    """The part of a finding's score above its generator's typical other suspect (``typical``,
+    :func:`typical_scores`; the whole score without it)."""
+    return max(0.0, hypothesis.score - typical.get((hypothesis.generator, hypothesis.service), 0.0))
 
 
 def rank(
     findings: list[tuple[Hypothesis, Verification, float]],
-    typical: Mapping[str, float] | None = None,
+    typical: Mapping[tuple[str, str], float] | None = None,
 ) -> list[tuple[Hypothesis, Verification, float]]:
     """Services by their best finding; within a service, the most actionable explanation first
     (a change explains why a service is anomalous, so it ranks above the anomaly itself) and the
@@ -82,12 +96,12 @@ def rank(
     instead counted the verdict's floor (0.5 for any supported finding) once per finding, so a
     service with several weak findings outranked one with a single strong one.
 
-    A corroborating finding counts only by how far it stands above what its generator gave the
-    typical service it raised (``typical``, :func:`typical_scores`): a shift that half the
-    suspects share (every metric generator's suspect at the same robust-z ceiling, the trace
-    self time of most services after a change of load) says nothing about *this* suspect, and
-    several such findings fused outranked a service with one finding specific to it (a request
-    path broken at one logging statement). The finding itself keeps its whole score."""
+    Every score here is specific (``typical``, :func:`specific_score`): the part above what the
+    same generator gave the typical other service it suspects. A shift most suspects share (every
+    metric suspect at the same robust-z ceiling, the trace self time of most services after a
+    change of load, a network time that is slower for everyone) says little about *this*
+    service; counted whole, such findings outranked, alone or fused, a service with one finding
+    specific to it (a request path broken at one logging statement)."""
     typical = typical or {}
     by_service: dict[str, list[tuple[Hypothesis, Verification, float]]] = {}
     for f in findings:
@@ -96,13 +110,16 @@ def rank(
     for items in by_service.values():
         boosted = []
         for h, v, c in items:
-            others = [oh.score - typical.get(oh.generator, 0.0) for oh, _, _ in items if oh is not h]
+            own = specific_score(h, typical)
+            if typical:
+                c = confidence_of(own, v)
+            others = [specific_score(oh, typical) for oh, _, _ in items if oh is not h]
             if not others:
                 boosted.append((h, v, c))
                 continue
-            miss = 1.0 - max(0.0, min(1.0, h.score))
+            miss = 1.0 - min(1.0, own)
             for score in others:
-                miss *= 1.0 - CORROBORATION_WEIGHT * max(0.0, min(1.0, score))
+                miss *= 1.0 - CORROBORATION_WEIGHT * min(1.0, score)
             boosted.append((h, v, max(c, confidence_of(1.0 - miss, v))))
         boosted.sort(key=lambda f: (KIND_ORDER.get(f[0].kind, 2), -f[2]))
         ranked.append((max(f[2] for f in boosted), items[0][0].service, boosted))
