@@ -28,6 +28,7 @@ import yaml
 from sqlalchemy import Engine
 
 from autoheal.assembly import assemble
+from autoheal.bench import inner
 from autoheal.bench.model import BenchCase, Bundle
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertStatus, Severity
@@ -211,6 +212,7 @@ class EngineRanker:
     group: LoadedGroup | None = None
     tool_calls: int = 0
     refused: int = 0
+    causes: list[dict[str, Any]] = field(default_factory=list)  # the last report's (bench/inner.py)
 
     def __call__(self, case: BenchCase, bundle: Bundle) -> list[str]:
         if self.audit is None:
@@ -223,6 +225,7 @@ class EngineRanker:
         run = investigate(case, self.group, self.audit)
         self.tool_calls += run.tool_calls
         self.refused += run.refused
+        self.causes = inner.report_causes(run.report)
         return run.ranking
 
 

@@ -24,6 +24,7 @@ class BenchCase:
     split: str | None = None  # petshop: scenario
     alert_at: float | None = None  # when the data set's alert fired (default: the incident start)
     symptom: str | None = None  # the alerted metric as stored (petshop: target.json metric and agg)
+    inner: str | None = None  # nezha: the inner-service root cause label (bench/inner.py)
 
 
 @dataclass(slots=True)

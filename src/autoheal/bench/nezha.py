@@ -81,6 +81,16 @@ def faults(root: Path) -> list[NezhaFault]:
     return out
 
 
+def inner_labels(root: Path) -> dict[str, dict[str, str]]:
+    """``construct_data/root_cause_ts.json``: service -> fault type -> inner-service label (empty
+    when the file is missing: AIS@k is then not scored)."""
+    path = root / "construct_data" / "root_cause_ts.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return {str(s): {str(k): str(v) for k, v in kinds.items()} for s, kinds in data.items()}
+
+
 def _rows(path: Path) -> Iterator[dict[str, str]]:
     with gzip.open(path, "rt", newline="") as fh:
         yield from csv.DictReader(fh)
@@ -195,6 +205,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
     ``root`` is the bench data directory (holding ``nezha/``)."""
     root = root / "nezha"
     all_faults = faults(root)
+    labels = inner_labels(root)
     for day in DAYS:
         bundle = Bundle(
             series=metric_series(root, day), logs=list(logs(root, day)), spans=list(spans(root, day))
@@ -213,6 +224,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
                     reference=(f.at - METRIC_REFERENCE_SECONDS, f.at),
                     log_reference=(r0, r0 + 60.0),
                     more_log_references=others,
+                    inner=labels.get(f.service, {}).get(f.kind),
                 ),
                 bundle,
             )

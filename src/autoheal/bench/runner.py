@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autoheal.bench import baselines, direct, nezha, petshop, sockshop
+from autoheal.bench import baselines, direct, inner, nezha, petshop, sockshop
 from autoheal.bench.engine_path import EngineRanker
 from autoheal.bench.model import BenchCase, Bundle
 from autoheal.bench.published import PUBLISHED
@@ -36,6 +36,8 @@ class RcaResult:
     path: str = "engine"
     tool_calls: int = 0  # governed calls made by the engine path
     refused_calls: int = 0
+    # the engine's inner-service ranking where the data set labels one (nezha): id -> (keys, truth)
+    inner: dict[str, tuple[list[str], str]] = field(default_factory=dict)
 
     def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
         ranks = self.rankings.get(method, {})
@@ -49,6 +51,17 @@ class RcaResult:
         for c in self.cases:
             out[c.kind if not c.split else f"{c.split}/{c.kind}"].append(c)
         return dict(sorted(out.items()))
+
+    def inner_summary(self) -> dict[str, Any]:
+        """AIS@1/3/5 and Avg@5 over the labelled cases, overall and per group."""
+
+        def scored(cases: Sequence[BenchCase]) -> dict[str, Any]:
+            pairs = [self.inner[c.id] for c in cases if c.id in self.inner]
+            figures = {k.replace("AS@", "AIS@"): v for k, v in summary(pairs).items()}
+            return {"cases": len(pairs), **figures}
+
+        groups = {g: scored(cs) for g, cs in self.groups().items()}
+        return {**scored(self.cases), "groups": {g: v for g, v in groups.items() if v["cases"]}}
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -67,6 +80,8 @@ class RcaResult:
             out["refused_calls"] = self.refused_calls
         if self.baseline_message:
             out["baselines_note"] = self.baseline_message
+        if self.inner:
+            out["inner"] = self.inner_summary()
         if self.dataset == "petshop":
             out["splits"] = {
                 split: {
@@ -106,6 +121,9 @@ def run_rca(
         if limit is not None and len(kept) >= limit:
             break
         ours[case.id] = rank(case, bundle)
+        if engine_ranker is not None and case.inner:
+            keys = inner.ranking(engine_ranker.causes, case.root_cause, case.inner)
+            result.inner[case.id] = (keys, f"{case.root_cause}:{case.inner}")
         result.cases.append(case)
         kept.append((case, bundle))
     result.rankings["autoheal"] = ours

@@ -102,6 +102,16 @@ def rca(
                 a, b, c, d = row[2 + 4 * i : 6 + 4 * i]
                 line += f" | {a:>13s} {b:>6s} {c:>6s} {d:>6s}"
             typer.echo(line)
+        if result.inner:
+            typer.echo(
+                "inner service (the label's code location or resource named by a cause; bench/inner.py):"
+            )
+            summary = result.inner_summary()
+            for group, s in {**summary["groups"], "overall": summary}.items():
+                typer.echo(
+                    f"{group:28s} {s['cases']:>5d} | {s['AIS@1']:>13.3f} {s['AIS@3']:>6.3f} "
+                    f"{s['AIS@5']:>6.3f} {s['Avg@5']:>6.3f}"
+                )
         if result.baseline_message:
             typer.echo(f"baselines: {result.baseline_message}")
         from autoheal.bench.published import PUBLISHED
