@@ -36,6 +36,11 @@ def test_message_and_resource_labels() -> None:
     label = "Receive delivery object_Save delivery object into database success"
     assert inner.names(_cause(svc, component="[Receive delivery object] <*>"), svc, label)
     assert not inner.names(_cause(svc, component="[Deliver failed]"), svc, label)
+    route = "RouteController.queryByIds start_r.c.RouteController#53"
+    assert inner.names(
+        _cause(svc, statement="'<END>' now follows 'span RouteController.queryByIds'"), svc, route
+    )
+    assert not inner.names(_cause(svc, statement="'span RouteController.queryByIdsAll'"), svc, route)
     cpu, net = "CpuUsageRate(%)", "NetworkP90(ms)"
     assert inner.names(_cause(svc, "resource_saturation", "cpu_usage_ratio"), svc, cpu)
     assert not inner.names(_cause(svc, "resource_saturation", "memory_usage_ratio"), svc, cpu)

@@ -8,7 +8,9 @@ no longer follows the one at 451), or a resource metric (``CpuUsageRate(%)``, ``
 A report cause names the label when it is about the labelled service and
 
 * for a code or message label: its component or statement contains one of the label's parts (a
-  code location ``Class#line`` not followed by another digit, or the message text);
+  code location ``Class#line`` or the message text, not followed by a letter or digit; a part
+  ``<operation> start``, Nezha's name for a span's start, is the event the path analysis calls
+  ``span <operation>``);
 * for a resource label: its component or kind names the resource (``cpu``, ``memory``,
   ``network``): a saturated CPU, a network-time finding.
 
@@ -41,7 +43,16 @@ def names(cause: Mapping[str, Any], service: str, label: str) -> bool:
     if label in RESOURCES:
         return RESOURCES[label] in f"{component} {cause.get('kind') or ''}".lower()
     text = f"{component}\n{cause.get('statement') or ''}"
-    return any(re.search(re.escape(p) + r"(?!\d)", text) for p in parts(label))
+    return any(re.search(re.escape(p) + r"(?!\w)", text) for p in _forms(label))
+
+
+def _forms(label: str) -> list[str]:
+    out = []
+    for p in parts(label):
+        out.append(p)
+        if p.endswith(" start"):
+            out.append(f"span {p.removesuffix(' start')}")
+    return out
 
 
 def ranking(causes: Iterable[Mapping[str, Any]], service: str, label: str) -> list[str]:
