@@ -148,7 +148,8 @@ class FollowUps:
         if verdict_id is not None:
             with self.sessions() as session:
                 row = session.get(reasoning_store.TriageVerdictRow, int(verdict_id))
-                if row is not None:
+                # triage already linked the id it chose; a retry links the new one
+                if row is not None and row.investigation_id != investigation_id:
                     row.investigation_id = investigation_id
                     session.commit()
         for event in record_investigation(
