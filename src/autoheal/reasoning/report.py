@@ -109,10 +109,9 @@ def rank(
     ranked: list[tuple[float, str, list[tuple[Hypothesis, Verification, float]]]] = []
     for items in by_service.values():
         boosted = []
-        for h, v, c in items:
+        for h, v, _ in items:
             own = specific_score(h, typical)
-            if typical:
-                c = confidence_of(own, v)
+            c = confidence_of(own, v)  # without typical scores: confidence(h, v)
             others = [specific_score(oh, typical) for oh, _, _ in items if oh is not h]
             if not others:
                 boosted.append((h, v, c))
