@@ -1,7 +1,16 @@
 """Network delay attribution: an exit span's call time is the callee's network time only."""
 
+from autoheal.analysis.signals import trace_signal
+from autoheal.analysis.traces import (
+    Onsets,
+    SpanWindow,
+    exit_spans,
+    service_times,
+    shift_onset,
+    trace_shifts,
+    unique_spans,
+)
 from autoheal.analysis.traces import SpanRecord as S
-from autoheal.analysis.traces import exit_spans, service_times, shift_onset, trace_shifts, unique_spans
 
 
 def _call(i: int, wire_ms: float, callee: str = "route", caller_ms: float = 5.0) -> list[S]:
@@ -71,3 +80,41 @@ def test_a_repeated_span_is_counted_once() -> None:
     assert unique_spans(doubled) == spans
     assert service_times(doubled)["route"].network_ms == [3.0]
     assert exit_spans(doubled) == {("t0", "cli")}
+
+
+def test_a_window_measures_every_service_as_a_scan_per_service_would() -> None:
+    spans = [s for i in range(10) for s in _call(i, wire_ms=2.0 + i)]
+    spans += [s for i in range(10, 14) for s in _call(i, wire_ms=7.0, callee="price")]
+    window = SpanWindow.of(spans)
+    for service in ("basic", "route", "price", "nowhere"):
+        for network in (False, True):
+            expected = [
+                (max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s)
+                for s in window.spans
+                if not network and s.service == service and (s.trace_id, s.span_id) not in window.exits
+                for kids in [window.children.get((s.trace_id, s.span_id), [])]
+            ] + [
+                (max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0])
+                for s in window.spans
+                if network
+                for kids in [window.children.get((s.trace_id, s.span_id), [])]
+                if len(kids) == 1 and kids[0].service == service and s.service != service
+            ]
+            assert window.measures(service, network) == expected
+    assert [v for v, _ in window.measures("price", True)] == [7.0] * 4
+
+
+def test_shifts_and_onsets_read_a_window_as_its_spans() -> None:
+    ref = [s for i in range(20) for s in _call(i, wire_ms=2.0 + i % 3)]
+    inc = [s for i in range(100, 120) for s in _call(i, wire_ms=2000.0)]
+    started = {(s.trace_id, s.span_id): float(s.trace_id[1:]) for s in inc}
+    ref_w, inc_w = SpanWindow.of(ref), SpanWindow.of(inc)
+    assert trace_shifts(ref_w, inc_w) == trace_shifts(ref, inc)
+    assert trace_signal(ref_w, inc_w, reference_seconds=60, incident_seconds=60) == trace_signal(
+        ref, inc, reference_seconds=60, incident_seconds=60
+    )
+    assert (
+        Onsets(ref_w, inc_w, started).of("route", network=True)
+        == 100.0
+        == shift_onset(ref, inc, "route", started, network=True)
+    )

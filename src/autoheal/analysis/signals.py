@@ -11,7 +11,7 @@ import numpy as np
 
 from autoheal.analysis.logs import TemplateSurge, template_surges
 from autoheal.analysis.metrics import MetricScore, robust_scores, service_scores
-from autoheal.analysis.traces import ServiceTraceShift, SpanLike, trace_shifts
+from autoheal.analysis.traces import ServiceTraceShift, SpanLike, SpanWindow, trace_shifts
 from autoheal.telemetry.model import LogRecord, Series
 
 Interval = tuple[float, float]
@@ -81,8 +81,8 @@ class TraceSignal:
 
 
 def trace_signal(
-    reference: Sequence[SpanLike],
-    incident: Sequence[SpanLike],
+    reference: Sequence[SpanLike] | SpanWindow,
+    incident: Sequence[SpanLike] | SpanWindow,
     *,
     reference_seconds: float,
     incident_seconds: float,
@@ -93,7 +93,7 @@ def trace_signal(
     return TraceSignal(
         scores={s.service: s.score for s in shifts},
         shifts=shifts,
-        edges=trace_edges([*reference, *incident]),
+        edges=trace_edges([*SpanWindow.of(reference).spans, *SpanWindow.of(incident).spans]),
     )
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -97,9 +97,9 @@ def unique_spans(spans: Iterable[SpanLike]) -> list[SpanLike]:
     return out
 
 
-def service_times(spans: Iterable[SpanLike] | _Window) -> dict[str, ServiceTimes]:
+def service_times(spans: Iterable[SpanLike] | SpanWindow) -> dict[str, ServiceTimes]:
     """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
-    window = _Window.of(spans)
+    window = SpanWindow.of(spans)
     items, children, exits = window.spans, window.children, window.exits
     self_ms: dict[str, list[float]] = defaultdict(list)
     net_ms: dict[str, list[float]] = defaultdict(list)
@@ -131,20 +131,24 @@ def service_times(spans: Iterable[SpanLike] | _Window) -> dict[str, ServiceTimes
 
 def exit_spans(spans: Iterable[SpanLike]) -> set[tuple[str, str]]:
     """Keys of the exit spans: a parent in the span's own service and one child, in another."""
-    return _Window.of(spans).exits
+    return SpanWindow.of(spans).exits
 
 
 @dataclass(frozen=True, slots=True)
-class _Window:
-    """One window's spans indexed once: each span once, the children of every span, the exit spans."""
+class SpanWindow:
+    """One window's spans indexed once: each span once, the children of every span, the exit spans
+    (:meth:`of`); :func:`trace_shifts` and :class:`Onsets` take a window or the spans, so a caller
+    asking both about the same spans indexes them once."""
 
     spans: list[SpanLike]
     children: dict[tuple[str, str], list[SpanLike]]
     exits: set[tuple[str, str]]
+    # measures per kind (network or self time) -> service -> (value, span); filled on first use
+    measured: dict[bool, dict[str, list[tuple[float, SpanLike]]]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, spans: Iterable[SpanLike] | _Window) -> _Window:
-        if isinstance(spans, _Window):
+    def of(cls, spans: Iterable[SpanLike] | SpanWindow) -> SpanWindow:
+        if isinstance(spans, SpanWindow):
             return spans
         items = unique_spans(spans)
         children: dict[tuple[str, str], list[SpanLike]] = defaultdict(list)
@@ -164,14 +168,20 @@ class _Window:
 
     def measures(self, service: str, network: bool) -> list[tuple[float, SpanLike]]:
         """The service's per-span self times (or the network gaps of calls into it, as in
-        :func:`service_times`), each with the service's span it was measured on."""
-        out: list[tuple[float, SpanLike]] = []
+        :func:`service_times`), each with the service's span it was measured on. Every service's
+        are measured in one pass over the window, the first time either kind is asked for."""
+        if network not in self.measured:
+            self.measured[network] = self._measure_all(network)
+        return self.measured[network].get(service, [])
+
+    def _measure_all(self, network: bool) -> dict[str, list[tuple[float, SpanLike]]]:
+        out: dict[str, list[tuple[float, SpanLike]]] = defaultdict(list)
         for s in self.spans:
             kids = self.children.get((s.trace_id, s.span_id), [])
-            if not network and s.service == service and (s.trace_id, s.span_id) not in self.exits:
-                out.append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
-            elif network and len(kids) == 1 and kids[0].service == service and s.service != service:
-                out.append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
+            if not network and (s.trace_id, s.span_id) not in self.exits:
+                out[s.service].append((max(s.duration_ms - sum(k.duration_ms for k in kids), 0.0), s))
+            elif network and len(kids) == 1 and kids[0].service != s.service:
+                out[kids[0].service].append((max(s.duration_ms - kids[0].duration_ms, 0.0), kids[0]))
         return out
 
 
@@ -211,14 +221,14 @@ def _shift(ref: list[float], inc: list[float], *, typical: bool = False) -> floa
 
 
 def trace_shifts(
-    reference: Iterable[SpanLike],
-    incident: Iterable[SpanLike],
+    reference: Iterable[SpanLike] | SpanWindow,
+    incident: Iterable[SpanLike] | SpanWindow,
     *,
     reference_seconds: float = 1.0,
     incident_seconds: float = 1.0,
 ) -> list[ServiceTraceShift]:
     """Per service change between the windows, most shifted first."""
-    ref_window, inc_window = _Window.of(reference), _Window.of(incident)
+    ref_window, inc_window = SpanWindow.of(reference), SpanWindow.of(incident)
     ref = service_times(ref_window)
     inc = service_times(inc_window)
     op_self = _operation_self_times(inc_window), _operation_self_times(ref_window)
@@ -267,7 +277,7 @@ def _every_call(times: Mapping[str, ServiceTimes]) -> list[float]:
     return [ms for t in times.values() for ms in t.network_ms]
 
 
-def _operation_self_times(window: _Window) -> dict[tuple[str, str], list[float]]:
+def _operation_self_times(window: SpanWindow) -> dict[tuple[str, str], list[float]]:
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
     for s in window.spans:
         if (s.trace_id, s.span_id) in window.exits:
@@ -298,12 +308,12 @@ class Onsets:
 
     def __init__(
         self,
-        reference: Iterable[SpanLike],
-        incident: Iterable[SpanLike],
+        reference: Iterable[SpanLike] | SpanWindow,
+        incident: Iterable[SpanLike] | SpanWindow,
         started: Mapping[tuple[str, str], float],
     ) -> None:
-        self.reference = _Window.of(reference)
-        self.incident = _Window.of(incident)
+        self.reference = SpanWindow.of(reference)
+        self.incident = SpanWindow.of(incident)
         self.started = started
         self._every_call: list[float] | None = None
 

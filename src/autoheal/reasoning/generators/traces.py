@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autoheal.analysis.signals import trace_signal
-from autoheal.analysis.traces import Onsets, ServiceTraceShift, SpanRecord
+from autoheal.analysis.traces import Onsets, ServiceTraceShift, SpanRecord, SpanWindow
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
@@ -72,7 +72,8 @@ class TraceAttributionGenerator:
         if not inc_cited or not ref_cited:
             return []
         evidence = [*ref_cited, *inc_cited[:4]]
-        ref_spans, inc_spans = _spans(ref_entries), _spans(inc_entries)
+        # each window indexed once, for the shifts and for their onsets
+        ref_spans, inc_spans = SpanWindow.of(_spans(ref_entries)), SpanWindow.of(_spans(inc_entries))
         started = {
             (str(e["trace_id"]), str(e["span_id"])): epoch(e["start"])
             for e in inc_entries
