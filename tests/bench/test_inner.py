@@ -25,9 +25,12 @@ def test_a_code_label_is_named_by_either_statement_of_the_pair() -> None:
     svc = "ts-travel-service"
     assert inner.names(_cause(svc, component="'calc' (t.s.TravelServiceImpl#451)"), svc, PAIR)
     assert inner.names(_cause(svc, statement="... now follows 'x (t.s.TravelServiceImpl#457)'"), svc, PAIR)
-    # another line of the same class, a longer line number, another service: not the label
+    # a line inside the region names it; outside it, in another class or a longer number: not
+    assert inner.names(_cause(svc, component="'return' (t.s.TravelServiceImpl#455)"), svc, PAIR)
     assert not inner.names(_cause(svc, component="t.s.TravelServiceImpl#45"), svc, PAIR)
+    assert not inner.names(_cause(svc, component="t.s.TravelServiceImpl#458"), svc, PAIR)
     assert not inner.names(_cause(svc, component="t.s.TravelServiceImpl#4510"), svc, PAIR)
+    assert not inner.names(_cause(svc, component="t.s.OtherServiceImpl#455"), svc, PAIR)
     assert not inner.names(_cause("ts-travel2-service", component="t.s.TravelServiceImpl#451"), svc, PAIR)
 
 

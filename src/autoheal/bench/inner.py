@@ -7,10 +7,12 @@ no longer follows the one at 451), or a resource metric (``CpuUsageRate(%)``, ``
 
 A report cause names the label when it is about the labelled service and
 
-* for a code or message label: its component or statement contains one of the label's parts (a
-  code location ``Class#line`` or the message text, not followed by a letter or digit; a part
-  ``<operation> start``, Nezha's name for a span's start, is the event the path analysis calls
-  ``span <operation>``);
+* for a code region ``C#a_C#b`` (one class, two lines): its component or statement names a
+  location ``C#n`` with ``a <= n <= b`` (the region, ends included: a return fault at
+  ``BasicServiceImpl#405_#418`` shows as a new line at ``#415``);
+* for any other label: its component or statement contains one of the label's parts (a code
+  location or the message text, not followed by a letter or digit; a part ``<operation> start``,
+  Nezha's name for a span's start, is the event the path analysis calls ``span <operation>``);
 * for a resource label: its component or kind names the resource (``cpu``, ``memory``,
   ``network``): a saturated CPU, a network-time finding.
 
@@ -43,7 +45,20 @@ def names(cause: Mapping[str, Any], service: str, label: str) -> bool:
     if label in RESOURCES:
         return RESOURCES[label] in f"{component} {cause.get('kind') or ''}".lower()
     text = f"{component}\n{cause.get('statement') or ''}"
+    region = _region(label)
+    if region is not None:
+        where, first, last = region
+        return any(first <= int(n) <= last for n in re.findall(re.escape(where) + r"#(\d+)(?!\w)", text))
     return any(re.search(re.escape(p) + r"(?!\w)", text) for p in _forms(label))
+
+
+def _region(label: str) -> tuple[str, int, int] | None:
+    """``C#a_C#b`` -> ``(C, min, max)``; None for any other label."""
+    ends = [m for p in parts(label) if (m := re.fullmatch(r"(.+)#(\d+)", p))]
+    if len(ends) != 2 or len(parts(label)) != 2 or ends[0].group(1) != ends[1].group(1):
+        return None
+    a, b = int(ends[0].group(2)), int(ends[1].group(2))
+    return ends[0].group(1), min(a, b), max(a, b)
 
 
 def _forms(label: str) -> list[str]:
