@@ -100,27 +100,17 @@ def unique_spans(spans: Iterable[SpanLike]) -> list[SpanLike]:
 def service_times(spans: Iterable[SpanLike] | SpanWindow) -> dict[str, ServiceTimes]:
     """Per service: self times of its spans, network gaps of calls into it, span and error counts."""
     window = SpanWindow.of(spans)
-    items, children, exits = window.spans, window.children, window.exits
-    self_ms: dict[str, list[float]] = defaultdict(list)
-    net_ms: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
     ops: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for s in items:
-        kids = children.get((s.trace_id, s.span_id), [])
-        covered = sum(k.duration_ms for k in kids)
-        if (s.trace_id, s.span_id) not in exits:
-            self_ms[s.service].append(max(s.duration_ms - covered, 0.0))
+    for s in window.spans:
         counts[s.service] += 1
         errors[s.service] += int(bool(s.error))
         ops[s.service][s.operation] += 1
-        remote = [k for k in kids if k.service != s.service]
-        if len(remote) == 1 and len(kids) == 1:
-            net_ms[remote[0].service].append(max(s.duration_ms - remote[0].duration_ms, 0.0))
     return {
         svc: ServiceTimes(
-            self_ms=self_ms[svc],
-            network_ms=net_ms.get(svc, []),
+            self_ms=[v for v, _ in window.measures(svc, network=False)],
+            network_ms=[v for v, _ in window.measures(svc, network=True)],
             spans=counts[svc],
             errors=errors[svc],
             operations=dict(ops[svc]),
