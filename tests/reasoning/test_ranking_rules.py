@@ -18,14 +18,14 @@ from .world import World
 
 def _finding(
     service: str, kind: str, score: float, generator: str = "test"
-) -> tuple[Hypothesis, Verification, float]:
+) -> tuple[Hypothesis, Verification]:
     h = Hypothesis(f"{service}:{kind}", service, kind, f"{service} {kind}", generator, score)
     checks = (
         VerificationCheck("a", CheckOutcome.PASSED, ""),
         VerificationCheck("b", CheckOutcome.PASSED, ""),
     )
     v = Verification(h.id, Verdict.SUPPORTED, checks, "survived")
-    return h, v, report.confidence(h, v)
+    return h, v
 
 
 def test_one_strong_finding_outranks_several_weak_ones() -> None:
@@ -42,9 +42,8 @@ def test_one_strong_finding_outranks_several_weak_ones() -> None:
 
 
 def test_a_service_alone_keeps_its_confidence() -> None:
-    h, v, c = _finding("svc", "latency", 0.6)
-    assert report.rank([(h, v, c)]) == [(h, v, c)]
-    assert c == 0.5 + 0.5 * 0.6
+    h, v = _finding("svc", "latency", 0.6)
+    assert report.rank([(h, v)]) == [(h, v, 0.5 + 0.5 * 0.6)]
 
 
 def _run(config: EngineConfig):  # type: ignore[no-untyped-def]
@@ -92,7 +91,7 @@ def test_a_shift_every_suspect_shares_says_little_about_one() -> None:
     crowd += [_finding(f"l{i}", "code_error", 0.05, "logs") for i in range(3)]
     findings = [cause, *busy, *crowd]
     assert report.rank(findings)[0][0].service == "busy"  # every score counted whole
-    typical = report.typical_scores(h for h, _, _ in findings)
+    typical = report.typical_scores(h for h, _ in findings)
     ranked = report.rank(findings, typical)
     assert ranked[0][0].service == "cause"
     # the confidence is the specific part's: 0.67 - 0.05 for the cause

@@ -160,9 +160,13 @@ class SpanWindow:
         """The service's per-span self times (or the network gaps of calls into it, as in
         :func:`service_times`), each with the service's span it was measured on. Every service's
         are measured in one pass over the window, the first time either kind is asked for."""
+        return self.by_service(network).get(service, [])
+
+    def by_service(self, network: bool) -> dict[str, list[tuple[float, SpanLike]]]:
+        """:meth:`measures` of every service at once (measured on first use)."""
         if network not in self.measured:
             self.measured[network] = self._measure_all(network)
-        return self.measured[network].get(service, [])
+        return self.measured[network]
 
     def _measure_all(self, network: bool) -> dict[str, list[tuple[float, SpanLike]]]:
         out: dict[str, list[tuple[float, SpanLike]]] = defaultdict(list)
@@ -222,7 +226,7 @@ def trace_shifts(
     ref = service_times(ref_window)
     inc = service_times(inc_window)
     op_self = _operation_self_times(inc_window), _operation_self_times(ref_window)
-    every_call = _every_call(ref)
+    every_call = _every_call(ref_window)
     out: list[ServiceTraceShift] = []
     for svc, now in inc.items():
         before = ref.get(svc)
@@ -262,18 +266,17 @@ def trace_shifts(
     return out
 
 
-def _every_call(times: Mapping[str, ServiceTimes]) -> list[float]:
+def _every_call(window: SpanWindow) -> list[float]:
     """The network time of every call in a window: the baseline of a rarely called service."""
-    return [ms for t in times.values() for ms in t.network_ms]
+    return [ms for calls in window.by_service(network=True).values() for ms, _ in calls]
 
 
 def _operation_self_times(window: SpanWindow) -> dict[tuple[str, str], list[float]]:
+    """Self times per (service, operation), from the window's per-service measures."""
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for s in window.spans:
-        if (s.trace_id, s.span_id) in window.exits:
-            continue
-        covered = sum(k.duration_ms for k in window.children.get((s.trace_id, s.span_id), []))
-        out[(s.service, s.operation)].append(max(s.duration_ms - covered, 0.0))
+    for service, measured in window.by_service(network=False).items():
+        for ms, span in measured:
+            out[(service, span.operation)].append(ms)
     return out
 
 
@@ -305,7 +308,6 @@ class Onsets:
         self.reference = SpanWindow.of(reference)
         self.incident = SpanWindow.of(incident)
         self.started = started
-        self._every_call: list[float] | None = None
 
     def of(self, service: str, *, network: bool = False) -> float | None:
         """The start (``started[(trace_id, span_id)]``) of the service's earliest incident span
@@ -315,7 +317,7 @@ class Onsets:
         ``MIN_SPANS`` reference measurements or none above the bar."""
         ref = [v for v, _ in self.reference.measures(service, network)]
         if network and len(ref) < MIN_SPANS:
-            ref = self._every_call_network()
+            ref = _every_call(self.reference)
         if len(ref) < MIN_SPANS:
             return None
         bar = float(np.percentile(ref, 90))
@@ -325,11 +327,6 @@ class Onsets:
             if v > bar and (s.trace_id, s.span_id) in self.started
         ]
         return min(times, default=None)
-
-    def _every_call_network(self) -> list[float]:
-        if self._every_call is None:
-            self._every_call = _every_call(service_times(self.reference))
-        return self._every_call
 
 
 def shift_onset(

@@ -26,11 +26,6 @@ from autoheal.reasoning.base import InvestigationContext
 NO_EVIDENCE = "cites no evidence gathered through a governed tool in this investigation"
 
 
-def confidence(hypothesis: Hypothesis, verification: Verification) -> float:
-    """Generator score weighted by how well the hypothesis survived: 0..1 (:func:`confidence_of`)."""
-    return confidence_of(hypothesis.score, verification)
-
-
 def confidence_of(score: float, verification: Verification) -> float:
     """supported: 0.5 + 0.5 * score * share-term; inconclusive: at most 0.45; refuted: 0. The
     share-term is 0.5 + 0.5 * the share of the checks that could judge which passed."""
@@ -83,7 +78,7 @@ def specific_score(hypothesis: Hypothesis, typical: Mapping[tuple[str, str], flo
 
 
 def rank(
-    findings: list[tuple[Hypothesis, Verification, float]],
+    findings: Sequence[tuple[Hypothesis, Verification]],
     typical: Mapping[tuple[str, str], float] | None = None,
 ) -> list[tuple[Hypothesis, Verification, float]]:
     """Services by their best finding; within a service, the most actionable explanation first
@@ -103,23 +98,19 @@ def rank(
     service; counted whole, such findings outranked, alone or fused, a service with one finding
     specific to it (a request path broken at one logging statement)."""
     typical = typical or {}
-    by_service: dict[str, list[tuple[Hypothesis, Verification, float]]] = {}
+    by_service: dict[str, list[tuple[Hypothesis, Verification]]] = {}
     for f in findings:
         by_service.setdefault(f[0].service, []).append(f)
     ranked: list[tuple[float, str, list[tuple[Hypothesis, Verification, float]]]] = []
     for items in by_service.values():
         boosted = []
-        for h, v, _ in items:
-            own = specific_score(h, typical)
-            c = confidence_of(own, v)  # without typical scores: confidence(h, v)
-            others = [specific_score(oh, typical) for oh, _, _ in items if oh is not h]
-            if not others:
-                boosted.append((h, v, c))
-                continue
-            miss = 1.0 - min(1.0, own)
-            for score in others:
-                miss *= 1.0 - CORROBORATION_WEIGHT * min(1.0, score)
-            boosted.append((h, v, max(c, confidence_of(1.0 - miss, v))))
+        for h, v in items:
+            # a finding alone: its own specific score (the whole score without typical scores)
+            miss = 1.0 - min(1.0, specific_score(h, typical))
+            for oh, _ in items:
+                if oh is not h:
+                    miss *= 1.0 - CORROBORATION_WEIGHT * min(1.0, specific_score(oh, typical))
+            boosted.append((h, v, confidence_of(1.0 - miss, v)))
         boosted.sort(key=lambda f: (KIND_ORDER.get(f[0].kind, 2), -f[2]))
         ranked.append((max(f[2] for f in boosted), items[0][0].service, boosted))
     ranked.sort(key=lambda r: (-r[0], r[1]))
@@ -136,7 +127,7 @@ def build(
     finished_at: datetime,
     verified: Sequence[tuple[Hypothesis, Verification]],
 ) -> InvestigationReport:
-    findings: list[tuple[Hypothesis, Verification, float]] = []
+    findings: list[tuple[Hypothesis, Verification]] = []
     ruled_out: list[tuple[Hypothesis, Verification, float]] = []
     for hypothesis, verification in verified:
         if not cited(hypothesis, ctx):
@@ -145,14 +136,14 @@ def build(
         elif verification.verdict is Verdict.REFUTED:
             ruled_out.append((hypothesis, verification, 0.0))
         else:
-            findings.append((hypothesis, verification, confidence(hypothesis, verification)))
-    findings = rank(findings, typical_scores(h for h, _ in verified))
+            findings.append((hypothesis, verification))
+    ranked = rank(findings, typical_scores(h for h, _ in verified))
     ruled_out.sort(key=lambda f: -f[0].score)
     report = InvestigationReport(
         subject=ctx.subject,
         started_at=started_at,
         finished_at=finished_at,
-        causes=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(findings)],
+        causes=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ranked)],
         ruled_out=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ruled_out)],
     )
     report.next_checks = next_checks(report, ctx)
