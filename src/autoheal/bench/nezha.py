@@ -7,6 +7,13 @@ Pods map to services with ``re.sub(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$", "", pod)``.
 
 Logs and traces exist only for the minutes around each fault (``rca_data``) and for one fault-free
 minute per day (``construct_data``), which is the reference window for logs and traces.
+
+**A case sees no other case's recording.** The data set records each fault in three minute files
+(``HH_MM`` of the injection minute and the two after it); the first begins 10 s to 2 min before
+the injection. When the next fault's recording begins less than the incident window (5 minutes)
+after an injection (7 of the 45 faults), a 5-minute incident window would read it, and from the
+next injection on, the next fault itself: the case's incident window ends where the next fault's
+recording begins (:func:`recording_start`, its first span or log line).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import calendar
 import csv
 import gzip
+import itertools
 import json
 import re
 import time
@@ -27,7 +35,6 @@ from autoheal.errors import ConfigError
 from autoheal.telemetry.model import LogRecord, Series, Span
 
 _POD_RE = re.compile(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$")
-_MINUTE_RE = re.compile(r"^(\d\d)_(\d\d)_")
 DAYS = ("2023-01-29", "2023-01-30")
 # metric columns that are not measurements
 _SKIP_COLUMNS = {"Time", "TimeStamp", "PodName", "ServiceName"}
@@ -148,6 +155,32 @@ def _minute_files(root: Path, day: str, kind: str) -> list[Path]:
     return files
 
 
+def recording_start(root: Path, day: str, at: float) -> float | None:
+    """When the data set's recording of the fault injected at ``at`` begins: its first span or log
+    line, in the minute file of the injection minute (``rca_data/<day>/{trace,log}/HH_MM_*``).
+    None when neither file exists."""
+    minute = time.strftime("%H_%M", time.gmtime(at))
+    starts = []
+    trace = root / "rca_data" / day / "trace" / f"{minute}_trace.csv.gz"
+    if trace.exists():
+        starts += [int(r["StartTimeUnixNano"]) / 1e9 for r in _rows(trace)]
+    log = root / "rca_data" / day / "log" / f"{minute}_log.csv.gz"
+    if log.exists():
+        starts += [_log_time(r) for r in _rows(log)]
+    return min(starts, default=None)
+
+
+def incident_end(root: Path, fault: NezhaFault, following: NezhaFault | None) -> float:
+    """The end of a fault's incident window: ``INCIDENT_SECONDS`` after the injection, or earlier
+    where the next fault's recording begins (module docstring)."""
+    end = fault.at + INCIDENT_SECONDS
+    if following is not None:
+        begins = recording_start(root, following.day, following.at)
+        if begins is not None and fault.at < begins < end:
+            end = begins
+    return end
+
+
 def reference_window(root: Path, day: str) -> tuple[float, float]:
     """The fault-free minute of ``construct_data`` (epoch seconds of its first and last span)."""
     files = sorted((root / "construct_data" / day / "trace").glob("*.csv.gz"))
@@ -167,13 +200,27 @@ def logs(root: Path, day: str) -> Iterator[LogRecord]:
             except json.JSONDecodeError:
                 line = r["Log"]
             yield LogRecord(
-                at=datetime.fromtimestamp(int(r["TimeUnixNano"]) / 1e9, UTC),
+                at=datetime.fromtimestamp(_log_time(r), UTC),
                 service=pod_service(r["PodName"]),
                 level=log_level(line),
                 line=line,
                 labels={"pod": r["PodName"], **({"span_id": r["SpanID"]} if r.get("SpanID") else {})},
                 trace_id=r.get("TraceID") or None,
             )
+
+
+def _log_time(row: dict[str, str]) -> float:
+    """A log line's epoch seconds: ``TimeUnixNano``, or the ``Timestamp`` column where that is not
+    positive (124 of the error lines, ``Servlet.service() ... threw exception``, carry an
+    overflowed negative value; read as it is, they would be written in the year 1755 and never
+    seen in any window)."""
+    nanos = int(row["TimeUnixNano"])
+    if nanos > 0:
+        return nanos / 1e9
+    stamp = row["Timestamp"].removesuffix("Z")
+    whole, _, fraction = stamp.partition(".")
+    at = float(calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")))
+    return at + (float(f"0.{fraction}") if fraction else 0.0)
 
 
 def spans(root: Path, day: str) -> Iterator[Span]:
@@ -196,7 +243,6 @@ def spans(root: Path, day: str) -> Iterator[Span]:
 # metric windows: the incident is the 5 minutes after injection; the reference the 20 before it
 INCIDENT_SECONDS = 300.0
 METRIC_REFERENCE_SECONDS = 1200.0
-LOG_INCIDENT_SECONDS = 180.0  # rca_data keeps three minutes of logs and traces per fault
 
 
 def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
@@ -212,6 +258,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
         )
         r0, _ = reference_window(root, day)
         others = tuple((o, o + 60.0) for o in (reference_window(root, d)[0] for d in DAYS if d != day))
+        following = dict(itertools.pairwise(all_faults))
         for f in (x for x in all_faults if x.day == day):
             yield (
                 BenchCase(
@@ -220,7 +267,7 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
                     root_cause=f.service,
                     kind=f.kind,
                     group=day,
-                    incident=(f.at, f.at + INCIDENT_SECONDS),
+                    incident=(f.at, incident_end(root, f, following.get(f))),
                     reference=(f.at - METRIC_REFERENCE_SECONDS, f.at),
                     log_reference=(r0, r0 + 60.0),
                     more_log_references=others,
