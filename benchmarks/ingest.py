@@ -5,8 +5,10 @@
     .venv/bin/python benchmarks/ingest.py --db postgresql://autoheal@127.0.0.1:5432/autoheal
 
 Prints a table, then as the last line one JSON object:
-{"alerts_per_s": ..., "p50_ms": ..., "p99_ms": ..., "lost": ...}
+{"alerts_per_s": ..., "p50_ms": ..., "p99_ms": ..., "lost": ..., "triage_verdicts": ...}
 "lost" = alerts acknowledged with a 2xx but absent from the database afterwards (read directly).
+"triage_verdicts" = verdicts the server's triage wrote during the run (its follow-up jobs share the
+server's process and cores: the ingest figure is for a server that also triages).
 Senders and server share the machine, so the figure is for both together.
 """
 
@@ -25,7 +27,13 @@ import uuid
 from pathlib import Path
 
 from autoheal.servers import AutohealServer
-from autoheal.servers.webhook_load import Progress, lost_alerts, send_stream, stored_fingerprints
+from autoheal.servers.webhook_load import (
+    Progress,
+    follow_up_counts,
+    lost_alerts,
+    send_stream,
+    stored_fingerprints,
+)
 
 TOKEN = "bench-ingest-token"
 CONFIG = f"""\
@@ -85,7 +93,10 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
     workdir = Path(tempfile.mkdtemp(prefix="autoheal-bench-ingest-"))
     db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
     server = AutohealServer.start(
-        workdir, db_url=db_url, config=CONFIG.replace("{queue}", args.queue), env={"AUTOHEAL_LOG_LEVEL": "WARNING"}
+        workdir,
+        db_url=db_url,
+        config=CONFIG.replace("{queue}", args.queue),
+        env={"AUTOHEAL_LOG_LEVEL": "WARNING"},
     )
     try:
         url = f"{server.url}/api/v1/alerts/alertmanager"
@@ -123,6 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
     finally:
         server.stop()
     stored = stored_fingerprints(db_url)
+    follow_ups = follow_up_counts(db_url)
     deliveries = progress.deliveries
     acknowledged = [d for d in deliveries if d.acknowledged]
     latencies_ms = [d.latency_s * 1000 for d in acknowledged]
@@ -146,6 +158,9 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
         "server_cpu_s": round(server_cpu, 2),
         "sender_cpu_s": round(client_cpu, 2),
         "alerts_per_server_cpu_s": round(alerts / server_cpu, 1) if server_cpu > 0 else float("nan"),
+        "groups": follow_ups["alert_groups"],
+        "triage_verdicts": follow_ups["triage_verdicts"],
+        "investigations": follow_ups["investigations"],
     }
     print_table(args, db_url, result, errors)
     if args.keep:
@@ -178,6 +193,8 @@ def print_table(
         ("elapsed", f"{result['elapsed_s']:.1f} s"),
         ("CPU: server / senders", f"{result['server_cpu_s']:.1f} / {result['sender_cpu_s']:.1f} s"),
         ("alerts per server CPU second", f"{result['alerts_per_server_cpu_s']:,.1f}"),
+        ("groups / triage verdicts written", f"{result['groups']:,} / {result['triage_verdicts']:,}"),
+        ("investigations started", f"{result['investigations']:,}"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
@@ -189,7 +206,7 @@ def print_table(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = run(args)
-    keys = ("alerts_per_s", "p50_ms", "p99_ms", "lost")
+    keys = ("alerts_per_s", "p50_ms", "p99_ms", "lost", "triage_verdicts")
     sys.stdout.write(json.dumps({k: result[k] for k in keys}) + "\n")
     return 1 if result["lost"] else 0
 

@@ -70,11 +70,11 @@ def test_verdicts_and_history(db_url: str) -> None:
     with sessions.begin() as s:
         store.set_outcome(s, vid, Outcome.KNOWN_ISSUE, "JIRA-1")
     history = SqlAlertHistory(sessions)
-    past = history.past_verdicts("fp2", T0 - timedelta(days=1))
+    past = history.past_verdicts(["fp2"], T0 - timedelta(days=1))
     assert [(p.kind, p.outcome, p.reference) for p in past] == [
         (TriageKind.SIGNAL, Outcome.KNOWN_ISSUE, "JIRA-1")
     ]
-    assert [t.status for t in history.transitions("fp1", T0)] == ["firing", "resolved", "firing"]
+    assert [t.status for t in history.transitions(["fp1"], T0)] == ["firing", "resolved", "firing"]
     signals = history.recent_signals("checkout", T0 - timedelta(minutes=5))
     assert signals == [RecentSignal("g1", "checkout", T0, f"triage-verdict-{vid}")]
     engine.dispose()

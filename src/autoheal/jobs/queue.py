@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import queue
 import threading
@@ -99,6 +100,10 @@ class _Base:
         return error
 
 
+def _identity(kind: str, payload: Mapping[str, Any]) -> str:
+    return kind + json.dumps(payload, sort_keys=True, default=str)
+
+
 _PENDING = "autoheal.jobs.pending"
 
 
@@ -142,7 +147,14 @@ class InlineQueue(_Base):
 class InProcessQueue(_Base):
     """Worker threads in this process. Jobs are not persisted: a crash loses queued work, never
     acknowledged alerts (those are committed before their jobs are submitted), and the triage of
-    any group left untriaged can be re-requested."""
+    any group left untriaged can be re-requested.
+
+    A job identical to one still waiting (same kind and payload, not started) is not queued again:
+    handlers read the current state when they run (a group's triage reads every alert committed
+    before it starts), so the waiting job does the work of both. In an alert storm every payload
+    asks for its group's triage; without this, thousands of triages of the same few groups queued
+    up behind each other. A job submitted while its twin runs is queued (the running one may have
+    read the state before the new alert)."""
 
     def __init__(self, workers: int = 1, observer: JobObserver | None = None) -> None:
         super().__init__(observer)
@@ -151,13 +163,18 @@ class InProcessQueue(_Base):
             threading.Thread(target=self._loop, name=f"autoheal-job-{i}", daemon=True) for i in range(workers)
         ]
         self._pending = 0
+        self._waiting: dict[str, Job] = {}
         self._cond = threading.Condition()
         for t in self._threads:
             t.start()
 
     def submit(self, kind: str, payload: Mapping[str, Any]) -> Job:
-        job = self._new(kind, payload)
+        key = _identity(kind, payload)
         with self._cond:
+            twin = self._waiting.get(key)
+            if twin is not None:
+                return twin
+            job = self._waiting[key] = self._new(kind, payload)
             self._pending += 1
         self._queue.put(job)
         return job
@@ -167,6 +184,8 @@ class InProcessQueue(_Base):
             job = self._queue.get()
             if job is None:
                 return
+            with self._cond:
+                self._waiting.pop(_identity(job.kind, job.payload), None)
             try:
                 self._execute(job)
             finally:

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -142,24 +142,41 @@ def verdict_to_dict(row: TriageVerdictRow) -> dict[str, Any]:
     }
 
 
-def past_verdicts(session: Session, fingerprint: str, since: datetime) -> list[PastVerdict]:
-    rows = session.execute(
-        select(TriageVerdictRow)
-        .join(TriageVerdictFingerprintRow, TriageVerdictFingerprintRow.verdict_id == TriageVerdictRow.id)
-        .where(TriageVerdictFingerprintRow.fingerprint == fingerprint, TriageVerdictRow.assessed_at >= since)
-        .order_by(TriageVerdictRow.assessed_at)
-    ).scalars()
-    return [
-        PastVerdict(
-            fingerprint,
-            TriageKind(r.kind),
-            utc(r.assessed_at),
-            Outcome(r.outcome),
-            r.reference,
-            vetoes_of(r.signals),
-        )
-        for r in rows
-    ]
+T = TypeVar("T")
+
+# fingerprints per IN (...) list: far below every database's limit on bound parameters
+IN_CHUNK = 500
+
+
+def chunks(items: Iterable[T], size: int = IN_CHUNK) -> list[list[T]]:
+    """``items`` in slices of at most ``size`` (one query each), without duplicates."""
+    unique = list(dict.fromkeys(items))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
+def past_verdicts(session: Session, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+    """The verdicts covering any of ``fingerprints`` since ``since``, oldest first: one per
+    (fingerprint, verdict) pair. The pairs are read first and each verdict once (a verdict on a
+    group covers every fingerprint of it: thousands in an alert storm)."""
+    pairs: list[tuple[str, int]] = []
+    for chunk in chunks(fingerprints):
+        pairs += [
+            (fp, vid)
+            for fp, vid in session.execute(
+                select(TriageVerdictFingerprintRow.fingerprint, TriageVerdictFingerprintRow.verdict_id)
+                .join(TriageVerdictRow, TriageVerdictFingerprintRow.verdict_id == TriageVerdictRow.id)
+                .where(
+                    TriageVerdictFingerprintRow.fingerprint.in_(chunk), TriageVerdictRow.assessed_at >= since
+                )
+            )
+        ]
+    rows = {
+        r.id: (TriageKind(r.kind), utc(r.assessed_at), Outcome(r.outcome), r.reference, vetoes_of(r.signals))
+        for ids in chunks(vid for _, vid in pairs)
+        for r in session.scalars(select(TriageVerdictRow).where(TriageVerdictRow.id.in_(ids)))
+    }
+    found = [PastVerdict(fp, *rows[vid]) for fp, vid in pairs]
+    return sorted(found, key=lambda v: v.at)
 
 
 def vetoes_of(signals: Sequence[Mapping[str, Any]] | None) -> tuple[str, ...]:

@@ -151,6 +151,20 @@ def stored_fingerprints(db_url: str, source: str = "alertmanager") -> set[str]:
         engine.dispose()
 
 
+def follow_up_counts(db_url: str) -> dict[str, int]:
+    """What the server's follow-up jobs wrote (triage verdicts, investigations), read directly: a
+    throughput figure means little if triage fell behind while it was measured."""
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+                for table in ("alert_groups", "triage_verdicts", "investigations")
+            }
+    finally:
+        engine.dispose()
+
+
 def lost_alerts(deliveries: list[Delivery], stored: set[str]) -> set[str]:
     """Acknowledged fingerprints missing from the database: must always be empty."""
     acknowledged = {fp for d in deliveries if d.acknowledged for fp in d.fingerprints}

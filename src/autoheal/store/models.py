@@ -47,6 +47,8 @@ class AlertRow(Base):
     __table_args__ = (
         UniqueConstraint("source", "fingerprint", name="uq_alerts_source_fingerprint"),
         Index("ix_alerts_status_last_seen", "status", "last_seen"),
+        # triage reads transitions by fingerprint alone (the unique index leads with the source)
+        Index("ix_alerts_fingerprint", "fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -7,6 +7,7 @@ triage benchmark and tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -14,12 +15,15 @@ from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transitio
 
 
 class AlertHistory(Protocol):
-    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
-        """Every firing/resolved change of this fingerprint at or after ``since``, oldest first."""
+    """Each lookup takes all the fingerprints of a group at once (one query, not one per alert)."""
+
+    def transitions(self, fingerprints: Sequence[str], since: datetime) -> list[Transition]:
+        """Every firing/resolved change of these fingerprints at or after ``since``, oldest first."""
         ...
 
-    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
-        """Triage verdicts (and their outcomes when known) of this fingerprint since ``since``."""
+    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+        """Triage verdicts (and their outcomes when known) of these fingerprints since ``since``,
+        oldest first: one per fingerprint a verdict covered."""
         ...
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
@@ -43,12 +47,15 @@ class InMemoryAlertHistory:
     def add_signal(self, signal: RecentSignal) -> None:
         self._signals.append(signal)
 
-    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
-        found = [t for t in self._transitions if t.fingerprint == fingerprint and t.at >= since]
+    def transitions(self, fingerprints: Sequence[str], since: datetime) -> list[Transition]:
+        wanted = set(fingerprints)
+        found = [t for t in self._transitions if t.fingerprint in wanted and t.at >= since]
         return sorted(found, key=lambda t: t.at)
 
-    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
-        return [v for v in self._verdicts if v.fingerprint == fingerprint and v.at >= since]
+    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+        wanted = set(fingerprints)
+        found = [v for v in self._verdicts if v.fingerprint in wanted and v.at >= since]
+        return sorted(found, key=lambda v: v.at)
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         found = [s for s in self._signals if s.service == service and (s.at >= since or s.firing)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,9 +91,10 @@ def state(f: Facts) -> TriageSignal:
 
 def flapping(f: Facts) -> TriageSignal:
     since = f.now - timedelta(seconds=f.config.flapping_window_seconds)
+    counts = Counter(t.fingerprint for t in f.history.transitions([a.fingerprint for a in f.alerts], since))
     worst, worst_fp = 0, None
     for alert in f.alerts:
-        count = len(f.history.transitions(alert.fingerprint, since))
+        count = counts[alert.fingerprint]
         if count > worst:
             worst, worst_fp = count, alert.fingerprint
     window = _human(f.config.flapping_window_seconds)
@@ -116,7 +118,7 @@ def flapping(f: Facts) -> TriageSignal:
 def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
     """Past verdicts of these fingerprints; returns the signal and a known-issue reference."""
     since = f.now - timedelta(days=f.config.history_days)
-    verdicts = [v for a in f.alerts for v in f.history.past_verdicts(a.fingerprint, since)]
+    verdicts = f.history.past_verdicts([a.fingerprint for a in f.alerts], since)
     judged = [v for v in verdicts if v.outcome is not Outcome.UNKNOWN]
     actionable = [v for v in judged if v.outcome is Outcome.ACTIONABLE]
     known = sorted((v for v in judged if v.outcome is Outcome.KNOWN_ISSUE), key=lambda v: v.at)
@@ -174,19 +176,17 @@ def episode(f: Facts) -> TriageSignal:
     or no reason either way) does not bind (``PastVerdict.binding``): once the alert resolved on
     its own or is seen flapping, that is what it is judged on."""
     window = f.now - timedelta(seconds=f.config.flapping_window_seconds)
-    earlier = []
-    starts = []
-    for a in f.alerts:
-        # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
-        fired = [
-            t.at
-            for t in f.history.transitions(a.fingerprint, window)
-            if t.status == "firing" and t.at <= f.now
-        ]
-        start = max([a.starts_at, *fired])
-        starts.append(start)
-        earlier += [v for v in f.history.past_verdicts(a.fingerprint, start) if v.binding]
-    since = min(starts)
+    fingerprints = [a.fingerprint for a in f.alerts]
+    fired: dict[str, list[datetime]] = defaultdict(list)
+    for t in f.history.transitions(fingerprints, window):
+        if t.status == "firing" and t.at <= f.now:
+            fired[t.fingerprint].append(t.at)
+    # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
+    start = {a.fingerprint: max([a.starts_at, *fired[a.fingerprint]]) for a in f.alerts}
+    since = min(start.values())
+    earlier = [
+        v for v in f.history.past_verdicts(fingerprints, since) if v.binding and v.at >= start[v.fingerprint]
+    ]
     if not earlier:
         return TriageSignal("episode", Lean.NEUTRAL, 0.0, "no earlier verdict on evidence in this episode")
     first = min(earlier, key=lambda v: v.at)

@@ -4,6 +4,7 @@ verdicts on the same service stand for them until the incidents area offers a lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -25,19 +26,21 @@ class SqlAlertHistory:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def transitions(self, fingerprint: str, since: datetime) -> list[Transition]:
+    def transitions(self, fingerprints: Sequence[str], since: datetime) -> list[Transition]:
+        found: list[Transition] = []
         with self.sessions() as session:
-            rows = session.execute(
-                select(TransitionRow.status, TransitionRow.at)
-                .join(AlertRow, AlertRow.id == TransitionRow.alert_id)
-                .where(AlertRow.fingerprint == fingerprint, TransitionRow.at >= since)
-                .order_by(TransitionRow.at)
-            ).all()
-        return [Transition(fingerprint, status, utc(at)) for status, at in rows]
+            for chunk in store.chunks(fingerprints):
+                rows = session.execute(
+                    select(AlertRow.fingerprint, TransitionRow.status, TransitionRow.at)
+                    .join(AlertRow, AlertRow.id == TransitionRow.alert_id)
+                    .where(AlertRow.fingerprint.in_(chunk), TransitionRow.at >= since)
+                ).all()
+                found += [Transition(fp, status, utc(at)) for fp, status, at in rows]
+        return sorted(found, key=lambda t: t.at)
 
-    def past_verdicts(self, fingerprint: str, since: datetime) -> list[PastVerdict]:
+    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
         with self.sessions() as session:
-            return store.past_verdicts(session, fingerprint, since)
+            return store.past_verdicts(session, fingerprints, since)
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         """Signal verdicts on ``service`` since ``since``, and those of its groups still firing
