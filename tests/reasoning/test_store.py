@@ -96,3 +96,23 @@ def test_investigation_events_round_trip(db_url: str) -> None:
         assert [e["kind"] for e in store.events(s, "inv-1")] == ["started", "report"]
         assert [e["seq"] for e in store.events(s, "inv-1", after=0)] == [1]
     engine.dispose()
+
+
+def test_a_queued_investigation_answers_for_alerts_that_joined_the_group(db_url: str) -> None:
+    """A queued investigation reads the group's alerts when it starts: a storm adding alerts to
+    the group does not queue one investigation per triage. Once it began, a new alert is new
+    evidence."""
+    engine = create_db_engine(db_url)
+    sessions = session_factory(engine)
+    since = T0 - timedelta(minutes=30)
+    with sessions.begin() as s:  # verdict on fp1, fp2 links inv-1, whose job has not started
+        store.save_verdict(s, verdict(), investigation_id="inv-1")
+    with sessions.begin() as s:
+        assert store.open_investigation(s, "g1", ["fp1", "fp2", "fp3"], since) == "inv-1"
+        assert store.open_investigation(s, "g1", ["fp1"], T0 + timedelta(minutes=1)) is None  # older
+    with sessions.begin() as s:  # it began on fp1 and fp2
+        store.start_investigation(s, "inv-1", "group:1", ["fp1", "fp2"], T0)
+    with sessions.begin() as s:
+        assert store.open_investigation(s, "g1", ["fp1", "fp2"], since) == "inv-1"
+        assert store.open_investigation(s, "g1", ["fp1", "fp2", "fp3"], since) is None
+    engine.dispose()

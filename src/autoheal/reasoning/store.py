@@ -188,10 +188,12 @@ def open_investigation(
     session: Session, group_key: str, fingerprints: Sequence[str], since: datetime
 ) -> str | None:
     """The investigation that still answers for a group: the one its latest linked verdict points
-    at, if it was queued or began at ``since`` or later, has not failed, and its alerts include
-    every one of ``fingerprints`` (a new alert in the group is new evidence). ``None``: investigate
-    anew (none yet, it failed, it is older, or the group gained alerts). A worker killed mid-run
-    leaves its investigation ``running``: it stops answering once it is older than ``since``."""
+    at, if it was queued or began at ``since`` or later and has not failed, and, once it began,
+    its alerts include every one of ``fingerprints`` (a new alert in the group is new evidence; a
+    queued one reads the group's alerts when it starts, so it covers them all). ``None``:
+    investigate anew (none yet, it failed, it is older, or the group gained alerts after it
+    began). A worker killed mid-run leaves its investigation ``running``: it stops answering once
+    it is older than ``since``."""
     verdict = session.scalars(
         select(TriageVerdictRow)
         .where(TriageVerdictRow.group_key == group_key, TriageVerdictRow.investigation_id.is_not(None))
@@ -201,20 +203,11 @@ def open_investigation(
     if verdict is None or verdict.investigation_id is None:
         return None
     row = session.get(InvestigationRow, verdict.investigation_id)
-    if row is None:  # queued: its job has not started yet
-        began = utc(verdict.assessed_at)
-        covered = set(
-            session.scalars(
-                select(TriageVerdictFingerprintRow.fingerprint).where(
-                    TriageVerdictFingerprintRow.verdict_id == verdict.id
-                )
-            )
-        )
-    elif row.status == "failed":
+    if row is None:  # queued: its job has not started yet, and will read every alert of the group
+        return verdict.investigation_id if utc(verdict.assessed_at) >= since else None
+    if row.status == "failed":
         return None
-    else:
-        began, covered = utc(row.started_at), set(row.alert_fingerprints)
-    if began < since or not set(fingerprints) <= covered:
+    if utc(row.started_at) < since or not set(fingerprints) <= set(row.alert_fingerprints):
         return None
     return verdict.investigation_id
 
