@@ -74,6 +74,9 @@ def test_verdicts_and_history(db_url: str) -> None:
     assert [(p.kind, p.outcome, p.reference) for p in past] == [
         (TriageKind.SIGNAL, Outcome.KNOWN_ISSUE, "JIRA-1")
     ]
+    # the verdict covers fp1 and fp2: one pair each, both naming the one stored verdict
+    both = history.past_verdicts(["fp1", "fp2"], T0 - timedelta(days=1))
+    assert sorted(p.fingerprint for p in both) == ["fp1", "fp2"] and {p.verdict_id for p in both} == {vid}
     assert [t.status for t in history.transitions(["fp1"], T0)] == ["firing", "resolved", "firing"]
     signals = history.recent_signals("checkout", T0 - timedelta(minutes=5))
     assert signals == [RecentSignal("g1", "checkout", T0, f"triage-verdict-{vid}")]

@@ -7,6 +7,7 @@ from autoheal.domain.alerts import AlertGroup, AlertStatus, Severity
 from autoheal.domain.tools import ToolResult
 from autoheal.reasoning.triage import (
     InMemoryAlertHistory,
+    Lean,
     MaintenanceWindow,
     Outcome,
     PastVerdict,
@@ -310,3 +311,25 @@ def test_a_group_still_firing_is_an_open_incident_however_old_its_verdict() -> N
     history.add_signal(RecentSignal("other-group", "checkout", old, "INC-open", firing=True))
     verdict = assess(quiet_tools(), [a], history)
     assert verdict.kind is TriageKind.DUPLICATE and verdict.related == "INC-open"
+
+
+def test_a_verdict_on_a_group_counts_once_in_the_history() -> None:
+    """A verdict on a group of three alerts is stored for each fingerprint: it is one past verdict,
+    not three (three would make a 'fired 3 times and was never actionable' history)."""
+    alerts = [alert(fingerprint=f"fp{i}") for i in range(3)]
+    history = InMemoryAlertHistory()
+    for a in alerts:
+        history.add_verdict(
+            PastVerdict(
+                a.fingerprint,
+                TriageKind.SIGNAL,
+                T0 - timedelta(days=1),
+                Outcome.NOT_ACTIONABLE,
+                verdict_id=41,
+            )
+        )
+    verdict = assess(quiet_tools(), alerts, history)
+    assert verdict.kind is TriageKind.SIGNAL
+    assert "never actionable" not in verdict.explanation
+    history_signal = next(s for s in verdict.signals if s.name == "history")
+    assert history_signal.lean is not Lean.NOISE

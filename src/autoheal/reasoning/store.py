@@ -175,7 +175,7 @@ def past_verdicts(session: Session, fingerprints: Sequence[str], since: datetime
         for ids in chunks(vid for _, vid in pairs)
         for r in session.scalars(select(TriageVerdictRow).where(TriageVerdictRow.id.in_(ids)))
     }
-    found = [PastVerdict(fp, *rows[vid]) for fp, vid in pairs]
+    found = [PastVerdict(fp, *rows[vid], verdict_id=vid) for fp, vid in pairs]
     return sorted(found, key=lambda v: v.at)
 
 

@@ -117,6 +117,8 @@ class PastVerdict:
     outcome: Outcome = Outcome.UNKNOWN
     reference: str | None = None  # ticket / incident id for a known issue
     vetoes: tuple[str, ...] = ()  # the signals that vetoed noise in that verdict (``Lean.SIGNAL``)
+    # the stored verdict's id: one verdict on a group covers each of its fingerprints, and counts once
+    verdict_id: int | None = None
 
     @property
     def binding(self) -> bool:

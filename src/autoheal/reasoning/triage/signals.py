@@ -118,7 +118,11 @@ def flapping(f: Facts) -> TriageSignal:
 def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
     """Past verdicts of these fingerprints; returns the signal and a known-issue reference."""
     since = f.now - timedelta(days=f.config.history_days)
-    verdicts = f.history.past_verdicts([a.fingerprint for a in f.alerts], since)
+    # one verdict per triage: a verdict on a group is stored for each of its fingerprints
+    pairs = f.history.past_verdicts([a.fingerprint for a in f.alerts], since)
+    verdicts = list(
+        {(v.verdict_id, i if v.verdict_id is None else 0): v for i, v in enumerate(pairs)}.values()
+    )
     judged = [v for v in verdicts if v.outcome is not Outcome.UNKNOWN]
     actionable = [v for v in judged if v.outcome is Outcome.ACTIONABLE]
     known = sorted((v for v in judged if v.outcome is Outcome.KNOWN_ISSUE), key=lambda v: v.at)
