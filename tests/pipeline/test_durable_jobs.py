@@ -201,3 +201,34 @@ def test_closing_the_app_leaves_queued_jobs_in_the_table(db_url: str) -> None:
         assert statuses[DONE] >= 1 and statuses[QUEUED] >= 1
     finally:
         release.set()
+
+
+def test_an_identical_waiting_job_is_not_written_twice(db_url: str) -> None:
+    """In a storm every payload asks for its group's triage: while one is waiting, no second row
+    is written (it reads the newest alerts when it runs); once it was claimed, a new one is."""
+    engine = create_db_engine(db_url)
+    durable = DatabaseQueue(engine, workers=0, clock=ManualClock(T0))
+    ran: list[int] = []
+    durable.register("triage", lambda job: ran.append(int(job.payload["group_id"])))
+    try:
+        for _ in range(3):
+            with Session(engine) as s:
+                durable.enqueue(s, "triage", {"group_id": 1})
+                s.commit()
+        with Session(engine) as s:
+            durable.enqueue(s, "triage", {"group_id": 2})
+            s.commit()
+        assert durable.submit("triage", {"group_id": 1}).id == "job-1"
+        assert [(j.kind, j.payload, j.status) for j in jobs(db_url)] == [
+            ("triage", {"group_id": 1}, QUEUED),
+            ("triage", {"group_id": 2}, QUEUED),
+        ]
+        assert durable.run_once()  # group 1's triage ran: the next request is new work
+        with Session(engine) as s:
+            durable.enqueue(s, "triage", {"group_id": 1})
+            s.commit()
+        assert [j.status for j in jobs(db_url)] == [DONE, QUEUED, QUEUED]
+        assert ran == [1]
+    finally:
+        durable.close()
+        engine.dispose()

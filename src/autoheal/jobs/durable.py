@@ -9,6 +9,10 @@ number of processes (``autoheal serve``, ``autoheal worker``) can share it.
   same job; SQLite serialises writers and ignores the locking clause). Claiming sets ``run_after``
   to the end of a lease; a job whose worker died is claimed again once its lease ends, so a job
   runs at least once (handlers must tolerate a repeat: a repeated triage adds a second verdict).
+* A job identical to one still waiting (same kind and payload, queued and never attempted) is
+  not written again: handlers read the current state when they run, so the waiting job does the
+  work of both (an alert storm asks for its group's triage with every payload). Two transactions
+  that write the same job at once may both write it: the repeat is harmless.
 * A failed job is retried after ``retry_seconds * attempt`` until ``max_attempts``, then kept as
   ``failed`` with its error; finished jobs stay as ``done`` (``prune`` removes old ones).
 """
@@ -29,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from autoheal.clock import Clock, SystemClock
-from autoheal.jobs.queue import Job, JobObserver, _Base, after_commit
+from autoheal.jobs.queue import Job, JobObserver, _Base, after_commit, identity
 from autoheal.jobs.store import JobRow
 
 log = logging.getLogger(__name__)
@@ -67,21 +71,38 @@ class DatabaseQueue(_Base):
     # -- submitting -----------------------------------------------------------------------
     def submit(self, kind: str, payload: Mapping[str, Any]) -> Job:
         with Session(self._engine) as session:
-            row = self._row(kind, payload)
-            session.add(row)
-            session.commit()
+            row = self._waiting(session, kind, payload)
+            if row is None:
+                row = self._row(kind, payload)
+                session.add(row)
+                session.commit()
             job = Job(id=f"job-{row.id}", kind=kind, payload=dict(payload))
         self._wake.set()
         return job
 
     def enqueue(self, session: Session, kind: str, payload: Mapping[str, Any]) -> None:
-        session.add(self._row(kind, payload))
+        if self._waiting(session, kind, payload) is None:
+            session.add(self._row(kind, payload))
         after_commit(session, self, lambda _jobs: self._wake.set()).append((kind, dict(payload)))
+
+    def _waiting(self, session: Session, kind: str, payload: Mapping[str, Any]) -> JobRow | None:
+        """An identical job that is queued and was never attempted (module docstring)."""
+        return session.scalars(
+            select(JobRow)
+            .where(JobRow.identity == identity(kind, payload), JobRow.status == QUEUED, JobRow.attempts == 0)
+            .limit(1)
+        ).first()
 
     def _row(self, kind: str, payload: Mapping[str, Any]) -> JobRow:
         now = self._clock.now()
         return JobRow(
-            kind=kind, payload=dict(payload), status=QUEUED, attempts=0, created_at=now, run_after=now
+            kind=kind,
+            payload=dict(payload),
+            identity=identity(kind, payload),
+            status=QUEUED,
+            attempts=0,
+            created_at=now,
+            run_after=now,
         )
 
     # -- working --------------------------------------------------------------------------

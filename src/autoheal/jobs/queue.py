@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -100,8 +101,10 @@ class _Base:
         return error
 
 
-def _identity(kind: str, payload: Mapping[str, Any]) -> str:
-    return kind + json.dumps(payload, sort_keys=True, default=str)
+def identity(kind: str, payload: Mapping[str, Any]) -> str:
+    """What makes two jobs the same work: their kind and payload (a digest, 64 characters)."""
+    text = kind + "\0" + json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _PENDING = "autoheal.jobs.pending"
@@ -169,7 +172,7 @@ class InProcessQueue(_Base):
             t.start()
 
     def submit(self, kind: str, payload: Mapping[str, Any]) -> Job:
-        key = _identity(kind, payload)
+        key = identity(kind, payload)
         with self._cond:
             twin = self._waiting.get(key)
             if twin is not None:
@@ -185,7 +188,7 @@ class InProcessQueue(_Base):
             if job is None:
                 return
             with self._cond:
-                self._waiting.pop(_identity(job.kind, job.payload), None)
+                self._waiting.pop(identity(job.kind, job.payload), None)
             try:
                 self._execute(job)
             finally:

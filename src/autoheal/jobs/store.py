@@ -13,7 +13,10 @@ from autoheal.store.schema import Base
 
 class JobRow(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_status_run_after", "status", "run_after"),)
+    __table_args__ = (
+        Index("ix_jobs_status_run_after", "status", "run_after"),
+        Index("ix_jobs_identity_status", "identity", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
@@ -25,3 +28,5 @@ class JobRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # jobs.queue.identity(kind, payload): a job still waiting answers for an identical one
+    identity: Mapped[str | None] = mapped_column(String(64), nullable=True)
