@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ import uuid
 from pathlib import Path
 
 from autoheal.servers import AutohealServer
+from autoheal.servers.autoheal import autoheal_command
 from autoheal.servers.webhook_load import (
     Progress,
     follow_up_counts,
@@ -42,6 +44,7 @@ sources:
     auth: {{type: bearer, token: "{TOKEN}"}}
 pipeline:
   queue: {{queue}}
+  workers: {{workers}}
 """
 
 
@@ -83,21 +86,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="memory",
         help="pipeline.queue of the server (default memory; database stores each triage job with its alert)",
     )
+    parser.add_argument(
+        "--worker-process",
+        action="store_true",
+        help="run the follow-up jobs in an `autoheal worker` process beside the server "
+        "(implies --queue database; the server runs no job threads)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, server log)")
     args = parser.parse_args(argv)
     args.duration = min(max(args.duration, 1.0), 50.0)  # the whole run stays under 60 s
+    if args.worker_process:
+        args.queue = "database"
     return args
 
 
 def run(args: argparse.Namespace) -> dict[str, float | int]:
     workdir = Path(tempfile.mkdtemp(prefix="autoheal-bench-ingest-"))
     db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
+    config = CONFIG.replace("{queue}", args.queue).replace("{workers}", "0" if args.worker_process else "1")
     server = AutohealServer.start(
-        workdir,
-        db_url=db_url,
-        config=CONFIG.replace("{queue}", args.queue),
-        env={"AUTOHEAL_LOG_LEVEL": "WARNING"},
+        workdir, db_url=db_url, config=config, env={"AUTOHEAL_LOG_LEVEL": "WARNING"}
     )
+    worker = None
+    if args.worker_process:
+        assert server.config_path is not None
+        worker = subprocess.Popen(  # our own entry point, arguments we built
+            [*autoheal_command(), "worker", "--db", db_url, "--config", str(server.config_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "worker.log").open("w"),
+            env={**os.environ, "AUTOHEAL_LOG_LEVEL": "WARNING"},
+        )
     try:
         url = f"{server.url}/api/v1/alerts/alertmanager"
         headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -133,6 +151,9 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
         )
     finally:
         server.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
     stored = stored_fingerprints(db_url)
     follow_ups = follow_up_counts(db_url)
     deliveries = progress.deliveries
@@ -176,9 +197,12 @@ def print_table(
     args: argparse.Namespace, db_url: str, result: dict[str, float | int], errors: dict[str, int]
 ) -> None:
     backend = db_url.split(":", 1)[0]
+    jobs = (
+        "jobs in an `autoheal worker`" if args.worker_process else f"jobs in the server ({args.queue} queue)"
+    )
     print(
         f"ingest benchmark: {args.senders} senders x {args.duration:.0f} s, "
-        f"{args.alerts_per_payload} alerts/payload, {backend}; "
+        f"{args.alerts_per_payload} alerts/payload, {backend}, {jobs}; "
         f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     rows = [
