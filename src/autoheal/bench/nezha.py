@@ -252,13 +252,13 @@ def cases(root: Path) -> Iterator[tuple[BenchCase, Bundle]]:
     root = root / "nezha"
     all_faults = faults(root)
     labels = inner_labels(root)
+    following = dict(itertools.pairwise(all_faults))
     for day in DAYS:
         bundle = Bundle(
             series=metric_series(root, day), logs=list(logs(root, day)), spans=list(spans(root, day))
         )
         r0, _ = reference_window(root, day)
         others = tuple((o, o + 60.0) for o in (reference_window(root, d)[0] for d in DAYS if d != day))
-        following = dict(itertools.pairwise(all_faults))
         for f in (x for x in all_faults if x.day == day):
             yield (
                 BenchCase(

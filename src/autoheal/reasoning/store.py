@@ -144,7 +144,7 @@ def verdict_to_dict(row: TriageVerdictRow) -> dict[str, Any]:
 
 T = TypeVar("T")
 
-# fingerprints per IN (...) list: far below every database's limit on bound parameters
+# values per IN (...) list (fingerprints, verdict ids): far below every database's limit on bound parameters
 IN_CHUNK = 500
 
 
