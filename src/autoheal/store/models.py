@@ -49,6 +49,8 @@ class AlertRow(Base):
         Index("ix_alerts_status_last_seen", "status", "last_seen"),
         # triage reads transitions by fingerprint alone (the unique index leads with the source)
         Index("ix_alerts_fingerprint", "fingerprint"),
+        # a group's roll-up (firing count, worst severity) reads the index alone, not the rows
+        Index("ix_alerts_group_status_severity", "group_id", "status", "severity"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -70,7 +72,7 @@ class AlertRow(Base):
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
     transitions: Mapped[int] = mapped_column(Integer, default=0)
     deliveries: Mapped[int] = mapped_column(Integer, default=1)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("alert_groups.id"), nullable=True, index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("alert_groups.id"), nullable=True)
     payload_id: Mapped[int] = mapped_column(ForeignKey("payloads.id"), index=True)
 
 
