@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from autoheal.clock import utc
@@ -94,8 +94,11 @@ def save_verdict(session: Session, verdict: TriageVerdict, *, investigation_id: 
     )
     session.add(row)
     session.flush()
-    for fp in dict.fromkeys(verdict.fingerprints):
-        session.add(TriageVerdictFingerprintRow(verdict_id=row.id, fingerprint=fp))
+    # one statement for every fingerprint (a storm group has thousands; one ORM object each cost
+    # more than the triage itself)
+    fingerprints = [{"verdict_id": row.id, "fingerprint": fp} for fp in dict.fromkeys(verdict.fingerprints)]
+    if fingerprints:
+        session.execute(insert(TriageVerdictFingerprintRow), fingerprints)
     return row.id
 
 
