@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -33,7 +34,7 @@ def test_migration_matches_the_tables(db_url: str) -> None:
     assert mine == []
 
 
-def test_verdicts_and_history(db_url: str) -> None:
+def test_verdicts_and_history(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = create_db_engine(db_url)
     sessions = session_factory(engine)
     with sessions.begin() as s:
@@ -77,6 +78,12 @@ def test_verdicts_and_history(db_url: str) -> None:
     # the verdict covers fp1 and fp2: one pair each, both naming the one stored verdict
     both = history.past_verdicts(["fp1", "fp2"], T0 - timedelta(days=1))
     assert sorted(p.fingerprint for p in both) == ["fp1", "fp2"] and {p.verdict_id for p in both} == {vid}
+    # each verdict once (with its smallest fingerprint), whichever chunk of the IN lists found it
+    once = history.past_verdicts(["fp2", "fp1"], T0 - timedelta(days=1), each_once=True)
+    assert [(p.fingerprint, p.verdict_id) for p in once] == [("fp1", vid)]
+    monkeypatch.setattr(store, "IN_CHUNK", 1)
+    once = history.past_verdicts(["fp2", "fp1"], T0 - timedelta(days=1), each_once=True)
+    assert [(p.fingerprint, p.verdict_id) for p in once] == [("fp1", vid)]
     assert [t.status for t in history.transitions(["fp1"], T0)] == ["firing", "resolved", "firing"]
     signals = history.recent_signals("checkout", T0 - timedelta(minutes=5))
     assert signals == [RecentSignal("g1", "checkout", T0, f"triage-verdict-{vid}")]

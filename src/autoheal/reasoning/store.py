@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, insert, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from autoheal.clock import utc
@@ -151,35 +151,47 @@ T = TypeVar("T")
 IN_CHUNK = 500
 
 
-def chunks(items: Iterable[T], size: int = IN_CHUNK) -> list[list[T]]:
-    """``items`` in slices of at most ``size`` (one query each), without duplicates."""
+def chunks(items: Iterable[T], size: int | None = None) -> list[list[T]]:
+    """``items`` in slices of at most ``size`` (default ``IN_CHUNK``; one query each), without
+    duplicates."""
+    size = size or IN_CHUNK
     unique = list(dict.fromkeys(items))
     return [unique[i : i + size] for i in range(0, len(unique), size)]
 
 
-def past_verdicts(session: Session, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+def past_verdicts(
+    session: Session, fingerprints: Sequence[str], since: datetime, *, each_once: bool = False
+) -> list[PastVerdict]:
     """The verdicts covering any of ``fingerprints`` since ``since``, oldest first: one per
-    (fingerprint, verdict) pair. The pairs are read first and each verdict once (a verdict on a
-    group covers every fingerprint of it: thousands in an alert storm)."""
+    (fingerprint, verdict) pair, or with ``each_once`` each verdict once, carrying the smallest of
+    ``fingerprints`` it covers (a verdict on a storm group covers thousands: the pairs of every
+    past verdict of such a group are what made its triage slow). The pairs are read first and
+    each verdict row once."""
     pairs: list[tuple[str, int]] = []
+    pair = TriageVerdictFingerprintRow
     for chunk in chunks(fingerprints):
-        pairs += [
-            (fp, vid)
-            for fp, vid in session.execute(
-                select(TriageVerdictFingerprintRow.fingerprint, TriageVerdictFingerprintRow.verdict_id)
-                .join(TriageVerdictRow, TriageVerdictFingerprintRow.verdict_id == TriageVerdictRow.id)
-                .where(
-                    TriageVerdictFingerprintRow.fingerprint.in_(chunk), TriageVerdictRow.assessed_at >= since
-                )
-            )
-        ]
+        if each_once:
+            columns = select(func.min(pair.fingerprint), pair.verdict_id)
+        else:
+            columns = select(pair.fingerprint, pair.verdict_id)
+        query = columns.join(TriageVerdictRow, pair.verdict_id == TriageVerdictRow.id).where(
+            pair.fingerprint.in_(chunk), TriageVerdictRow.assessed_at >= since
+        )
+        if each_once:
+            query = query.group_by(pair.verdict_id)
+        pairs += [(fp, vid) for fp, vid in session.execute(query)]
+    if each_once:  # a verdict found in several chunks: its smallest fingerprint
+        first: dict[int, str] = {}
+        for fp, vid in pairs:
+            first[vid] = min(fp, first.get(vid, fp))
+        pairs = [(fp, vid) for vid, fp in first.items()]
     rows = {
         r.id: (TriageKind(r.kind), utc(r.assessed_at), Outcome(r.outcome), r.reference, vetoes_of(r.signals))
         for ids in chunks(vid for _, vid in pairs)
         for r in session.scalars(select(TriageVerdictRow).where(TriageVerdictRow.id.in_(ids)))
     }
     found = [PastVerdict(fp, *rows[vid], verdict_id=vid) for fp, vid in pairs]
-    return sorted(found, key=lambda v: v.at)
+    return sorted(found, key=lambda v: (v.at, v.fingerprint))
 
 
 def vetoes_of(signals: Sequence[Mapping[str, Any]] | None) -> tuple[str, ...]:

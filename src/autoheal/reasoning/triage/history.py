@@ -21,9 +21,13 @@ class AlertHistory(Protocol):
         """Every firing/resolved change of these fingerprints at or after ``since``, oldest first."""
         ...
 
-    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+    def past_verdicts(
+        self, fingerprints: Sequence[str], since: datetime, *, each_once: bool = False
+    ) -> list[PastVerdict]:
         """Triage verdicts (and their outcomes when known) of these fingerprints since ``since``,
-        oldest first: one per fingerprint a verdict covered."""
+        oldest first: one per fingerprint a verdict covered, or with ``each_once`` each verdict
+        once (carrying the smallest of ``fingerprints`` it covered; a verdict on a storm group
+        covers thousands)."""
         ...
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
@@ -52,10 +56,23 @@ class InMemoryAlertHistory:
         found = [t for t in self._transitions if t.fingerprint in wanted and t.at >= since]
         return sorted(found, key=lambda t: t.at)
 
-    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+    def past_verdicts(
+        self, fingerprints: Sequence[str], since: datetime, *, each_once: bool = False
+    ) -> list[PastVerdict]:
         wanted = set(fingerprints)
         found = [v for v in self._verdicts if v.fingerprint in wanted and v.at >= since]
-        return sorted(found, key=lambda v: v.at)
+        found.sort(key=lambda v: (v.at, v.fingerprint))
+        if not each_once:
+            return found
+        seen: set[int] = set()
+        once = []
+        for v in found:
+            if v.verdict_id is not None:  # a verdict without an id (added by hand) is its own
+                if v.verdict_id in seen:
+                    continue
+                seen.add(v.verdict_id)
+            once.append(v)
+        return once
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         found = [s for s in self._signals if s.service == service and (s.at >= since or s.firing)]

@@ -21,7 +21,7 @@ from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory
-from autoheal.reasoning.triage.model import Lean, Outcome, PastVerdict, TriageKind, TriageSignal
+from autoheal.reasoning.triage.model import Lean, Outcome, TriageKind, TriageSignal
 
 HISTORY_TOOL = "autoheal.alert_history"
 
@@ -118,7 +118,7 @@ def flapping(f: Facts) -> TriageSignal:
 def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
     """Past verdicts of these fingerprints; returns the signal and a known-issue reference."""
     since = f.now - timedelta(days=f.config.history_days)
-    verdicts = _each_once(f.history.past_verdicts([a.fingerprint for a in f.alerts], since))
+    verdicts = f.history.past_verdicts([a.fingerprint for a in f.alerts], since, each_once=True)
     judged = [v for v in verdicts if v.outcome is not Outcome.UNKNOWN]
     actionable = [v for v in judged if v.outcome is Outcome.ACTIONABLE]
     known = sorted((v for v in judged if v.outcome is Outcome.KNOWN_ISSUE), key=lambda v: v.at)
@@ -167,20 +167,6 @@ def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
             None,
         )
     return TriageSignal("history", Lean.NEUTRAL, 0.0, "no judged history", (ev,)), None
-
-
-def _each_once(verdicts: Sequence[PastVerdict]) -> list[PastVerdict]:
-    """Each stored verdict once: a verdict on a group is read back for every fingerprint it
-    covered. Verdicts without an id (an in-memory history) count one each."""
-    seen: set[int] = set()
-    out = []
-    for v in verdicts:
-        if v.verdict_id is not None:
-            if v.verdict_id in seen:
-                continue
-            seen.add(v.verdict_id)
-        out.append(v)
-    return out
 
 
 def episode(f: Facts) -> TriageSignal:

@@ -38,9 +38,11 @@ class SqlAlertHistory:
                 found += [Transition(fp, status, utc(at)) for fp, status, at in rows]
         return sorted(found, key=lambda t: t.at)
 
-    def past_verdicts(self, fingerprints: Sequence[str], since: datetime) -> list[PastVerdict]:
+    def past_verdicts(
+        self, fingerprints: Sequence[str], since: datetime, *, each_once: bool = False
+    ) -> list[PastVerdict]:
         with self.sessions() as session:
-            return store.past_verdicts(session, fingerprints, since)
+            return store.past_verdicts(session, fingerprints, since, each_once=each_once)
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         """Signal verdicts on ``service`` since ``since``, and those of its groups still firing
