@@ -7,8 +7,9 @@
 Prints a table, then as the last line one JSON object:
 {"alerts_per_s": ..., "p50_ms": ..., "p99_ms": ..., "lost": ..., "triage_verdicts": ...}
 "lost" = alerts acknowledged with a 2xx but absent from the database afterwards (read directly).
-"triage_verdicts" = verdicts the server's triage wrote during the run (its follow-up jobs share the
-server's process and cores: the ingest figure is for a server that also triages).
+"triage_verdicts" = verdicts triage wrote by the end of the run (including the jobs the server or
+worker finished while stopping; follow-up jobs share the machine's cores, and without
+--worker-process the server's process: the ingest figure is for a server that also triages).
 Senders and server share the machine, so the figure is for both together.
 """
 
@@ -110,12 +111,13 @@ def run(args: argparse.Namespace) -> dict[str, float | int]:
     worker = None
     if args.worker_process:
         assert server.config_path is not None
-        worker = subprocess.Popen(  # our own entry point, arguments we built
-            [*autoheal_command(), "worker", "--db", db_url, "--config", str(server.config_path)],
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "worker.log").open("w"),
-            env={**os.environ, "AUTOHEAL_LOG_LEVEL": "WARNING"},
-        )
+        with (workdir / "worker.log").open("w") as worker_log:  # the child keeps its own descriptor
+            worker = subprocess.Popen(  # our own entry point, arguments we built
+                [*autoheal_command(), "worker", "--db", db_url, "--config", str(server.config_path)],
+                stdout=subprocess.DEVNULL,
+                stderr=worker_log,
+                env={**os.environ, "AUTOHEAL_LOG_LEVEL": "WARNING"},
+            )
     try:
         url = f"{server.url}/api/v1/alerts/alertmanager"
         headers = {"Authorization": f"Bearer {TOKEN}"}

@@ -333,3 +333,28 @@ def test_a_verdict_on_a_group_counts_once_in_the_history() -> None:
     assert "never actionable" not in verdict.explanation
     history_signal = next(s for s in verdict.signals if s.name == "history")
     assert history_signal.lean is not Lean.NOISE
+
+
+def test_an_earlier_verdict_on_the_group_is_one_verdict_in_the_episode() -> None:
+    """The episode's evidence counts stored verdicts, not the fingerprints they covered."""
+    alerts = [
+        alert(fingerprint=f"ep{i}", status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=3))
+        for i in range(3)
+    ]
+    history = InMemoryAlertHistory()
+    for a in alerts:
+        history.add_verdict(
+            PastVerdict(
+                a.fingerprint,
+                TriageKind.SIGNAL,
+                T0 + timedelta(seconds=60),
+                vetoes=("restarts",),
+                verdict_id=7,
+            )
+        )
+    verdict = assess(quiet_tools(), alerts, history, now=T0 + timedelta(minutes=3, seconds=10))
+    episode = next(s for s in verdict.signals if s.name == "episode")
+    assert episode.lean is Lean.SIGNAL
+    assert episode.evidence[0].summary.startswith("1 earlier verdict(s) on evidence"), episode.evidence[
+        0
+    ].summary

@@ -7,11 +7,25 @@ triage benchmark and tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from autoheal.reasoning.triage.model import PastVerdict, RecentSignal, Transition
+
+
+def distinct_verdicts(verdicts: Iterable[PastVerdict]) -> list[PastVerdict]:
+    """Each stored verdict once, in the given order: a verdict on a group is read back for every
+    fingerprint it covered. A verdict without an id (added by hand) is its own."""
+    seen: set[int] = set()
+    out = []
+    for v in verdicts:
+        if v.verdict_id is not None:
+            if v.verdict_id in seen:
+                continue
+            seen.add(v.verdict_id)
+        out.append(v)
+    return out
 
 
 class AlertHistory(Protocol):
@@ -62,17 +76,7 @@ class InMemoryAlertHistory:
         wanted = set(fingerprints)
         found = [v for v in self._verdicts if v.fingerprint in wanted and v.at >= since]
         found.sort(key=lambda v: (v.at, v.fingerprint))
-        if not each_once:
-            return found
-        seen: set[int] = set()
-        once = []
-        for v in found:
-            if v.verdict_id is not None:  # a verdict without an id (added by hand) is its own
-                if v.verdict_id in seen:
-                    continue
-                seen.add(v.verdict_id)
-            once.append(v)
-        return once
+        return distinct_verdicts(found) if each_once else found
 
     def recent_signals(self, service: str, since: datetime) -> list[RecentSignal]:
         found = [s for s in self._signals if s.service == service and (s.at >= since or s.firing)]

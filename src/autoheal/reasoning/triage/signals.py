@@ -20,7 +20,7 @@ from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
-from autoheal.reasoning.triage.history import AlertHistory
+from autoheal.reasoning.triage.history import AlertHistory, distinct_verdicts
 from autoheal.reasoning.triage.model import Lean, Outcome, TriageKind, TriageSignal
 
 HISTORY_TOOL = "autoheal.alert_history"
@@ -184,9 +184,11 @@ def episode(f: Facts) -> TriageSignal:
     # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
     start = {a.fingerprint: max([a.starts_at, *fired[a.fingerprint]]) for a in f.alerts}
     since = min(start.values())
-    earlier = [
+    # a verdict on evidence after its alert's episode began, each verdict once (it is read back for
+    # every fingerprint of its group)
+    earlier = distinct_verdicts(
         v for v in f.history.past_verdicts(fingerprints, since) if v.binding and v.at >= start[v.fingerprint]
-    ]
+    )
     if not earlier:
         return TriageSignal("episode", Lean.NEUTRAL, 0.0, "no earlier verdict on evidence in this episode")
     first = min(earlier, key=lambda v: v.at)
