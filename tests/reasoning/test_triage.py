@@ -313,21 +313,19 @@ def test_a_group_still_firing_is_an_open_incident_however_old_its_verdict() -> N
     assert verdict.kind is TriageKind.DUPLICATE and verdict.related == "INC-open"
 
 
+def _one_verdict_on(alerts, at, **kw) -> InMemoryAlertHistory:  # type: ignore[no-untyped-def]
+    """One stored verdict on the group, read back once per fingerprint as the database does."""
+    history = InMemoryAlertHistory()
+    for a in alerts:
+        history.add_verdict(PastVerdict(a.fingerprint, TriageKind.SIGNAL, at, verdict_id=41, **kw))
+    return history
+
+
 def test_a_verdict_on_a_group_counts_once_in_the_history() -> None:
     """A verdict on a group of three alerts is stored for each fingerprint: it is one past verdict,
     not three (three would make a 'fired 3 times and was never actionable' history)."""
     alerts = [alert(fingerprint=f"fp{i}") for i in range(3)]
-    history = InMemoryAlertHistory()
-    for a in alerts:
-        history.add_verdict(
-            PastVerdict(
-                a.fingerprint,
-                TriageKind.SIGNAL,
-                T0 - timedelta(days=1),
-                Outcome.NOT_ACTIONABLE,
-                verdict_id=41,
-            )
-        )
+    history = _one_verdict_on(alerts, T0 - timedelta(days=1), outcome=Outcome.NOT_ACTIONABLE)
     verdict = assess(quiet_tools(), alerts, history)
     assert verdict.kind is TriageKind.SIGNAL
     assert "never actionable" not in verdict.explanation
@@ -337,24 +335,11 @@ def test_a_verdict_on_a_group_counts_once_in_the_history() -> None:
 
 def test_an_earlier_verdict_on_the_group_is_one_verdict_in_the_episode() -> None:
     """The episode's evidence counts stored verdicts, not the fingerprints they covered."""
-    alerts = [
-        alert(fingerprint=f"ep{i}", status=AlertStatus.RESOLVED, ends_at=T0 + timedelta(minutes=3))
-        for i in range(3)
-    ]
-    history = InMemoryAlertHistory()
-    for a in alerts:
-        history.add_verdict(
-            PastVerdict(
-                a.fingerprint,
-                TriageKind.SIGNAL,
-                T0 + timedelta(seconds=60),
-                vetoes=("restarts",),
-                verdict_id=7,
-            )
-        )
+    ends = T0 + timedelta(minutes=3)
+    alerts = [alert(fingerprint=f"ep{i}", status=AlertStatus.RESOLVED, ends_at=ends) for i in range(3)]
+    history = _one_verdict_on(alerts, T0 + timedelta(seconds=60), vetoes=("restarts",))
     verdict = assess(quiet_tools(), alerts, history, now=T0 + timedelta(minutes=3, seconds=10))
     episode = next(s for s in verdict.signals if s.name == "episode")
     assert episode.lean is Lean.SIGNAL
-    assert episode.evidence[0].summary.startswith("1 earlier verdict(s) on evidence"), episode.evidence[
-        0
-    ].summary
+    summary = episode.evidence[0].summary
+    assert summary.startswith("1 earlier verdict(s) on evidence"), summary
