@@ -38,6 +38,7 @@ from autoheal.reasoning.triage.triager import Triage
 from autoheal.selfmetrics import SelfMetrics
 from autoheal.store.alerts import expire_stale
 from autoheal.store.db import create_db_engine, migrate, session_factory
+from autoheal.store.silences import DatabaseSuppressions
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.registry import build_tools
 
@@ -109,7 +110,7 @@ class Autoheal:
         )
         del tools  # from here on, only the gateway holds them
         governance, investigator = assembly.governance, assembly.investigator
-        triage = Triage(governance.gateway, clock, settings.triage)
+        triage = Triage(governance.gateway, clock, settings.triage, DatabaseSuppressions(sessions))
         FollowUps(
             sessions,
             clock,

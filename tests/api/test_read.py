@@ -17,7 +17,8 @@ def test_only_health_is_open(client):
         r = client.get(path)
         assert r.status_code == 401, path
         assert r.headers.get("www-authenticate") == "Bearer"
-    assert client.get("/docs").status_code == 404
+    # the docs page is static (no data); the document it renders needs a token
+    assert client.get("/docs").status_code == 200
     assert client.get("/openapi.json").status_code == 404
 
 

@@ -64,7 +64,7 @@ def test_real_alertmanager_payload_is_committed(client, autoheal):
 def test_bad_input_gets_a_clear_4xx_and_writes_nothing(client, autoheal, headers, body, status, message):
     r = client.post(URL, content=body, headers=headers)
     assert r.status_code == status, r.text
-    assert message in r.json()["error"]
+    assert message in r.json()["detail"]
     assert stored(autoheal) == (0, 0)
     # and the server keeps serving
     ok = client.post(URL, content=am_payload({"fp": "after"}), headers=AUTH)
@@ -74,18 +74,18 @@ def test_bad_input_gets_a_clear_4xx_and_writes_nothing(client, autoheal, headers
 def test_absurd_values_are_rejected(client, autoheal):
     body = am_payload({"fp": "t", "startsAt": "not-a-time"})
     r = client.post(URL, content=body, headers=AUTH)
-    assert r.status_code == 422 and "startsAt" in r.json()["error"]
+    assert r.status_code == 422 and "startsAt" in r.json()["detail"]
     assert stored(autoheal) == (0, 0)
 
 
 def test_unknown_source_is_404(client):
     r = client.post("/api/v1/alerts/nagios", content=b"{}", headers=AUTH)
-    assert r.status_code == 404 and "known sources" in r.json()["error"]
+    assert r.status_code == 404 and "known sources" in r.json()["detail"]
 
 
 def test_source_without_credentials_is_closed(client):
     r = client.post("/api/v1/alerts/datadog", content=b"{}", headers={"Content-Type": "application/json"})
-    assert r.status_code == 401 and "closed by default" in r.json()["error"]
+    assert r.status_code == 401 and "closed by default" in r.json()["detail"]
 
 
 def test_hmac_signed_source(client, autoheal):

@@ -100,7 +100,7 @@ def test_every_investigation_tool_call_is_governed_and_audited(app):
 def test_changes_webhook_is_closed_without_credentials(app):
     with TestClient(create_app(app)) as client:
         r = client.post("/api/v1/changes", json={"service": "cart", "kind": "deploy"})
-    assert r.status_code == 401 and "closed by default" in r.json()["error"]
+    assert r.status_code == 401 and "closed by default" in r.json()["detail"]
 
 
 def test_investigation_api_on_the_wired_app(app):

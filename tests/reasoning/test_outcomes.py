@@ -42,9 +42,9 @@ def test_known_issue_outcome_makes_the_next_firing_a_known_issue(app):  # noqa: 
         )
         assert viewer.status_code == 403
         bad = client.post(url, json={"outcome": "fixed"}, headers=auth[Role.RESPONDER])
-        assert bad.status_code == 400 and "expected one of" in bad.json()["error"]
+        assert bad.status_code == 400 and "expected one of" in bad.json()["detail"]
         missing = client.post(url, json={"outcome": "known_issue"}, headers=auth[Role.RESPONDER])
-        assert missing.status_code == 400 and "reference" in missing.json()["error"]
+        assert missing.status_code == 400 and "reference" in missing.json()["detail"]
         unknown = client.post(
             "/api/v1/triage/9999/outcome", json={"outcome": "actionable"}, headers=auth[Role.RESPONDER]
         )

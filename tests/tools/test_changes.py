@@ -183,4 +183,4 @@ def test_bad_input_gets_a_clear_4xx(
         "/api/v1/changes", content=body, headers={"Content-Type": "application/json", **headers}
     )
     assert answer.status_code == status
-    assert says in answer.json()["error"]
+    assert says in answer.json()["detail"]

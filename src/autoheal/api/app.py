@@ -5,14 +5,24 @@ from __future__ import annotations
 import importlib
 import logging
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
 from autoheal import __version__
+from autoheal.api import docs, problems
 from autoheal.api.auth import change_sender
-from autoheal.api.routes import alerts, approvals, changes, investigations, system, triage, webhooks
+from autoheal.api.routes import (
+    alerts,
+    approvals,
+    changes,
+    investigations,
+    silences,
+    system,
+    tokens,
+    tools,
+    triage,
+    webhooks,
+)
 from autoheal.app import Autoheal
-from autoheal.errors import AutohealError
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +41,8 @@ def create_app(autoheal: Autoheal) -> FastAPI:
         openapi_url=None,  # served behind auth at /api/v1/openapi.json
     )
     api.state.autoheal = autoheal
-
-    @api.exception_handler(AutohealError)
-    async def _autoheal_error(request: Request, exc: AutohealError) -> JSONResponse:
-        status = getattr(exc, "status_code", 500)
-        if status >= 500:
-            log.error("request failed", extra={"path": request.url.path, "error": exc.message})
-            status = 503
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse({"error": exc.message}, status_code=status, headers=headers)
+    problems.install(api)  # RFC 9457 error bodies everywhere, declared in the OpenAPI document
+    docs.install(api)  # Swagger UI from packaged assets at /docs
 
     api.include_router(system.router)
     api.include_router(webhooks.router)
@@ -51,6 +54,10 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.include_router(investigations.router)
     api.include_router(triage.router)
     api.dependency_overrides[approvals.get_approval_service] = lambda: autoheal.governance.approvals
+    api.include_router(tokens.router)
+    api.include_router(silences.router)
+    api.include_router(silences.maintenance_router)
+    api.include_router(tools.router)
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)
         api.include_router(getattr(module, attribute))

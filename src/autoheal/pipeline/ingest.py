@@ -48,15 +48,44 @@ class IngestResult:
         }
 
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted in a body (real payloads nest 4-6 levels)."""
+
+
+def _no_constants(name: str) -> Any:
+    raise InputError(f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity): send a number or null")
+
+
 def parse_json(body: bytes) -> Any:
+    """Decode a request body: strict JSON (no NaN/Infinity), at most ``MAX_JSON_DEPTH`` levels deep.
+    Raises :class:`InputError` (400) saying what is wrong."""
     if not body.strip():
         raise InputError("empty body: expected a JSON document")
     try:
-        return json.loads(body)
+        payload = json.loads(body, parse_constant=_no_constants)
     except UnicodeDecodeError as exc:
         raise InputError(f"body is not UTF-8 text: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than the limit of {MAX_JSON_DEPTH} levels") from None
+    _check_depth(payload)
+    return payload
+
+
+def _check_depth(payload: Any) -> None:
+    level: list[Any] = [payload]
+    for _depth in range(MAX_JSON_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise InputError(f"JSON nested deeper than the limit of {MAX_JSON_DEPTH} levels")
 
 
 @dataclass(slots=True)

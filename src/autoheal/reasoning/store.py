@@ -117,13 +117,21 @@ def get_verdict(session: Session, verdict_id: int) -> TriageVerdictRow:
 
 
 def recent_verdicts(
-    session: Session, service: str | None = None, kind: str | None = None, limit: int = 50
+    session: Session,
+    service: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    *,
+    offset: int = 0,
+    outcome: str | None = None,
 ) -> list[TriageVerdictRow]:
-    query = select(TriageVerdictRow).order_by(TriageVerdictRow.id.desc()).limit(limit)
+    query = select(TriageVerdictRow).order_by(TriageVerdictRow.id.desc()).limit(limit).offset(offset)
     if service:
         query = query.where(TriageVerdictRow.service == service)
     if kind:
         query = query.where(TriageVerdictRow.kind == kind)
+    if outcome:
+        query = query.where(TriageVerdictRow.outcome == outcome)
     return list(session.scalars(query))
 
 

@@ -11,19 +11,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from autoheal.domain.alerts import Alert, AlertStatus
-from autoheal.errors import NotFoundError
+from autoheal.errors import InputError, NotFoundError
 from autoheal.store.alerts import AlertRepository, alert_from_row
+from autoheal.store.db import MAX_ID
 from autoheal.store.models import AlertGroupRow, AlertRow
 
 
 def load_subject(session: Session, ident: str) -> tuple[str, list[Alert]]:
     ident = ident.strip()
+    if "\x00" in ident:
+        raise InputError("the target contains a NUL character")
     kind, _, value = ident.partition(":") if ident.startswith(("group:", "alert:")) else ("", "", ident)
-    if kind in ("", "alert") and value.isdigit():
+    # database ids are 64-bit: a longer number names no row (and would overflow the query)
+    is_id = value.isascii() and value.isdigit() and int(value) <= MAX_ID
+    if kind in ("", "alert") and is_id:
         row = session.get(AlertRow, int(value))
         if row is not None:
             return f"{row.name} on {row.service or '?'}", _alerts_of(session, row)
-    if kind in ("", "group") and value.isdigit():
+    if kind in ("", "group") and is_id:
         group = session.get(AlertGroupRow, int(value))
         if group is not None:
             return group.key, _group_alerts(session, group.id)

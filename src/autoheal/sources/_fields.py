@@ -24,6 +24,15 @@ MAX_LABEL_BYTES = 4 * 1024
 MAX_ANNOTATION_BYTES = 64 * 1024
 """Longest annotation value (UTF-8 bytes); annotations carry descriptions, so they may be longer."""
 MAX_FINGERPRINT_CHARS = 256
+MAX_LABELS = 256
+"""Most labels (and, separately, annotations) on one alert."""
+
+MAX_PAST = timedelta(days=3653)
+"""Oldest start accepted, before the time of receipt (ten years: a long-running alert re-sent)."""
+MAX_FUTURE = timedelta(days=1)
+"""Latest start or end accepted, after the time of receipt (clock skew between sender and us).
+A time beyond it is a sender's bug (``9999-12-31``), and the investigation windows computed from
+it would overflow, so the payload is refused instead."""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_DAY = timedelta(days=1)
@@ -108,6 +117,8 @@ def string_map(value: Any, path: str, *, max_bytes: int = MAX_LABEL_BYTES) -> di
     if value is None:
         return {}
     mapping = obj(value, path)
+    if len(mapping) > MAX_LABELS:
+        raise fail(path, f"{len(mapping)} entries, more than the limit of {MAX_LABELS}")
     out: dict[str, str] = {}
     for key, item in mapping.items():
         if not isinstance(key, str):
@@ -121,6 +132,8 @@ def string_map(value: Any, path: str, *, max_bytes: int = MAX_LABEL_BYTES) -> di
 
 
 def _check_size(value: str, path: str, max_bytes: int) -> None:
+    if "\x00" in value:
+        raise fail(path, "contains a NUL character (\\u0000), which text fields may not hold")
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:  # JSON's "\ud800" decodes to a lone surrogate
@@ -180,6 +193,45 @@ def sane_time(when: datetime, path: str) -> datetime:
     if when < EPOCH:
         raise fail(path, f"{when.isoformat()} is before 1970")
     return when
+
+
+def within_window(when: datetime, now: datetime, path: str) -> None:
+    """``when`` must lie in [now - MAX_PAST, now + MAX_FUTURE] (``now``: the time of receipt)."""
+    if when > now + MAX_FUTURE:
+        raise fail(
+            path,
+            f"{when.isoformat()} is more than {MAX_FUTURE.days} day after the time of receipt "
+            f"({now.isoformat()}); alert times must lie within {MAX_PAST.days} days before and "
+            f"{MAX_FUTURE.days} day after it",
+        )
+    if when < now - MAX_PAST:
+        raise fail(
+            path,
+            f"{when.isoformat()} is more than {MAX_PAST.days} days before the time of receipt "
+            f"({now.isoformat()})",
+        )
+
+
+def check_alert(alert: Any, now: datetime, path: str) -> None:
+    """Limits every source's alerts share, whatever the payload format (called with the time of
+    receipt by the pipeline's normalise stage): label and annotation counts, no NUL characters
+    (PostgreSQL text cannot hold them), times within the window around ``now``."""
+    for kind in ("labels", "annotations"):
+        mapping = getattr(alert, kind)
+        if len(mapping) > MAX_LABELS:
+            raise fail(join(path, kind), f"{len(mapping)} entries, more than the limit of {MAX_LABELS}")
+        for key, value in mapping.items():
+            if "\x00" in key or "\x00" in value:
+                raise fail(
+                    join(join(path, kind), key.replace("\x00", "\\u0000")[:40]), "contains a NUL character"
+                )
+    for name in ("name", "fingerprint", "service", "severity", "generator_url"):
+        value = getattr(alert, name, None)
+        if isinstance(value, str) and "\x00" in value:
+            raise fail(join(path, name), "contains a NUL character")
+    within_window(alert.starts_at, now, join(path, "startsAt"))
+    if alert.ends_at is not None:
+        within_window(alert.ends_at, now, join(path, "endsAt"))
 
 
 def check_order(starts_at: datetime, ends_at: datetime | None, path: str) -> None:

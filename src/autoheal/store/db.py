@@ -13,6 +13,9 @@ from autoheal.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+MAX_ID = 2**63 - 1
+"""Largest database id (and offset): a signed 64-bit integer on SQLite and PostgreSQL alike."""
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from autoheal.api.auth import require, services
+from autoheal.api.params import id_path, offset_query
 from autoheal.app import Autoheal
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict, group_to_dict
 from autoheal.store.conclusions import conclusions
+from autoheal.store.db import MAX_ID
 from autoheal.store.tokens import Role
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"], dependencies=[Depends(require(Role.VIEWER))])
@@ -20,9 +22,9 @@ def list_alerts(
     status: str | None = Query(None, pattern="^(firing|resolved)$"),
     service: str | None = None,
     source: str | None = None,
-    group_id: int | None = None,
+    group_id: int | None = Query(None, ge=1, le=MAX_ID),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_query(),
     app: Autoheal = Depends(services),
 ) -> dict[str, Any]:
     with app.sessions() as session:
@@ -34,8 +36,8 @@ def list_alerts(
         return {"alerts": [alert_to_dict(r) for r in rows]}
 
 
-@router.get("/alerts/{alert_id}", summary="One alert with its transitions and raw payload")
-def get_alert(alert_id: int, app: Autoheal = Depends(services)) -> dict[str, Any]:
+@router.get("/alerts/{alert_id:int}", summary="One alert with its transitions and raw payload")
+def get_alert(alert_id: int = id_path("alert"), app: Autoheal = Depends(services)) -> dict[str, Any]:
     with app.sessions() as session:
         repo = AlertRepository(session)
         row = repo.get_alert(alert_id)
@@ -53,7 +55,7 @@ def get_alert(alert_id: int, app: Autoheal = Depends(services)) -> dict[str, Any
 def list_groups(
     status: str | None = Query(None, pattern="^(firing|resolved)$"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = offset_query(),
     app: Autoheal = Depends(services),
 ) -> dict[str, Any]:
     with app.sessions() as session:
@@ -62,7 +64,7 @@ def list_groups(
 
 
 @router.get("/groups/{group_id}", summary="One alert group with its alerts")
-def get_group(group_id: int, app: Autoheal = Depends(services)) -> dict[str, Any]:
+def get_group(group_id: int = id_path("group"), app: Autoheal = Depends(services)) -> dict[str, Any]:
     with app.sessions() as session:
         repo = AlertRepository(session)
         group = repo.get_group(group_id)

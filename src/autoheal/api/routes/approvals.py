@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from autoheal.api.auth import require, token_actor
+from autoheal.api.params import NO_NUL, id_path
 from autoheal.errors import ConfigError
 from autoheal.governance.approvals import ApprovalService, Principal
 from autoheal.store.tokens import Role
@@ -37,7 +38,7 @@ def get_principal(request: Request, role: Role = Depends(require(Role.VIEWER))) 
 
 
 class Decision(BaseModel):
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
 
 
 @router.get("")
@@ -52,7 +53,7 @@ def list_approvals(
 
 @router.get("/{approval_id}")
 def get_approval(
-    approval_id: int,
+    approval_id: int = id_path("approval request"),
     service: ApprovalService = Depends(get_approval_service),
     _who: Principal = Depends(get_principal),
 ) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def get_approval(
 
 @router.post("/{approval_id}/grant")
 def grant(
-    approval_id: int,
+    approval_id: int = id_path("approval request"),
     body: Decision | None = None,
     service: ApprovalService = Depends(get_approval_service),
     who: Principal = Depends(get_principal),
@@ -71,7 +72,7 @@ def grant(
 
 @router.post("/{approval_id}/deny")
 def deny(
-    approval_id: int,
+    approval_id: int = id_path("approval request"),
     body: Decision | None = None,
     service: ApprovalService = Depends(get_approval_service),
     who: Principal = Depends(get_principal),

@@ -14,13 +14,13 @@ Mount it with the store (and, in tests, a clock)::
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from autoheal.api.problems import problem
 from autoheal.clock import Clock, SystemClock
-from autoheal.errors import ConfigError, PayloadError
+from autoheal.errors import ConfigError, InputError, PayloadError
+from autoheal.pipeline.ingest import parse_json
 from autoheal.telemetry.stores import ChangeStore
 from autoheal.tools.change_payloads import parse_generic, parse_github
 
@@ -38,8 +38,8 @@ def get_clock() -> Clock:
     return SystemClock()
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(request: Request, status: int, message: str) -> JSONResponse:
+    return problem(status, message, request.url.path)
 
 
 @router.post("/api/v1/changes", status_code=201)
@@ -50,11 +50,15 @@ async def post_changes(
 ) -> JSONResponse:
     body = await request.body()
     if len(body) > MAX_BODY:
-        return _error(413, f"body exceeds the limit of {MAX_BODY} bytes")
+        return _error(request, 413, f"body exceeds the limit of {MAX_BODY} bytes")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "the body is not JSON; send a change object or a GitHub deployment event")
+        payload = parse_json(body)
+    except InputError as exc:
+        return _error(
+            request,
+            400,
+            f"the body is not JSON ({exc.message}); send a change object or a GitHub deployment event",
+        )
     now = clock.now()
     event = request.headers.get("x-github-event")
     try:
@@ -66,7 +70,7 @@ async def post_changes(
         else:
             changes = parse_generic(payload, now)
     except PayloadError as exc:
-        return _error(422, exc.message)
+        return _error(request, 422, exc.message)
     for change in changes:
         store.record_change(change)
     return JSONResponse({"recorded": [c.id for c in changes]}, status_code=201)

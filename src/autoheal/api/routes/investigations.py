@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from autoheal.api.auth import require, services
+from autoheal.api.params import NO_NUL
 from autoheal.app import Autoheal
 from autoheal.reasoning import store
 from autoheal.reasoning.subjects import load_subject
@@ -34,7 +35,12 @@ FOLLOW_MAX_SECONDS = 600.0
 
 
 class StartInvestigation(BaseModel):
-    target: str = Field(min_length=1, description="alert id, group:ID, fingerprint or group key")
+    target: str = Field(
+        min_length=1,
+        max_length=512,
+        pattern=NO_NUL,
+        description="alert id, group:ID, fingerprint or group key",
+    )
 
 
 def _summary(row: store.InvestigationRow) -> dict[str, Any]:

@@ -41,17 +41,26 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _check_content_type(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content_type:
+        raise UnsupportedMediaType("no Content-Type header: send the body as application/json")
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise UnsupportedMediaType(f"content type {content_type!r} is not supported: send application/json")
+
+
 @router.post(
     "/api/v1/alerts/{source}",
     summary="Receive an alert webhook",
     responses={
         200: {"description": "committed"},
-        400: {"description": "malformed JSON"},
+        400: {"description": "malformed JSON, or nested too deeply"},
         401: {"description": "missing or wrong sender credentials"},
         404: {"description": "unknown source"},
+        405: {"description": "only POST: a webhook URL is for senders"},
         413: {"description": "body too large"},
-        415: {"description": "not JSON"},
-        422: {"description": "payload does not match the source's format"},
+        415: {"description": "no Content-Type, or not JSON"},
+        422: {"description": "payload does not match the source's format (the detail names the field)"},
     },
 )
 async def receive(source: str, request: Request, app: Autoheal = Depends(services)) -> JSONResponse:
@@ -61,14 +70,10 @@ async def receive(source: str, request: Request, app: Autoheal = Depends(service
         cfg = source_config(app, source)
         if cfg.auth is not None and cfg.auth.type == "bearer":
             verify_sender(cfg, request.headers, b"")
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-            raise UnsupportedMediaType(
-                f"content type {content_type!r} is not supported: send application/json"
-            )
         body = await _read_limited(request, app.settings.pipeline.max_body_bytes)
         if cfg.auth is not None and cfg.auth.type == "hmac":
             verify_sender(cfg, request.headers, body)
+        _check_content_type(request)
         batch = app.ingestor.prepare(source, body)
         result = await asyncio.wrap_future(app.ingestor.submit(batch))
         for outcome, n in result.outcomes.items():

@@ -36,6 +36,18 @@ class MaintenanceWindow(BaseModel):
             return False
         return all(re.fullmatch(rx, labels.get(k, "")) for k, rx in self.matchers.items())
 
+    def describe(self) -> str:
+        """The reason a triage verdict gives when this window covers an alert."""
+        return f"inside maintenance window {self.name!r} until {self.end.isoformat()}"
+
+
+class SilenceWindow(MaintenanceWindow):
+    """An Autoheal silence (stored in the database, ``autoheal silences``): the same matching as a
+    maintenance window, named as a silence in verdicts."""
+
+    def describe(self) -> str:
+        return f"silenced by Autoheal {self.name} until {self.end.isoformat()}"
+
 
 class TriageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -34,6 +34,7 @@ class Facts:
     config: TriageConfig
     ctx: InvestigationContext
     now: datetime
+    stored_windows: Sequence[MaintenanceWindow] = ()  # silences and windows kept in the database
 
     @property
     def service(self) -> str | None:
@@ -207,7 +208,8 @@ def episode(f: Facts) -> TriageSignal:
 
 
 def suppression(f: Facts) -> TriageSignal:
-    """Alertmanager silences (through the governed tool) and configured maintenance windows."""
+    """Alertmanager silences (through the governed tool), configured maintenance windows, and the
+    silences and maintenance windows stored in Autoheal's database."""
     reasons: list[str] = []
     evidence: list[Evidence] = []
     result, ev = f.ctx.call(reading.SILENCES, {}, "active Alertmanager silences")
@@ -220,10 +222,18 @@ def suppression(f: Facts) -> TriageSignal:
                     comment = s.get("comment", "") if isinstance(s, dict) else ""
                     reasons.append(f"silenced by {sid} ({comment})" if comment else f"silenced by {sid}")
                     break
-    for window in f.config.maintenance:
+    if f.stored_windows:
+        evidence.append(
+            f.history_evidence(
+                "suppressions",
+                {"at": f.now.isoformat()},
+                f"{len(f.stored_windows)} silence(s) / maintenance window(s) stored in Autoheal",
+            )
+        )
+    for window in (*f.config.maintenance, *f.stored_windows):
         for alert in f.alerts:
             if _in_window(window, alert, f):
-                reasons.append(f"inside maintenance window {window.name!r} until {window.end.isoformat()}")
+                reasons.append(window.describe())
                 break
     if reasons:
         return TriageSignal("suppression", Lean.NOISE, -3.0, "; ".join(sorted(set(reasons))), tuple(evidence))

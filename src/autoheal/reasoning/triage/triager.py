@@ -4,6 +4,7 @@ The rules, in order (a missed real incident is the worst error, so noise needs a
 and no veto; anything unclear is signal):
 
 1. suppressed by an active silence or a maintenance window  -> noise
+   (Alertmanager's silences, the config file's windows, and those stored in the database)
 2. an open incident / recent signal on the same service       -> duplicate
 3. a noise reason (transient self-resolution, flapping, never actionable, condition gone) and no
    veto (worsening trend, a recent change on the service, critical and still firing) -> noise
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from autoheal.clock import Clock
 from autoheal.domain.alerts import Alert, AlertGroup
@@ -23,16 +25,25 @@ from autoheal.domain.investigation import InvestigationEvent
 from autoheal.domain.tools import ToolCaller
 from autoheal.reasoning.base import InvestigationContext, Window, record_step
 from autoheal.reasoning.triage import signals
-from autoheal.reasoning.triage.config import TriageConfig
+from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory
 from autoheal.reasoning.triage.model import Lean, TriageKind, TriageSignal, TriageVerdict, logistic
 
 
 class Triage:
-    def __init__(self, tools: ToolCaller, clock: Clock, config: TriageConfig | None = None) -> None:
+    def __init__(
+        self,
+        tools: ToolCaller,
+        clock: Clock,
+        config: TriageConfig | None = None,
+        stored_windows: Callable[[datetime], Sequence[MaintenanceWindow]] | None = None,
+    ) -> None:
+        """``stored_windows(now)``: silences and maintenance windows kept outside the config file
+        (the database's, ``autoheal.store.silences.DatabaseSuppressions``)."""
         self.tools = tools
         self.clock = clock
         self.config = config or TriageConfig()
+        self.stored_windows = stored_windows or (lambda now: ())
 
     def assess(
         self,
@@ -55,7 +66,7 @@ class Triage:
             caller="triage",
             emit=emit or (lambda event: None),
         )
-        facts = signals.Facts(group, alerts, history, self.config, ctx, now)
+        facts = signals.Facts(group, alerts, history, self.config, ctx, now, tuple(self.stored_windows(now)))
         history_signal, known_ref = signals.past_outcomes(facts)
         duplicate_signal, duplicate_ref = signals.duplicate(facts)
         found = [
