@@ -29,6 +29,7 @@ def test_bad_role_and_missing_alert_are_clear_errors(tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     bad = runner.invoke(root, ["token", "create", "--role", "god", "--db", db])
     assert bad.exit_code == 2 and "god" in bad.output
+    invoke("token", "create", "--role", "viewer", "--db", db)  # creates the database
     missing = runner.invoke(root, ["alerts", "show", "42", "--db", db])
     assert missing.exit_code == 1 and "no alert with id 42" in missing.output
 

@@ -1,4 +1,4 @@
-"""`autoheal alerts list|show`: read the alert store."""
+"""`autoheal alerts list|show`: read the alert store (a server's, with ``--url``, or a local database)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
+from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json
+from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.clock import utc
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict
 from autoheal.store.db import session_factory
 
@@ -16,7 +18,7 @@ app = typer.Typer(help="Inspect stored alerts.", no_args_is_help=True)
 
 
 def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
-    return session_factory(database(config, db))
+    return session_factory(local_database(config, db))
 
 
 @app.command("list")
@@ -28,17 +30,23 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     db: str = DbOption,
     config: Path = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """List alerts, most recently seen first."""
     if status not in (None, "firing", "resolved"):
         raise typer.BadParameter("status must be firing or resolved", param_hint="--status")
-    with _sessions(config, db)() as session:
-        rows = [
-            alert_to_dict(r)
-            for r in AlertRepository(session).list_alerts(
-                AlertFilter(status=status, service=service, limit=limit)
-            )
-        ]
+    api = remote(url, token)
+    if api is not None:
+        rows = api.get("/api/v1/alerts", status=status, service=service, limit=min(limit, 1000))["alerts"]
+    else:
+        with _sessions(config, db)() as session:
+            rows = [
+                alert_to_dict(r)
+                for r in AlertRepository(session).list_alerts(
+                    AlertFilter(status=status, service=service, limit=limit)
+                )
+            ]
     if as_json:
         print_json({"alerts": rows})
         return
@@ -65,15 +73,22 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
     db: str = DbOption,
     config: Path = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Show one alert with its transitions."""
-    with _sessions(config, db)() as session:
-        repo = AlertRepository(session)
-        row = repo.get_alert(alert_id)
-        out = alert_to_dict(row)
-        out["transitions"] = [
-            {"status": t.status, "at": t.at.isoformat()} for t in repo.transitions(alert_id)
-        ]
+    api = remote(url, token)
+    if api is not None:
+        out = api.get(f"/api/v1/alerts/{alert_id}")
+        out["transitions"] = [{"status": t["status"], "at": t["at"]} for t in out["transitions"]]
+    else:
+        with _sessions(config, db)() as session:
+            repo = AlertRepository(session)
+            row = repo.get_alert(alert_id)
+            out = alert_to_dict(row)
+            out["transitions"] = [
+                {"status": t.status, "at": utc(t.at).isoformat()} for t in repo.transitions(alert_id)
+            ]
     if as_json:
         print_json(out)
         return

@@ -1,7 +1,8 @@
 """`autoheal approvals list | grant | deny`: people decide on write actions.
 
-The CLI runs with direct database access, so its user acts as a local operator; ``--by`` names
-them in the audit trail and ``--role`` must be an approver role of the policy.
+With ``--url`` (``AUTOHEAL_URL``) and a token the commands go through the server's API, as the
+token's role. Without, the CLI runs with direct database access, so its user acts as a local
+operator; ``--by`` names them in the audit trail and ``--role`` must be an approver role of the policy.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json, settings_from
-from autoheal.governance.approvals import ApprovalService, Principal
+from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.clock import utc
+from autoheal.governance.approvals import ApprovalRequest, ApprovalService, Principal
 
 app = typer.Typer(help="Approval requests for write actions.", no_args_is_help=True)
 
@@ -23,7 +26,7 @@ def _service(config: Path | None, db: str | None, policy: Path | None) -> Approv
     from autoheal.governance.wiring import policy_from
 
     settings = settings_from(config, db)
-    engine = database(config, db, settings=settings)
+    engine = local_database(config, db, settings=settings)
     pol = policy_from(policy or settings.policy_file)
     return ApprovalService(engine, settings=pol.approvals, audit=AuditTrail(engine))
 
@@ -40,8 +43,15 @@ def list_requests(
     db: str = DbOption,
     config: Path | None = ConfigOption,
     policy: Path | None = PolicyOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
-    requests = _service(config, db, policy).list(status=status, limit=limit)
+    """Approval requests, newest first."""
+    api = remote(url, token)
+    if api is not None:
+        requests = [_from_dict(d) for d in api.get("/api/v1/approvals", status=status, limit=limit)]
+    else:
+        requests = _service(config, db, policy).list(status=status, limit=limit)
     if as_json:
         for r in requests:
             print_json(r.to_dict())
@@ -57,10 +67,20 @@ def list_requests(
             str(r.args)[:80],
             r.caller,
             r.investigation_id or "",
-            r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.created_at.strftime("%Y-%m-%d %H:%M:%S %Z"),
             r.decided_by or "",
         )
     console.print(table)
+
+
+def _from_dict(d: dict[str, object]) -> ApprovalRequest:
+    from datetime import datetime
+
+    fields = dict(d)
+    for key in ("created_at", "expires_at", "decided_at", "used_at"):
+        value = fields.get(key)
+        fields[key] = utc(datetime.fromisoformat(str(value))) if value else None
+    return ApprovalRequest(**fields)  # type: ignore[arg-type]
 
 
 def _who(by: str | None, role: str) -> Principal:
@@ -77,9 +97,15 @@ def grant(
     db: str = DbOption,
     config: Path | None = ConfigOption,
     policy: Path | None = PolicyOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Let that exact call run once."""
-    r = _service(config, db, policy).grant(request_id, _who(by, role), note)
+    api = remote(url, token)
+    if api is not None:
+        r = _from_dict(api.post(f"/api/v1/approvals/{request_id}/grant", {"note": note}))
+    else:
+        r = _service(config, db, policy).grant(request_id, _who(by, role), note)
     console.print(
         f"granted request {r.id}: {r.tool} {r.args} (valid until {r.expires_at:%H:%M:%S} UTC)",
         highlight=False,
@@ -97,7 +123,13 @@ def deny(
     db: str = DbOption,
     config: Path | None = ConfigOption,
     policy: Path | None = PolicyOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Refuse the call; the same call is then denied until the request expires."""
-    r = _service(config, db, policy).refuse(request_id, _who(by, role), note)
+    api = remote(url, token)
+    if api is not None:
+        r = _from_dict(api.post(f"/api/v1/approvals/{request_id}/deny", {"note": note}))
+    else:
+        r = _service(config, db, policy).refuse(request_id, _who(by, role), note)
     console.print(f"refused request {r.id}: {r.tool}", highlight=False, soft_wrap=True)

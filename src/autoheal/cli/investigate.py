@@ -1,7 +1,9 @@
 """`autoheal investigate ALERT_OR_GROUP_ID`: run a deep investigation and stream it.
 
 The CLI is a thin consumer of the same event stream as the API, the web console and Slack; the
-investigation is stored (``investigations`` / ``investigation_events``) as it streams.
+investigation is stored (``investigations`` / ``investigation_events``) as it streams. With
+``--url`` (``AUTOHEAL_URL``) and a responder token the server runs it (``POST
+/api/v1/investigations``) and the CLI follows its server-sent events.
 """
 
 from __future__ import annotations
@@ -12,8 +14,19 @@ from typing import Any
 
 import typer
 
-from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json, settings_from
+from autoheal.cli.common import (
+    ConfigOption,
+    DbOption,
+    console,
+    err_console,
+    guarded,
+    print_json,
+    settings_from,
+)
+from autoheal.cli.remote import ApiClient, TokenOption, UrlOption, local_database, remote
+from autoheal.clock import utc
 from autoheal.domain.investigation import InvestigationEvent
+from autoheal.errors import StoreError
 
 _VERDICT_COLOUR = {"supported": "green", "refuted": "red", "inconclusive": "yellow"}
 
@@ -28,6 +41,8 @@ def register(root: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print only the final report as JSON"),
         db: str = DbOption,
         config: Path = ConfigOption,
+        url: str | None = UrlOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Investigate an alert or alert group: hypotheses, adversarial checks, ranked causes."""
         from autoheal.app import Autoheal
@@ -35,7 +50,12 @@ def register(root: typer.Typer) -> None:
         from autoheal.reasoning.models.config import ModelSettings, build_model
         from autoheal.reasoning.subjects import load_subject
 
+        api = remote(url, token)
+        if api is not None:
+            _on_server(api, ident, as_json)
+            return
         settings = settings_from(config, db)
+        local_database(config, db, settings=settings).dispose()  # exists? (said on stderr)
         model = build_model(ModelSettings.from_env(os.environ))
         autoheal = Autoheal.create(settings, model=model)
         try:
@@ -57,6 +77,28 @@ def register(root: typer.Typer) -> None:
                     render(event)
         finally:
             autoheal.close()
+
+
+def _on_server(api: ApiClient, ident: str, as_json: bool) -> None:
+    """Start the investigation on the server and follow its event stream to the report."""
+    from datetime import datetime
+
+    started = api.post("/api/v1/investigations", {"target": ident})
+    err_console.print(f"investigation {started['id']} started on the server", highlight=False)
+    for data in api.stream_events(started["events"]):
+        if "kind" not in data:  # the stream's end without a report
+            raise StoreError(
+                f"investigation {started['id']} ended with status {data.get('status')!r} and no report "
+                f"(see {api.url}{started['report']})"
+            )
+        event = InvestigationEvent(data["kind"], utc(datetime.fromisoformat(data["at"])), data["payload"])
+        if as_json:
+            if event.kind == "report":
+                print_json({"investigation_id": started["id"], **event.payload["report"]})
+        else:
+            render(event)
+        if event.kind == "report":
+            return
 
 
 def render(event: InvestigationEvent) -> None:

@@ -1,7 +1,8 @@
-"""`autoheal triage show | outcome`: read a triage verdict and say what the alert turned out to be.
+"""`autoheal triage list | show | outcome`: read triage verdicts and say what an alert turned out to be.
 
-Like ``autoheal approvals``, the CLI works on the database directly, so its user acts as a local
-operator; ``--by`` names them in the audit trail (default: the login name).
+With ``--url`` (``AUTOHEAL_URL``) and a token the commands go through the server's API (the audit
+trail names the token's fingerprint). Without, they work on the database directly, so the user
+acts as a local operator; ``--by`` names them in the audit trail (default: the login name).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
+from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json
+from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
 from autoheal.reasoning import store
 from autoheal.reasoning.triage.outcomes import OutcomeDecision, parse_outcome, record_outcome
 
@@ -23,7 +25,7 @@ app = typer.Typer(help="Triage verdicts and their outcomes.", no_args_is_help=Tr
 def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
     from autoheal.store.db import session_factory
 
-    return session_factory(database(config, db))
+    return session_factory(local_database(config, db))
 
 
 @app.command("list")
@@ -35,10 +37,16 @@ def list_(
     as_json: bool = typer.Option(False, "--json"),
     db: str = DbOption,
     config: Path | None = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """The most recent triage verdicts, newest first."""
-    with _sessions(config, db)() as session:
-        rows = [store.verdict_to_dict(r) for r in store.recent_verdicts(session, service, kind, limit)]
+    api = remote(url, token)
+    if api is not None:
+        rows = api.get("/api/v1/triage", service=service, kind=kind, limit=limit)["verdicts"]
+    else:
+        with _sessions(config, db)() as session:
+            rows = [store.verdict_to_dict(r) for r in store.recent_verdicts(session, service, kind, limit)]
     if as_json:
         for r in rows:
             print_json(r)
@@ -66,10 +74,16 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
     db: str = DbOption,
     config: Path | None = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Show one triage verdict: kind, score, reasons and outcome."""
-    with _sessions(config, db)() as session:
-        out = store.verdict_to_dict(store.get_verdict(session, verdict_id))
+    api = remote(url, token)
+    if api is not None:
+        out = api.get(f"/api/v1/triage/{verdict_id}")
+    else:
+        with _sessions(config, db)() as session:
+            out = store.verdict_to_dict(store.get_verdict(session, verdict_id))
     if as_json:
         print_json(out)
         return
@@ -90,11 +104,19 @@ def outcome(
     by: str | None = typer.Option(None, "--by", help="who decides (default: your login name)"),
     db: str = DbOption,
     config: Path | None = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Record what the alert turned out to be; triage learns from it. The decision is audited."""
     from autoheal.audit.trail import AuditTrail
     from autoheal.store.db import session_factory
 
+    api = remote(url, token)
+    if api is not None:
+        print_json(
+            api.post(f"/api/v1/triage/{verdict_id}/outcome", {"outcome": value, "reference": reference})
+        )
+        return
     decision = OutcomeDecision(verdict_id, parse_outcome(value), reference, by or getpass.getuser())
-    engine = database(config, db)
+    engine = local_database(config, db)
     print_json(record_outcome(session_factory(engine), AuditTrail(engine), decision))

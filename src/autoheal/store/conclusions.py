@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from autoheal.clock import utc
 from autoheal.reasoning import store as reasoning_store
 
 
@@ -26,7 +27,7 @@ def conclusions(session: Session, group_key: str) -> dict[str, Any]:
         "score": verdict.score,
         "explanation": verdict.explanation,
         "reasons": verdict.reasons,
-        "assessed_at": verdict.assessed_at.isoformat(),
+        "assessed_at": utc(verdict.assessed_at).isoformat(),
         "investigation_id": verdict.investigation_id,
     }
     investigation_id = next(

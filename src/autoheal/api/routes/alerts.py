@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from autoheal.api.auth import require, services
 from autoheal.api.params import id_path, offset_query
 from autoheal.app import Autoheal
+from autoheal.clock import utc
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict, group_to_dict
 from autoheal.store.conclusions import conclusions
 from autoheal.store.db import MAX_ID
@@ -44,7 +45,7 @@ def get_alert(alert_id: int = id_path("alert"), app: Autoheal = Depends(services
         payload = repo.payload(row.payload_id)
         out = alert_to_dict(row)
         out["transitions"] = [
-            {"status": t.status, "at": t.at.isoformat(), "payload_id": t.payload_id}
+            {"status": t.status, "at": utc(t.at).isoformat(), "payload_id": t.payload_id}
             for t in repo.transitions(row.id)
         ]
         out["raw_payload"] = payload.body if payload else None

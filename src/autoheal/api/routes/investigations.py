@@ -24,6 +24,7 @@ from sqlalchemy import select
 from autoheal.api.auth import require, services
 from autoheal.api.params import NO_NUL
 from autoheal.app import Autoheal
+from autoheal.clock import utc
 from autoheal.reasoning import store
 from autoheal.reasoning.subjects import load_subject
 from autoheal.store.tokens import Role
@@ -48,8 +49,8 @@ def _summary(row: store.InvestigationRow) -> dict[str, Any]:
         "id": row.id,
         "subject": row.subject,
         "status": row.status,
-        "started_at": row.started_at.isoformat(),
-        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "started_at": utc(row.started_at).isoformat(),
+        "finished_at": utc(row.finished_at).isoformat() if row.finished_at else None,
         "top_service": row.top_service,
         "alert_fingerprints": row.alert_fingerprints,
     }
