@@ -145,3 +145,19 @@ def test_investigate_runs_on_the_server_and_follows_its_events(server):
     viewer = {"AUTOHEAL_URL": server.url, "AUTOHEAL_TOKEN": server.create_token("viewer")}
     refused = runner.invoke(root, ["investigate", str(alert_id)], env=viewer)
     assert refused.exit_code == 1 and "403" in refused.output
+
+
+def test_audit_verify_and_export_over_the_api(server, tmp_path):
+    env = {"AUTOHEAL_URL": server.url, "AUTOHEAL_TOKEN": server.create_token("admin")}
+    verified = run("audit", "verify", env=env)
+    assert verified.exit_code == 0, verified.output
+    assert "the server's check" in verified.stdout
+    out = tmp_path / "export.jsonl"
+    exported = run("audit", "export", "-o", str(out), env=env)
+    assert exported.exit_code == 0 and "reading server" in exported.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records and [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    assert all(r["hash"] and r["prev_hash"] for r in records)
+    viewer = {"AUTOHEAL_URL": server.url, "AUTOHEAL_TOKEN": server.create_token("viewer")}
+    refused = runner.invoke(root, ["audit", "verify"], env=viewer)
+    assert refused.exit_code == 1 and "403" in refused.output

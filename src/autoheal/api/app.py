@@ -13,6 +13,7 @@ from autoheal.api.auth import change_sender
 from autoheal.api.routes import (
     alerts,
     approvals,
+    audit,
     changes,
     investigations,
     silences,
@@ -58,6 +59,7 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.include_router(silences.router)
     api.include_router(silences.maintenance_router)
     api.include_router(tools.router)
+    api.include_router(audit.router)
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)
         api.include_router(getattr(module, attribute))

@@ -185,10 +185,9 @@ class AuditTrail:
 
 
 def iter_records(
-    engine: Engine, *, since: datetime | None = None, chunk: int = 1000
+    engine: Engine, *, since: datetime | None = None, chunk: int = 1000, after: int = 0
 ) -> Iterator[AuditRecord]:
-    """Every stored record in ``seq`` order, read in chunks (bounded memory)."""
-    after = 0
+    """Every stored record in ``seq`` order (those after ``after``), read in chunks (bounded memory)."""
     cols = (_T.c.seq, _T.c.at, _T.c.kind, _T.c.actor, _T.c.payload, _T.c.prev_hash, _T.c.hash)
     while True:
         query = select(*cols).where(_T.c.seq > after).order_by(_T.c.seq).limit(chunk)

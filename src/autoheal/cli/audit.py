@@ -1,14 +1,20 @@
-"""`autoheal audit verify | export | keygen | sign`: the tamper-evident trail."""
+"""`autoheal audit verify | export | keygen | sign`: the tamper-evident trail.
+
+``verify`` and ``export`` read a running server with ``--url`` and an admin token (``verify`` is
+then the server's own check; to check it independently, export and verify elsewhere)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from autoheal.cli.common import ConfigOption, DbOption, console, database, err_console, guarded
+from autoheal.cli.remote import ApiClient, TokenOption, UrlOption, local_database, remote
 from autoheal.errors import InputError
 
 app = typer.Typer(help="Audit trail: verify, export, sign.", no_args_is_help=True)
@@ -22,13 +28,32 @@ def verify(
     public_key: Path | None = typer.Option(
         None, "--public-key", help="Ed25519 public key (PEM) to check checkpoints"
     ),
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Recompute the chain; exit 1 naming the first bad record (altered, removed, reordered, inserted)."""
     from autoheal.audit.signing import load_public_key
     from autoheal.audit.verify import verify_chain
 
+    api = remote(url, token)
+    if api is not None:
+        if public_key:
+            raise InputError("--public-key checks signatures locally: use it with --db, not --url")
+        answer = api.get("/api/v1/audit/verify")
+        for warning in answer["warnings"]:
+            err_console.print(f"[yellow]warning:[/yellow] {warning}")
+        if not answer["ok"]:
+            err_console.print(f"[red]TAMPERED[/red] first bad record: {answer['first_bad']}", highlight=False)
+            raise typer.Exit(1)
+        console.print(
+            f"[green]ok[/green] (the server's check) {answer['records']} records, head seq "
+            f"{answer['head_seq']} hash {answer['head_hash'][:16]}…, {answer['checkpoints_checked']} checkpoints",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     key = load_public_key(public_key) if public_key else None
-    report = verify_chain(database(config, db), public_key=key)
+    report = verify_chain(local_database(config, db), public_key=key)
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
     if not report.ok:
@@ -54,6 +79,8 @@ def export(
     output: Path | None = typer.Option(None, "--output", "-o", help="file (default: stdout)"),
     db: str = DbOption,
     config: Path | None = ConfigOption,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
 ) -> None:
     """Write records (with their hashes, so the export can be re-verified) as JSON lines."""
     import json
@@ -71,16 +98,35 @@ def export(
             raise InputError(
                 f"--since {since!r} is not an ISO 8601 time (e.g. 2026-01-31T00:00:00Z)"
             ) from exc
+    api = remote(url, token)
+    records = (
+        _server_records(api, when)
+        if api is not None
+        else (r.to_dict() for r in iter_records(local_database(config, db), since=when))
+    )
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     n = 0
     try:
-        for rec in iter_records(database(config, db), since=when):
-            out.write(json.dumps(rec.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        for rec in records:
+            out.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     finally:
         if output:
             out.close()
     err_console.print(f"exported {n} records")
+
+
+def _server_records(api: ApiClient, since: datetime | None) -> Iterator[dict[str, Any]]:
+    after = 0
+    while True:
+        params: dict[str, Any] = {"after": after, "limit": 1000}
+        if since is not None:
+            params["since"] = since.isoformat()
+        page = api.get("/api/v1/audit/records", **params)
+        yield from page["records"]
+        if page["next_after"] is None:
+            return
+        after = page["next_after"]
 
 
 @app.command("keygen")
