@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -38,7 +39,13 @@ def list_(
         raise typer.BadParameter("status must be firing or resolved", param_hint="--status")
     api = remote(url, token)
     if api is not None:
-        rows = api.get("/api/v1/alerts", status=status, service=service, limit=min(limit, 1000))["alerts"]
+        rows: list[dict[str, Any]] = []
+        while len(rows) < limit:  # the API pages by 1,000 at most
+            want = min(limit - len(rows), 1000)
+            page = api.get("/api/v1/alerts", status=status, service=service, limit=want, offset=len(rows))
+            rows.extend(page["alerts"])
+            if len(page["alerts"]) < want:
+                break
     else:
         with _sessions(config, db)() as session:
             rows = [

@@ -57,7 +57,7 @@ def list_(
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["assessed_at"][:19],
+            r["assessed_at"][:19] + "Z",
             r["service"] or "",
             r["kind"],
             f"{r['score']:.2f}",
