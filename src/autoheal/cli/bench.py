@@ -17,13 +17,18 @@ def k8s(
     via_api: bool = typer.Option(
         False, "--api", help="serve each case through the local fake API server and the official client"
     ),
+    cases: Path = typer.Option(
+        None, "--cases", help="score the case bundles in this folder that carry an answer (default: the catalogue)"
+    ),
 ) -> None:
     """Kubernetes alert catalogue: top-1 root cause, facts stated and cited, noise, p99 seconds."""
     from autoheal.audit.verify import verify_chain
+    from autoheal.cli.common import friendly_errors
     from autoheal.k8s.bench import audit_engine, by_family, run_bench, summarise
 
     engine = audit_engine()
-    results = run_bench(only=only, via_api=via_api, engine=engine)
+    with friendly_errors():
+        results = run_bench(only=only, via_api=via_api, engine=engine, cases_dir=cases)
     audit = verify_chain(engine)
     if as_json:
         for r in results:
