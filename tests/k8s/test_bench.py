@@ -50,4 +50,6 @@ def test_cli_last_line_is_json() -> None:
     out = CliRunner().invoke(app, ["k8s", "--only", "watchdog"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output.strip().splitlines()[-1])
-    assert set(summary) == {"cases", "top1", "facts_recall", "noise_correct", "p99_s"}
+    assert set(summary) == {
+        "cases", "top1", "facts_recall", "noise_correct", "triage_noise_paged", "triage_signal_called_noise", "p99_s"
+    }  # fmt: skip

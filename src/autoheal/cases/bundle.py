@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from autoheal.domain.alerts import Alert
+from autoheal.domain.alerts import Alert, AlertGroup
 from autoheal.errors import InputError
 from autoheal.k8s.evidence import parse_time
 from autoheal.k8s.recorded import KIND_TO_RESOURCE, RecordedBackend
@@ -106,6 +106,17 @@ class Bundle:
     def backend(self) -> RecordedBackend:
         """The recorded Kubernetes objects and logs, served like the API would."""
         return RecordedBackend(self.objects, self.logs)
+
+    def group(self) -> AlertGroup:
+        """The bundle's alerts as one alert group (what triage assesses)."""
+        return AlertGroup(
+            key=f"case:{self.name}",
+            labels={"alertname": self.alerts[0].name},
+            fingerprints=tuple(a.fingerprint for a in self.alerts),
+            status=self.alerts[0].status,
+            service=next((a.service for a in self.alerts if a.service), None),
+            severity=max((a.severity for a in self.alerts), key=lambda s: s.rank),
+        )
 
 
 # -- reading files --------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from sqlalchemy import Engine
 from autoheal.assembly import assemble
 from autoheal.cases.bundle import Bundle
 from autoheal.clock import ManualClock
-from autoheal.domain.alerts import AlertGroup
 from autoheal.domain.investigation import InvestigationEvent
 from autoheal.domain.tools import Access, ToolResult
 from autoheal.governance.policy import Policy, parse_policy
@@ -130,15 +129,7 @@ def replay(bundle: Bundle, *, engine: Engine | None = None) -> Iterator[Investig
     telemetry = telemetry_of(bundle)
     try:
         with assemble(bundle_tools(bundle, telemetry, clock), replay_policy(), engine or audit_engine(), clock) as a:
-            group = AlertGroup(
-                key=f"case:{bundle.name}",
-                labels={"alertname": bundle.alerts[0].name},
-                fingerprints=tuple(x.fingerprint for x in bundle.alerts),
-                status=bundle.alerts[0].status,
-                service=next((x.service for x in bundle.alerts if x.service), None),
-                severity=max((x.severity for x in bundle.alerts), key=lambda s: s.rank),
-            )
-            yield Triage(a.gateway, clock).assess(group, bundle.alerts, InMemoryAlertHistory())
+            yield Triage(a.gateway, clock).assess(bundle.group(), bundle.alerts, InMemoryAlertHistory())
             subject = bundle.alerts[0].name
             yield from a.investigator.run(subject, bundle.alerts, investigation_id=f"case-{bundle.name}")
     finally:

@@ -39,6 +39,7 @@ from autoheal.k8s.catalogue import load_all
 from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
 from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.reasoning.triage import InMemoryAlertHistory, Triage
 from autoheal.store.db import create_db_engine, migrate
 from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
 
@@ -116,6 +117,11 @@ class CaseResult:
     missing_facts: list[str] = field(default_factory=list)
     tool_calls: int = 0
     refused_calls: int = 0
+    triage: str = ""  # the triage verdict on the same alerts and tools
+
+    @property
+    def triage_noise(self) -> bool:
+        return self.triage in ("noise", "duplicate")
 
     @property
     def noise_correct(self) -> bool:
@@ -134,6 +140,7 @@ class GovernedRun:
     hypotheses: list[Hypothesis]
     context: InvestigationContext
     caller: RecordingCaller
+    gateway: ToolCaller
 
 
 def investigate_governed(
@@ -157,7 +164,7 @@ def investigate_governed(
         tools=caller,
         clock=clock,
     )
-    return GovernedRun(KubernetesGenerator().generate(ctx), ctx, caller)
+    return GovernedRun(KubernetesGenerator().generate(ctx), ctx, caller, governance.gateway)
 
 
 def run_case(
@@ -175,6 +182,8 @@ def run_case(
     result.tool_calls = len(calls)
     refused = (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
     result.refused_calls = sum(c[2].status in refused for c in calls)
+    verdict = Triage(run.gateway, ManualClock(case.now)).assess(case.group(), case.alerts, InMemoryAlertHistory())
+    result.triage = verdict.kind.value
     return result, run.hypotheses
 
 
@@ -246,6 +255,8 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         if facts_total
         else 1.0,
         "noise_correct": round(sum(r.noise_correct for r in results) / n, 4) if n else 0.0,
+        "triage_noise_paged": sum(r.noise_expected and not r.triage_noise for r in results),
+        "triage_signal_called_noise": sum(not r.noise_expected and r.triage_noise for r in results),
         "p99_s": round(p99([r.seconds for r in results]), 4),
     }
 
