@@ -179,12 +179,14 @@ class RecordedBackend:
         limit_bytes: int,
     ) -> str:
         obj = self.get("pods", namespace, pod)
-        containers = [c["name"] for c in obj.get("spec", {}).get("containers", [])]
+        spec = obj.get("spec", {})
+        containers = [c["name"] for c in spec.get("containers", [])]
+        init = [c["name"] for c in spec.get("initContainers") or []]
         if container is None:
             if len(containers) != 1:
                 raise ApiException(status=400, reason=f"a container name must be specified for pod {pod}")
             container = containers[0]
-        elif container not in containers:
+        elif container not in containers and container not in init:
             raise ApiException(status=400, reason=f"container {container} is not valid for pod {pod}")
         text = self._logs.get((pod, container, previous))
         if text is None:

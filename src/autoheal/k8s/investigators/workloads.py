@@ -27,7 +27,7 @@ class WorkloadInvestigator:
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         namespace = label(alert, "namespace")
-        if alert.name == "KubeJobFailed":
+        if alert.name == "KubeJobFailed" or (label(alert, "job_name") and not label(alert, "deployment")):
             name, resource, kind = label(alert, "job_name"), "jobs", "Job"
         else:
             name, resource, kind = label(alert, "deployment"), "deployments", "Deployment"
