@@ -428,6 +428,7 @@ def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evi
                 f"({c.last_reason}, exit code {c.last_exit_code}).",
                 score=STRONG,
                 evidence=[pc.ev_pod],
+                recovered=True,
             )
         ]
     if c.last_reason == "OOMKilled" or (c.last_exit_code == 137 and c.last_reason != "Error"):

@@ -3,7 +3,8 @@
 The rules, in order (a missed real incident is the worst error, so noise needs a positive reason
 and no veto; anything unclear is signal):
 
-1. suppressed by an active silence or a maintenance window  -> noise
+1. suppressed by an active silence or a maintenance window, or recognised as noise by an
+   investigator from the alert alone (a heartbeat such as Watchdog, an inhibition helper)  -> noise
 2. an open incident / recent signal on the same service       -> duplicate
 3. a noise reason (transient self-resolution, flapping, never actionable, condition gone) and no
    veto (worsening trend, a recent change on the service, critical and still firing) -> noise
@@ -29,10 +30,18 @@ from autoheal.reasoning.triage.model import Lean, TriageKind, TriageSignal, Tria
 
 
 class Triage:
-    def __init__(self, tools: ToolCaller, clock: Clock, config: TriageConfig | None = None) -> None:
+    def __init__(
+        self,
+        tools: ToolCaller,
+        clock: Clock,
+        config: TriageConfig | None = None,
+        *,
+        recognisers: Sequence[signals.NoiseRecogniser] | None = None,
+    ) -> None:
         self.tools = tools
         self.clock = clock
         self.config = config or TriageConfig()
+        self.recognisers = tuple(signals.default_recognisers() if recognisers is None else recognisers)
 
     def assess(
         self,
@@ -69,6 +78,7 @@ class Triage:
             signals.changes(facts),
             signals.restarts(facts),
             signals.severity(facts),
+            signals.recognised(facts, self.recognisers),
         ]
         if emit:
             for s in found:
@@ -121,6 +131,8 @@ def _decide(
     suppression = by_name["suppression"]
     if suppression.lean is Lean.NOISE:
         return TriageKind.NOISE, None, [suppression.detail]
+    if by_name["recognised"].lean is Lean.NOISE:
+        return TriageKind.NOISE, None, [by_name["recognised"].detail]
     if duplicate_ref is not None:
         return TriageKind.DUPLICATE, duplicate_ref, [by_name["duplicate"].detail]
     noise = [s.detail for s in found if s.lean is Lean.NOISE]
