@@ -25,12 +25,19 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent / "heldout"
+ROOT2 = Path(__file__).resolve().parent / "heldout-2"  # the second set, written after the first was used
 NOW = datetime(2026, 9, 2, 8, 30, tzinfo=UTC)
 BUNDLES: dict[str, Callable[[], dict[str, Any]]] = {}
+BUNDLES2: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
 def bundle(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     BUNDLES[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+def bundle2(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    BUNDLES2[fn.__name__.replace("_", "-")] = fn
     return fn
 
 
@@ -322,8 +329,8 @@ def kube_list(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"apiVersion": api, "kind": f"{kind}List", "metadata": {"resourceVersion": "913400"}, "items": items}
 
 
-def write(name: str, spec: dict[str, Any]) -> None:
-    path = ROOT / name
+def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
+    path = root / name
     if path.exists():
         shutil.rmtree(path)
     (path / "kubernetes").mkdir(parents=True)
@@ -349,9 +356,13 @@ def main() -> None:
     from tests.k8s import heldout_book as book  # the registry the case module fills
     from tests.k8s import heldout_cases  # noqa: F401  (registers the bundles)
 
+    from tests.k8s import heldout2_cases  # noqa: F401  (registers the second set)
+
     for name, fn in sorted(book.BUNDLES.items()):
         book.write(name, fn())
-    print(f"wrote {len(book.BUNDLES)} held-out bundles under {ROOT}")
+    for name, fn in sorted(book.BUNDLES2.items()):
+        book.write(name, fn(), ROOT2)
+    print(f"wrote {len(book.BUNDLES)} + {len(book.BUNDLES2)} held-out bundles under {ROOT} and {ROOT2}")
 
 
 if __name__ == "__main__":
