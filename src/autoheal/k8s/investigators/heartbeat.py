@@ -68,13 +68,25 @@ class HeartbeatInvestigator:
         if reason is None:
             return []
         f = Findings(ctx, alert)
+        # The rule that defines it, when Prometheus can be asked: Watchdog's expression is vector(1).
+        result, ev = ctx.call("prometheus.rules", {"type": "alert"}, f"the rule defining {alert.name}")
+        rule = next(
+            (
+                r
+                for g in (result.data if result.ok and isinstance(result.data, list) else [])
+                for r in g.get("rules", [])
+                if r.get("name") == alert.name
+            ),
+            None,
+        )
+        defined = f" Its rule: {rule.get('query')}." if rule and rule.get("query") else ""
         f.add(
             service=alert.service or alert.labels.get("namespace", "monitoring"),
             kind="noise",
             component=alert.name,
-            statement=f"Noise: {reason}.",
+            statement=f"Noise: {reason}.{defined}",
             score=STRONG,
-            evidence=[],
+            evidence=[ev],
             heartbeat=alert.name != "InfoInhibitor",
         )
         return f.items
