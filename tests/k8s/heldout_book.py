@@ -77,7 +77,9 @@ def am_webhook(labels: dict[str, str], starts_min: float, annotations: dict[str,
 
 
 def owner(kind: str, name: str, ns: str) -> list[dict[str, Any]]:
-    api = {"ReplicaSet": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "Deployment": "apps/v1"}[kind]
+    api = {"ReplicaSet": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "Deployment": "apps/v1"}[
+        kind
+    ]
     return [
         {
             "apiVersion": api,
@@ -205,7 +207,9 @@ def waiting(reason: str, message: str | None = None) -> dict[str, Any]:
     return {"waiting": {"reason": reason, **({"message": message} if message else {})}}
 
 
-def terminated(code: int, reason: str, start_min: float, end_min: float, message: str | None = None) -> dict[str, Any]:
+def terminated(
+    code: int, reason: str, start_min: float, end_min: float, message: str | None = None
+) -> dict[str, Any]:
     t = {"exitCode": code, "reason": reason, "startedAt": ts(start_min), "finishedAt": ts(end_min)}
     if message:
         t["message"] = message
@@ -213,9 +217,18 @@ def terminated(code: int, reason: str, start_min: float, end_min: float, message
 
 
 def event(
-    ns: str, kind: str, name: str, reason: str, message: str, first_min: float, last_min: float,
-    *, count: int = 1, type_: str = "Warning", component: str = "kubelet",
-) -> dict[str, Any]:  # fmt: skip
+    ns: str,
+    kind: str,
+    name: str,
+    reason: str,
+    message: str,
+    first_min: float,
+    last_min: float,
+    *,
+    count: int = 1,
+    type_: str = "Warning",
+    component: str = "kubelet",
+) -> dict[str, Any]:
     return {
         "metadata": {
             "name": f"{name}.{hashlib.md5((reason + message).encode()).hexdigest()[:16]}",
@@ -246,10 +259,18 @@ def template(labels: dict[str, str], containers: list[dict[str, Any]], **spec: A
 
 
 def deployment(
-    name: str, ns: str, labels: dict[str, str], tmpl: dict[str, Any], *, replicas: int, ready: int,
-    updated: int | None = None, revision: int = 1, conditions: list[dict[str, Any]] | None = None,
+    name: str,
+    ns: str,
+    labels: dict[str, str],
+    tmpl: dict[str, Any],
+    *,
+    replicas: int,
+    ready: int,
+    updated: int | None = None,
+    revision: int = 1,
+    conditions: list[dict[str, Any]] | None = None,
     created_min: float = 60 * 24 * 30,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     return {
         "metadata": {
             "name": name,
@@ -264,7 +285,10 @@ def deployment(
             "replicas": replicas,
             "selector": {"matchLabels": labels},
             "template": tmpl,
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+            },
             "progressDeadlineSeconds": 600,
             "revisionHistoryLimit": 10,
         },
@@ -281,9 +305,18 @@ def deployment(
 
 
 def replicaset(
-    name: str, ns: str, deploy: str, labels: dict[str, str], tmpl: dict[str, Any], *, revision: int,
-    replicas: int, ready: int, created_min: float, conditions: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    name: str,
+    ns: str,
+    deploy: str,
+    labels: dict[str, str],
+    tmpl: dict[str, Any],
+    *,
+    revision: int,
+    replicas: int,
+    ready: int,
+    created_min: float,
+    conditions: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     h = name.rsplit("-", 1)[1]
     return {
         "metadata": {
@@ -323,10 +356,22 @@ def cond(type_: str, status: str, reason: str, message: str, minutes: float) -> 
 
 def kube_list(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     api = {
-        "Pod": "v1", "Event": "v1", "PersistentVolumeClaim": "v1", "Node": "v1", "Service": "v1",
-        "ReplicaSet": "apps/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1",
-    }[kind]  # fmt: skip
-    return {"apiVersion": api, "kind": f"{kind}List", "metadata": {"resourceVersion": "913400"}, "items": items}
+        "Pod": "v1",
+        "Event": "v1",
+        "PersistentVolumeClaim": "v1",
+        "Node": "v1",
+        "Service": "v1",
+        "ReplicaSet": "apps/v1",
+        "Deployment": "apps/v1",
+        "StatefulSet": "apps/v1",
+        "Job": "batch/v1",
+    }[kind]
+    return {
+        "apiVersion": api,
+        "kind": f"{kind}List",
+        "metadata": {"resourceVersion": "913400"},
+        "items": items,
+    }
 
 
 def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
@@ -345,7 +390,9 @@ def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
     (path / "bundle.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     (path / "alert.json").write_text(json.dumps(spec["alert"], indent=1))
     for kind, items in spec["objects"].items():
-        (path / "kubernetes" / f"{kind.lower()}s.json").write_text(json.dumps(kube_list(kind, items), indent=1))
+        (path / "kubernetes" / f"{kind.lower()}s.json").write_text(
+            json.dumps(kube_list(kind, items), indent=1)
+        )
     for (pod_name, cname, previous), text in spec.get("logs", {}).items():
         (path / "logs" / pod_name).mkdir(parents=True, exist_ok=True)
         (path / "logs" / pod_name / f"{cname}{'.previous' if previous else ''}.log").write_text(text)
@@ -353,10 +400,11 @@ def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
 
 
 def main() -> None:
+    from tests.k8s import (
+        heldout2_cases,  # noqa: F401  (registers the second set)
+        heldout_cases,  # noqa: F401  (registers the bundles)
+    )
     from tests.k8s import heldout_book as book  # the registry the case module fills
-    from tests.k8s import heldout_cases  # noqa: F401  (registers the bundles)
-
-    from tests.k8s import heldout2_cases  # noqa: F401  (registers the second set)
 
     for name, fn in sorted(book.BUNDLES.items()):
         book.write(name, fn())

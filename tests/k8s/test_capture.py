@@ -54,7 +54,9 @@ def prometheus(prometheus_factory: Any, tmp_path_factory: pytest.TempPathFactory
         lines.append(
             f'container_memory_working_set_bytes{{namespace="{namespace}",pod="{pod}",container="app"}} {value} {t:.0f}'
         )
-        lines.append(f'container_memory_working_set_bytes{{namespace="elsewhere",pod="x",container="y"}} 1 {t:.0f}')
+        lines.append(
+            f'container_memory_working_set_bytes{{namespace="elsewhere",pod="x",container="y"}} 1 {t:.0f}'
+        )
     om = work / "series.om"
     om.write_text("\n".join(lines) + "\n# EOF\n")
     build_blocks(om, work / "tsdb")
@@ -83,7 +85,11 @@ def test_capture_records_a_valid_redacted_bundle_through_the_gateway(
     captured = load_bundle(dest)
 
     # every object of the namespace as the API returned it, by kind
-    original = {(o["kind"], o["metadata"]["name"]) for o in bundle.objects if o["metadata"].get("namespace") == namespace}
+    original = {
+        (o["kind"], o["metadata"]["name"])
+        for o in bundle.objects
+        if o["metadata"].get("namespace") == namespace
+    }
     assert {(o["kind"], o["metadata"]["name"]) for o in captured.objects} >= original
     assert set(captured.logs) >= set(bundle.logs)  # current and previous container logs
     # only the namespace's series, from the real Prometheus
@@ -96,7 +102,12 @@ def test_capture_records_a_valid_redacted_bundle_through_the_gateway(
     calls = [json.loads(r.payload) for r in iter_records(engine) if r.kind == "tool_call"]
     assert len(calls) == summary.calls > 10
     assert all(c["decision"] == "allowed" for c in calls)
-    assert {c["tool"] for c in calls} == {"kubernetes.list", "kubernetes.logs", "prometheus.query_range", "prometheus.rules"}
+    assert {c["tool"] for c in calls} == {
+        "kubernetes.list",
+        "kubernetes.logs",
+        "prometheus.query_range",
+        "prometheus.rules",
+    }
 
 
 def test_captured_bundle_replays_to_the_same_root_cause(cluster: Any, tmp_path: Path) -> None:
@@ -132,7 +143,13 @@ def test_cli_capture_with_a_kubeconfig(cluster: Any, tmp_path: Path) -> None:
         )
     )
     out = tmp_path / "bundle"
-    args = ["capture", "--alert", str(_alert_file(bundle, tmp_path)), "--namespace", bundle.alerts[0].labels["namespace"]]
+    args = [
+        "capture",
+        "--alert",
+        str(_alert_file(bundle, tmp_path)),
+        "--namespace",
+        bundle.alerts[0].labels["namespace"],
+    ]
     result = CliRunner().invoke(app, [*args, "--out", str(out), "--kubeconfig", str(kubeconfig)])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and (out / "bundle.yaml").exists()
@@ -145,5 +162,7 @@ def test_capture_refuses_an_alert_its_source_cannot_read(cluster: Any, tmp_path:
     api, _ = cluster
     with pytest.raises(PayloadError):
         capture_bundle(
-            CaptureRequest(alert_payload={"version": "3"}, namespace="x"), ApiBackend(api.client()), tmp_path / "b"
+            CaptureRequest(alert_payload={"version": "3"}, namespace="x"),
+            ApiBackend(api.client()),
+            tmp_path / "b",
         )

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from autoheal.cases.bundle import load_bundle
 from autoheal.domain.tools import ToolStatus
 from autoheal.k8s.catalogue import cases_dir
 from autoheal.k8s.fakeapi import FakeKubeAPI
-from autoheal.cases.bundle import load_bundle
 from autoheal.tools.kubernetes import (
     ApiBackend,
     GetArgs,

@@ -226,7 +226,10 @@ def _kube_objects(name: str, doc: Any, p: _Problems) -> list[dict[str, Any]]:
         return out
     kind = doc["kind"]
     if kind not in KIND_TO_RESOURCE:
-        p.add(name, f"kind {kind!r} is not read by the investigators (known: {', '.join(sorted(KIND_TO_RESOURCE))})")
+        p.add(
+            name,
+            f"kind {kind!r} is not read by the investigators (known: {', '.join(sorted(KIND_TO_RESOURCE))})",
+        )
         return []
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
@@ -250,7 +253,9 @@ def _prometheus(name: str, doc: Any, bundle: Bundle, p: _Problems) -> None:
         p.add(name, "data.resultType must be 'matrix' (a query_range answer) with a 'result' list")
         return
     for i, s in enumerate(data["result"]):
-        if not (isinstance(s, dict) and isinstance(s.get("metric"), dict) and isinstance(s.get("values"), list)):
+        if not (
+            isinstance(s, dict) and isinstance(s.get("metric"), dict) and isinstance(s.get("values"), list)
+        ):
             p.add(name, f"result[{i}] needs 'metric' (labels) and 'values' ([[time, \"value\"], ...])")
             continue
         if "__name__" not in s["metric"]:

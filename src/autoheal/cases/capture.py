@@ -162,10 +162,14 @@ class _Reader:
         self.summary.calls += 1
         status = result.status.value
         if status in ("denied", "needs_approval", "budget_exhausted"):
-            self.summary.refused.append(f"{tool} {args.get('resource', args.get('query', ''))}: {result.message}")
+            self.summary.refused.append(
+                f"{tool} {args.get('resource', args.get('query', ''))}: {result.message}"
+            )
             return None
         if status == "error":
-            self.summary.failed.append(f"{tool} {args.get('resource', args.get('query', ''))}: {result.message}")
+            self.summary.failed.append(
+                f"{tool} {args.get('resource', args.get('query', ''))}: {result.message}"
+            )
             return None
         return result.data if result.ok else None
 
@@ -210,7 +214,9 @@ def capture_bundle(
     try:
         lists: dict[str, list[dict[str, Any]]] = {}
         for resource in NAMESPACED:
-            data = read.call("kubernetes.list", {"verb": "list", "resource": resource, "namespace": ns, "limit": 1000})
+            data = read.call(
+                "kubernetes.list", {"verb": "list", "resource": resource, "namespace": ns, "limit": 1000}
+            )
             lists[resource] = list((data or {}).get("items", []))
         node_names = {p.get("spec", {}).get("nodeName") for p in lists["pods"]} - {None}
         node_names |= {a.labels[k] for a in alerts for k in ("node", "instance") if a.labels.get(k)}
@@ -250,7 +256,9 @@ def capture_bundle(
                         files[f"logs/{name}/{container}{suffix}"] = ("\n".join(data["lines"]) + "\n").encode()
                         summary.logs += 1
         if any(t.name == "prometheus.query_range" for t in tools):
-            _capture_series(read, request, now, sorted(n["metadata"]["name"] for n in lists["nodes"]), files, summary)
+            _capture_series(
+                read, request, now, sorted(n["metadata"]["name"] for n in lists["nodes"]), files, summary
+            )
     finally:
         governance.close()
     manifest = {
@@ -291,5 +299,7 @@ def _capture_series(
         summary.series += len(data["result"])
     groups = read.call("prometheus.rules", {})
     if groups:
-        files["prometheus/rules.json"] = json.dumps({"status": "success", "data": {"groups": groups}}).encode()
+        files["prometheus/rules.json"] = json.dumps(
+            {"status": "success", "data": {"groups": groups}}
+        ).encode()
         summary.rule_groups = len(groups)

@@ -107,7 +107,8 @@ def bundle_tools(bundle: Bundle, telemetry: EmbeddedTelemetry, clock: ManualCloc
         RecordedPrometheus(bundle.series), tools["prometheus.query_range"]
     )
     tools["prometheus.rules"] = RecordedRules(bundle.rules)
-    for tool in kubernetes_tools(bundle.backend()):
+    kube: list[Any] = list(kubernetes_tools(bundle.backend()))
+    for tool in kube:
         tools[tool.name] = tool
     return list(tools.values())
 
@@ -128,7 +129,9 @@ def replay(bundle: Bundle, *, engine: Engine | None = None) -> Iterator[Investig
     clock = ManualClock(bundle.now)
     telemetry = telemetry_of(bundle)
     try:
-        with assemble(bundle_tools(bundle, telemetry, clock), replay_policy(), engine or audit_engine(), clock) as a:
+        with assemble(
+            bundle_tools(bundle, telemetry, clock), replay_policy(), engine or audit_engine(), clock
+        ) as a:
             yield Triage(a.gateway, clock).assess(bundle.group(), bundle.alerts, InMemoryAlertHistory())
             subject = bundle.alerts[0].name
             yield from a.investigator.run(subject, bundle.alerts, investigation_id=f"case-{bundle.name}")

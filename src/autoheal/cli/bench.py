@@ -18,7 +18,9 @@ def k8s(
         False, "--api", help="serve each case through the local fake API server and the official client"
     ),
     cases: Path = typer.Option(
-        None, "--cases", help="score the case bundles in this folder that carry an answer (default: the catalogue)"
+        None,
+        "--cases",
+        help="score the case bundles in this folder that carry an answer (default: the catalogue)",
     ),
 ) -> None:
     """Kubernetes alert catalogue: top-1 root cause, facts stated and cited, noise, p99 seconds."""

@@ -12,7 +12,9 @@ import typer
 
 from autoheal.cli.common import console, guarded, print_json
 
-app = typer.Typer(help="Case bundles: check, replay (triage + investigation) and capture.", no_args_is_help=True)
+app = typer.Typer(
+    help="Case bundles: check, replay (triage + investigation) and capture.", no_args_is_help=True
+)
 
 
 @app.command("check")
@@ -49,7 +51,11 @@ def run(
     verdict: dict[str, object] = {}
     for item in replay(b):
         if isinstance(item, TriageVerdict):
-            verdict = {"kind": item.kind.value, "score": round(item.score, 4), "explanation": item.explanation}
+            verdict = {
+                "kind": item.kind.value,
+                "score": round(item.score, 4),
+                "explanation": item.explanation,
+            }
             if not as_json:
                 console.print(f"[bold]triage[/bold] {item.kind.value} ({item.score:.2f}): {item.explanation}")
         elif as_json:

@@ -28,13 +28,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from autoheal.cases.bundle import Bundle
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
 from autoheal.governance.policy import Policy, parse_policy
 from autoheal.governance.wiring import build_governance
-from autoheal.cases.bundle import Bundle
 from autoheal.k8s.catalogue import load_all
 from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
@@ -182,7 +182,9 @@ def run_case(
     result.tool_calls = len(calls)
     refused = (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
     result.refused_calls = sum(c[2].status in refused for c in calls)
-    verdict = Triage(run.gateway, ManualClock(case.now)).assess(case.group(), case.alerts, InMemoryAlertHistory())
+    verdict = Triage(run.gateway, ManualClock(case.now)).assess(
+        case.group(), case.alerts, InMemoryAlertHistory()
+    )
     result.triage = verdict.kind.value
     return result, run.hypotheses
 
@@ -196,7 +198,9 @@ def _strings(data: Any) -> list[str]:
     return [] if data is None else [str(data)]
 
 
-def score(case: Bundle, hypotheses: list[Hypothesis], results: Mapping[str, str], seconds: float) -> CaseResult:
+def score(
+    case: Bundle, hypotheses: list[Hypothesis], results: Mapping[str, str], seconds: float
+) -> CaseResult:
     expected = case.expected
     if expected is None:
         raise ValueError(f"case bundle {case.name} carries no expected.yaml to score against")

@@ -34,5 +34,7 @@ def load_all(root: Path | None = None, only: str | None = None) -> list[Bundle]:
     bundles = load_folder(root or cases_dir(), only=only)
     unanswered = [b.name for b in bundles if b.expected is None]
     if root is None and unanswered:
-        raise BundleError(str(cases_dir()), [f"{n}: the catalogue's cases need expected.yaml" for n in unanswered])
+        raise BundleError(
+            str(cases_dir()), [f"{n}: the catalogue's cases need expected.yaml" for n in unanswered]
+        )
     return [b for b in bundles if b.expected is not None]

@@ -114,7 +114,8 @@ def container_facts(pod: Mapping[str, Any]) -> list[ContainerFacts]:
                 ),
                 last_finished=parse_time(last.get("finishedAt") or current.get("finishedAt")),
                 last_started=parse_time(last.get("startedAt") or current.get("startedAt")),
-                last_message=last.get("message") or (current.get("message") if kind == "terminated" else None),
+                last_message=last.get("message")
+                or (current.get("message") if kind == "terminated" else None),
                 init=id(cs) in inits,
             )
         )

@@ -58,7 +58,9 @@ RULES: tuple[CauseRule, ...] = (
     ),
     # A KeyError on an environment-variable-shaped key (upper case, as os.environ["X"] raises);
     # any other KeyError is a code / data error, found by the exception rule below.
-    CauseRule("missing_config", re.compile(r"KeyError:\s*['\"]?(?P<detail>[A-Z][A-Z0-9_]*)\b['\"]?\s*$"), "detail"),
+    CauseRule(
+        "missing_config", re.compile(r"KeyError:\s*['\"]?(?P<detail>[A-Z][A-Z0-9_]*)\b['\"]?\s*$"), "detail"
+    ),
     CauseRule(
         "missing_config",
         re.compile(

@@ -15,7 +15,6 @@ On disk a recorded cluster is a case bundle (:mod:`autoheal.cases.bundle`): ``ku
 from __future__ import annotations
 
 import builtins
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any

@@ -37,7 +37,9 @@ def controller_of_gone_pod(
     if m:
         rs, ev = kev.get(ctx, "replicasets", namespace, m.group("rs"), f"ReplicaSet {m.group('rs')}")
         evidence.append(ev)
-        refs = [r for r in ((rs or {}).get("metadata") or {}).get("ownerReferences") or [] if r.get("controller")]
+        refs = [
+            r for r in ((rs or {}).get("metadata") or {}).get("ownerReferences") or [] if r.get("controller")
+        ]
         name = refs[0]["name"] if refs and refs[0].get("kind") == "Deployment" else m.group("deploy")
         dep, ev = kev.get(ctx, "deployments", namespace, name, f"Deployment {name}")
         evidence.append(ev)
@@ -93,7 +95,9 @@ def pod_gone(
 
     match = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{k}={v}" for k, v in sorted(match.items()))
-    pods, ev_pods = kev.list_objects(ctx, "pods", namespace, f"pods of {kind} {name}", label_selector=selector)
+    pods, ev_pods = kev.list_objects(
+        ctx, "pods", namespace, f"pods of {kind} {name}", label_selector=selector
+    )
     worst = worst_pod(pods)
     if worst is None:
         return [

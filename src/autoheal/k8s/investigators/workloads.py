@@ -123,7 +123,9 @@ def _creation_failures(
 ) -> None:
     """Pods the ReplicaSet controller could not create: a ReplicaFailure condition or FailedCreate
     events on the Deployment's ReplicaSets (quota and admission rejections live there)."""
-    rss, ev_rss = kev.list_objects(ctx, "replicasets", namespace, f"ReplicaSets of {name}", label_selector=selector)
+    rss, ev_rss = kev.list_objects(
+        ctx, "replicasets", namespace, f"ReplicaSets of {name}", label_selector=selector
+    )
     owned = [
         rs
         for rs in rss
@@ -132,7 +134,11 @@ def _creation_failures(
     for rs in sorted(owned, key=lambda r: str(r["metadata"].get("creationTimestamp") or ""), reverse=True):
         rs_name = rs["metadata"]["name"]
         failure = next(
-            (c for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") == "ReplicaFailure"),
+            (
+                c
+                for c in (rs.get("status") or {}).get("conditions") or []
+                if c.get("type") == "ReplicaFailure"
+            ),
             None,
         )
         events, ev_events = kev.events_for(ctx, namespace, "ReplicaSet", rs_name)
@@ -146,7 +152,7 @@ def _creation_failures(
             service=name,
             kind=kind,
             component=detail or rs_name,
-            statement=f"ReplicaSet {rs_name} of Deployment {name} cannot create pods: \"{message}\"{count}.",
+            statement=f'ReplicaSet {rs_name} of Deployment {name} cannot create pods: "{message}"{count}.',
             score=STRONG,
             evidence=[ev_obj, ev_rss, ev_events],
         )
@@ -174,7 +180,9 @@ def _job_deadline(
     if latest is not None:
         facts = kev.container_facts(latest)
         if facts:
-            lines, ev_logs = kev.logs(ctx, namespace, latest["metadata"]["name"], facts[0].name, previous=False)
+            lines, ev_logs = kev.logs(
+                ctx, namespace, latest["metadata"]["name"], facts[0].name, previous=False
+            )
             evidence = [*evidence, ev_logs]
             if lines:
                 progress = f' The last log line before it was stopped: "{lines[-1].strip()}".'
