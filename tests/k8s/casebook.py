@@ -172,13 +172,20 @@ def series(
 
 
 def write(name: str, spec: dict[str, Any]) -> None:
+    """One case as a case bundle (``autoheal.cases.bundle``, format ``autoheal.case/v1``)."""
     path = ROOT / name
     if path.exists():
         shutil.rmtree(path)
-    (path / "objects").mkdir(parents=True)
-    (path / "case.yaml").write_text(
+    (path / "kubernetes").mkdir(parents=True)
+    (path / "bundle.yaml").write_text(
         yaml.safe_dump(
-            {"title": spec["title"], "family": spec["family"], "now": spec["now"].isoformat()},
+            {
+                "format": "autoheal.case/v1",
+                "title": spec["title"],
+                "family": spec["family"],
+                "now": spec["now"].isoformat(),
+                "alert_source": "alertmanager",
+            },
             sort_keys=False,
         )
     )
@@ -197,14 +204,18 @@ def write(name: str, spec: dict[str, Any]) -> None:
             "metadata": {"resourceVersion": "48213977"},
             "items": items,
         }
-        (path / "objects" / f"{kind.lower()}s.json").write_text(json.dumps(doc, indent=1))
+        (path / "kubernetes" / f"{kind.lower()}s.json").write_text(json.dumps(doc, indent=1))
     for (pod, cname, previous), text in spec.get("logs", {}).items():
         (path / "logs" / pod).mkdir(parents=True, exist_ok=True)
         (path / "logs" / pod / f"{cname}{'.previous' if previous else ''}.log").write_text(text)
+    if spec.get("metrics") or spec.get("rules"):
+        (path / "prometheus").mkdir()
     if spec.get("metrics"):
-        (path / "metrics.json").write_text(json.dumps(spec["metrics"]))
+        matrix = {"status": "success", "data": {"resultType": "matrix", "result": spec["metrics"]}}
+        (path / "prometheus" / "series.json").write_text(json.dumps(matrix))
     if spec.get("rules"):
-        (path / "rules.json").write_text(json.dumps(spec["rules"], indent=1))
+        rules = {"status": "success", "data": {"groups": spec["rules"]}}
+        (path / "prometheus" / "rules.json").write_text(json.dumps(rules, indent=1))
     (path / "expected.yaml").write_text(yaml.safe_dump(spec["expected"], sort_keys=False))
 
 

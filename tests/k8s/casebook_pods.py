@@ -904,6 +904,7 @@ def watchdog() -> dict[str, Any]:
         "summary": "An alert that should always be firing to certify that Alertmanager is working properly.",
         "labels": _plain("Watchdog", "none"),
         "objects": [],
+        "rules": _general_rules(),
         "expected": {
             "root_cause": {"kind": "noise", "object": "Watchdog"},
             "noise": True,
@@ -922,9 +923,49 @@ def infoinhibitor() -> dict[str, Any]:
         "summary": "Info-level alert inhibition.",
         "labels": _plain("InfoInhibitor", "none"),
         "objects": [],
+        "rules": _general_rules(),
         "expected": {
             "root_cause": {"kind": "noise", "object": "InfoInhibitor"},
             "noise": True,
             "facts": [{"text": "inhibit", "derived": True}],
         },
     }
+
+
+def _general_rules() -> list[dict[str, Any]]:
+    """kube-prometheus-stack's general.rules group as /api/v1/rules returns it (both firing)."""
+
+    def rule(name: str, query: str, summary: str) -> dict[str, Any]:
+        return {
+            "state": "firing",
+            "name": name,
+            "query": query,
+            "duration": 0,
+            "labels": {"severity": "none"},
+            "annotations": {"summary": summary},
+            "alerts": [],
+            "health": "ok",
+            "type": "alerting",
+            "lastEvaluation": m(-0.5).isoformat(),
+            "evaluationTime": 0.000412,
+        }
+
+    return [
+        {
+            "name": "general.rules",
+            "file": "/etc/prometheus/rules/prometheus-k8s-rulefiles-0/monitoring-kube-prometheus-general.yaml",
+            "rules": [
+                rule("Watchdog", "vector(1)", "An alert that should always be firing."),
+                rule(
+                    "InfoInhibitor",
+                    'ALERTS{severity="info"} == 1 unless on (namespace) ALERTS{alertname!="InfoInhibitor",'
+                    'alertstate="firing",severity=~"warning|critical"} == 1',
+                    "Info-level alert inhibition.",
+                ),
+            ],
+            "interval": 30,
+            "limit": 0,
+            "evaluationTime": 0.0011,
+            "lastEvaluation": m(-0.5).isoformat(),
+        }
+    ]

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from autoheal.cases.bundle import load_bundle
 from autoheal.domain.tools import ToolStatus
 from autoheal.k8s.catalogue import cases_dir
 from autoheal.k8s.fakeapi import FakeKubeAPI
-from autoheal.k8s.recorded import RecordedBackend
 from autoheal.tools.kubernetes import (
     ApiBackend,
     GetArgs,
@@ -25,7 +25,7 @@ from autoheal.tools.kubernetes import (
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[ApiBackend]:
-    backend = RecordedBackend.from_directory(cases_dir() / "crashloop-missing-env-after-rollout")
+    backend = load_bundle(cases_dir() / "crashloop-missing-env-after-rollout").backend()
     with FakeKubeAPI(backend) as server:
         yield ApiBackend(server.client())
 

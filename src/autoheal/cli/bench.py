@@ -17,13 +17,20 @@ def k8s(
     via_api: bool = typer.Option(
         False, "--api", help="serve each case through the local fake API server and the official client"
     ),
+    cases: Path = typer.Option(
+        None,
+        "--cases",
+        help="score the case bundles in this folder that carry an answer (default: the catalogue)",
+    ),
 ) -> None:
     """Kubernetes alert catalogue: top-1 root cause, facts stated and cited, noise, p99 seconds."""
     from autoheal.audit.verify import verify_chain
+    from autoheal.cli.common import friendly_errors
     from autoheal.k8s.bench import audit_engine, by_family, run_bench, summarise
 
     engine = audit_engine()
-    results = run_bench(only=only, via_api=via_api, engine=engine)
+    with friendly_errors():
+        results = run_bench(only=only, via_api=via_api, engine=engine, cases_dir=cases)
     audit = verify_chain(engine)
     if as_json:
         for r in results:
@@ -36,6 +43,7 @@ def k8s(
                         "facts": f"{r.facts_stated_cited}/{r.facts_total}",
                         "missing_facts": r.missing_facts,
                         "noise_correct": r.noise_correct,
+                        "triage": r.triage,
                         "seconds": round(r.seconds, 4),
                         "top": (r.top or {}).get("statement"),
                     }
@@ -44,7 +52,10 @@ def k8s(
     else:
         for r in results:
             mark = "ok " if r.top1 and r.noise_correct and not r.missing_facts else "MISS"
-            typer.echo(f"{mark} {r.case:45s} facts {r.facts_stated_cited}/{r.facts_total} {r.seconds:.3f}s")
+            typer.echo(
+                f"{mark} {r.case:45s} facts {r.facts_stated_cited}/{r.facts_total} triage {r.triage:11s} "
+                f"{r.seconds:.3f}s"
+            )
             if mark == "MISS":
                 typer.echo(f"     top: {(r.top or {}).get('kind')}: {(r.top or {}).get('statement')}")
                 typer.echo(f"     missing facts: {r.missing_facts}")
@@ -55,6 +66,11 @@ def k8s(
                 f"{family:32s} {s['cases']:5d} {s['top1']:5.2f} {s['facts_recall']:6.2f} "
                 f"{s['noise_correct']:6.2f} {s['p99_s']:6.3f}"
             )
+        summary = summarise(results)
+        typer.echo(
+            f"triage: {summary['triage_noise_paged']} noise/healthy case(s) would page, "
+            f"{summary['triage_signal_called_noise']} real case(s) called noise"
+        )
         typer.echo(
             f"governed calls: {sum(r.tool_calls for r in results)} through the Gateway (read-only policy), "
             f"{sum(r.refused_calls for r in results)} refused; audit trail {audit.records} records, "

@@ -32,6 +32,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("triage", "triage"),
     ("silences", "silences"),
     ("maintenance", "maintenance"),
+    ("case", "case"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

@@ -23,20 +23,23 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from autoheal.cases.bundle import Bundle
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
 from autoheal.governance.policy import Policy, parse_policy
 from autoheal.governance.wiring import build_governance
-from autoheal.k8s.catalogue import Case, load_all
+from autoheal.k8s.catalogue import load_all
 from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
 from autoheal.reasoning.base import InvestigationContext, Window
+from autoheal.reasoning.triage import InMemoryAlertHistory, Triage
 from autoheal.store.db import create_db_engine, migrate
 from autoheal.tools.kubernetes import ApiBackend, kubernetes_tools
 
@@ -114,17 +117,22 @@ class CaseResult:
     missing_facts: list[str] = field(default_factory=list)
     tool_calls: int = 0
     refused_calls: int = 0
+    triage: str = ""  # the triage verdict on the same alerts and tools
+
+    @property
+    def triage_noise(self) -> bool:
+        return self.triage in ("noise", "duplicate")
 
     @property
     def noise_correct(self) -> bool:
         return self.noise_expected == self.noise_predicted
 
 
-def _tools_for(case: Case, via_api: Any | None) -> list[Any]:
+def _tools_for(case: Bundle, via_api: Any | None) -> list[Any]:
     backend: Any = case.backend()
     if via_api is not None:
         backend = ApiBackend(via_api(backend))
-    return [*kubernetes_tools(backend), RecordedPrometheus(case.metrics()), RecordedRules(case.rules())]
+    return [*kubernetes_tools(backend), RecordedPrometheus(case.series), RecordedRules(case.rules)]
 
 
 @dataclass(slots=True)
@@ -132,6 +140,7 @@ class GovernedRun:
     hypotheses: list[Hypothesis]
     context: InvestigationContext
     caller: RecordingCaller
+    gateway: ToolCaller
 
 
 def investigate_governed(
@@ -155,11 +164,11 @@ def investigate_governed(
         tools=caller,
         clock=clock,
     )
-    return GovernedRun(KubernetesGenerator().generate(ctx), ctx, caller)
+    return GovernedRun(KubernetesGenerator().generate(ctx), ctx, caller, governance.gateway)
 
 
 def run_case(
-    case: Case, *, via_api: Any | None = None, engine: Engine | None = None
+    case: Bundle, *, via_api: Any | None = None, engine: Engine | None = None
 ) -> tuple[CaseResult, list[Hypothesis]]:
     """One case through the governed tools."""
     started = time.perf_counter()
@@ -173,6 +182,10 @@ def run_case(
     result.tool_calls = len(calls)
     refused = (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)
     result.refused_calls = sum(c[2].status in refused for c in calls)
+    verdict = Triage(run.gateway, ManualClock(case.now)).assess(
+        case.group(), case.alerts, InMemoryAlertHistory()
+    )
+    result.triage = verdict.kind.value
     return result, run.hypotheses
 
 
@@ -185,28 +198,33 @@ def _strings(data: Any) -> list[str]:
     return [] if data is None else [str(data)]
 
 
-def score(case: Case, hypotheses: list[Hypothesis], results: Mapping[str, str], seconds: float) -> CaseResult:
+def score(
+    case: Bundle, hypotheses: list[Hypothesis], results: Mapping[str, str], seconds: float
+) -> CaseResult:
+    expected = case.expected
+    if expected is None:
+        raise ValueError(f"case bundle {case.name} carries no expected.yaml to score against")
     top = hypotheses[0] if hypotheses else None
     missing: list[str] = []
     hits = 0
     if top is not None:
         statement = top.statement.lower()
         cited_text = "\n".join(results.get(ev.id, "") for ev in top.evidence).lower()
-        for fact in case.facts:
+        for fact in expected.facts:
             text = fact.text.lower()
             if text in statement and (fact.derived or text in cited_text):
                 hits += 1
             else:
                 missing.append(fact.text)
     else:
-        missing = [f.text for f in case.facts]
+        missing = [f.text for f in expected.facts]
     predicted_noise = top is not None and top.kind == "noise"
     top1 = (
         top is not None
-        and top.kind == case.expected_kind
+        and top.kind == expected.kind
         and (
-            case.expected_object in (top.service, top.component)
-            or case.expected_object.lower() in top.statement.lower()
+            expected.object in (top.service, top.component)
+            or expected.object.lower() in top.statement.lower()
         )
     )
     return CaseResult(
@@ -214,8 +232,8 @@ def score(case: Case, hypotheses: list[Hypothesis], results: Mapping[str, str], 
         family=case.family,
         top1=top1,
         facts_stated_cited=hits,
-        facts_total=len(case.facts),
-        noise_expected=case.noise,
+        facts_total=len(expected.facts),
+        noise_expected=expected.noise,
         noise_predicted=predicted_noise,
         seconds=seconds,
         top=top.to_dict() if top else None,
@@ -241,16 +259,23 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         if facts_total
         else 1.0,
         "noise_correct": round(sum(r.noise_correct for r in results) / n, 4) if n else 0.0,
+        "triage_noise_paged": sum(r.noise_expected and not r.triage_noise for r in results),
+        "triage_signal_called_noise": sum(not r.noise_expected and r.triage_noise for r in results),
         "p99_s": round(p99([r.seconds for r in results]), 4),
     }
 
 
 def run_bench(
-    *, only: str | None = None, via_api: bool = False, engine: Engine | None = None
+    *,
+    only: str | None = None,
+    via_api: bool = False,
+    engine: Engine | None = None,
+    cases_dir: Path | None = None,
 ) -> list[CaseResult]:
-    """Every case, each investigated through its own Gateway; all of them audited into one trail
+    """Every case (the shipped catalogue, or the bundles under ``cases_dir`` that carry an
+    answer), each investigated through its own Gateway; all of them audited into one trail
     (``engine``, or a private in-memory database)."""
-    cases = load_all(only=only)
+    cases = load_all(cases_dir, only=only)
     engine = engine or audit_engine()
     results = []
     with ExitStack() as stack:

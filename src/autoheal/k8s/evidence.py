@@ -85,11 +85,14 @@ class ContainerFacts:
     last_exit_code: int | None
     last_finished: datetime | None
     last_started: datetime | None
+    last_message: str | None = None  # lastState.terminated.message: why it exited or failed to start
+    init: bool = False  # an init container (runs to completion before the others start)
 
 
 def container_facts(pod: Mapping[str, Any]) -> list[ContainerFacts]:
     out = []
     status = pod.get("status") or {}
+    inits = {id(cs) for cs in status.get("initContainerStatuses") or []}
     for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
         state = cs.get("state") or {}
         last = (cs.get("lastState") or {}).get("terminated") or {}
@@ -111,9 +114,41 @@ def container_facts(pod: Mapping[str, Any]) -> list[ContainerFacts]:
                 ),
                 last_finished=parse_time(last.get("finishedAt") or current.get("finishedAt")),
                 last_started=parse_time(last.get("startedAt") or current.get("startedAt")),
+                last_message=last.get("message")
+                or (current.get("message") if kind == "terminated" else None),
+                init=id(cs) in inits,
             )
         )
     return out
+
+
+def rollout_state(obj: Mapping[str, Any]) -> tuple[bool, str]:
+    """Is a Deployment / StatefulSet / DaemonSet fully rolled out and ready, and the status that
+    says so (``kubectl rollout status`` semantics: observed generation current, every replica
+    updated, ready and available)."""
+    kind = obj.get("kind", "")
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    observed = int(status.get("observedGeneration") or 0) >= int(meta.get("generation") or 0)
+    if kind == "DaemonSet" or "desiredNumberScheduled" in status:
+        want = int(status.get("desiredNumberScheduled") or 0)
+        ready = int(status.get("numberReady") or 0)
+        updated = int(status.get("updatedNumberScheduled") or 0)
+        done = observed and want == ready == updated
+        return done, f"{ready}/{want} ready, {updated} updated"
+    want = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
+    ready = int(status.get("readyReplicas") or 0)
+    updated = int(status.get("updatedReplicas") or 0)
+    available = int(status.get("availableReplicas") or 0)
+    text = f"{ready}/{want} ready, {updated} updated"
+    progressing = next((c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), None)
+    if progressing:
+        text += f" (Progressing: {progressing.get('reason')})"
+    if "currentRevision" in status and status.get("updateRevision"):
+        observed = observed and status.get("currentRevision") == status.get("updateRevision")
+    done = observed and ready >= want and updated >= want and available >= want
+    if progressing and progressing.get("status") == "False":
+        done = False
+    return done, text
 
 
 def container_spec(pod: Mapping[str, Any], name: str) -> Mapping[str, Any]:

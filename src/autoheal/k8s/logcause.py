@@ -51,10 +51,15 @@ RULES: tuple[CauseRule, ...] = (
     CauseRule(
         "missing_config",
         re.compile(
-            r"(?:KeyError:|missing required (?:env(?:ironment)?|config)\S*:?)\s*['\"]?(?P<detail>[A-Za-z_][A-Za-z0-9_]*)",
+            r"missing required (?:env(?:ironment)?|config)\S*:?\s*['\"]?(?P<detail>[A-Za-z_][A-Za-z0-9_]*)",
             re.I,
         ),
         "detail",
+    ),
+    # A KeyError on an environment-variable-shaped key (upper case, as os.environ["X"] raises);
+    # any other KeyError is a code / data error, found by the exception rule below.
+    CauseRule(
+        "missing_config", re.compile(r"KeyError:\s*['\"]?(?P<detail>[A-Z][A-Z0-9_]*)\b['\"]?\s*$"), "detail"
     ),
     CauseRule(
         "missing_config",
@@ -78,6 +83,10 @@ RULES: tuple[CauseRule, ...] = (
         re.compile(r"(?:no such host|i/o timeout|timed out).*?(?P<detail>[A-Za-z0-9_.-]+:\d{2,5})", re.I),
         "detail",
     ),
+    # A refused connection whose host and port are not written host:port (libpq's
+    # 'server at "db" (10.0.0.1), port 5432 failed', ECONNREFUSED): the address is resolved from
+    # the line or the lines before it.
+    CauseRule("connection_refused", re.compile(r"connection refused|ECONNREFUSED", re.I)),
     CauseRule(
         "permission_denied",
         re.compile(
@@ -98,6 +107,15 @@ RULES: tuple[CauseRule, ...] = (
     CauseRule(
         "out_of_memory",
         re.compile(r"out of memory|OutOfMemoryError|cannot allocate memory|MemoryError", re.I),
+    ),
+    # The line that names an exception (the last line of a Python traceback, a Java exception or
+    # its "Caused by:"): a more precise cause than the stack's first line.
+    CauseRule(
+        "exception",
+        re.compile(
+            r"^\s*(?:Caused by:\s*)?(?:[a-z_][\w$]*\.)*(?P<detail>[A-Z]\w*(?:Error|Exception|Failure))(?::\s|\s*$)"
+        ),
+        "detail",
     ),
     CauseRule(
         "crash",
@@ -140,6 +158,7 @@ def is_error(line: str) -> bool:
 
 
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+_LIBPQ = re.compile(r'server at "([^"]+)".*?port (\d{2,5})')
 
 
 def _best_host_port(line: str, found: str | None) -> str | None:
@@ -165,6 +184,9 @@ def classify(line: str) -> tuple[str, str | None] | None:
                 detail = groups.get(rule.detail_group) or groups.get("detail2")
             if rule.kind == "connection_refused":
                 detail = _best_host_port(line, detail)
+                if detail is None:
+                    libpq = _LIBPQ.search(line)
+                    detail = f"{libpq.group(1)}:{libpq.group(2)}" if libpq else None
             return rule.kind, detail
     return None
 
@@ -197,6 +219,12 @@ def extract(lines: list[str], *, tail: int = 8, max_lines: int = 5000) -> LogCau
             best = (found[0], found[1], ln)
         if best[0] != "crash":
             break
+    if best is not None and best[0] == "connection_refused" and best[1] is None:
+        for ln in reversed(annotated[: best[2].number - 1]):
+            names = [f"{h}:{p}" for h, p in _HOST_PORT.findall(ln.text) if not _IP.match(h)]
+            if names:
+                best = (best[0], names[-1], best[2])
+                break
     return LogCause(
         kind=best[0] if best else "unknown",
         detail=best[1] if best else None,

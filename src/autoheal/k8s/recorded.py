@@ -7,20 +7,16 @@ selectors ``k=v``, ``k!=v``, ``k``, ``!k`` and ``k in (a,b)``. Missing objects r
 client's ``ApiException(status=404)``, missing previous logs ``ApiException(status=400)`` exactly
 like the API server does, so code above this backend cannot tell the difference.
 
-Directory layout (one case or snapshot)::
-
-    objects/*.json              each file one object or a ``...List`` with ``items``
-    logs/<pod>/<container>.log           current container log
-    logs/<pod>/<container>.previous.log  log of the last terminated container
+On disk a recorded cluster is a case bundle (:mod:`autoheal.cases.bundle`): ``kubernetes/*.json``
+(``kubectl get -o json`` lists) and ``logs/<pod>/<container>[.previous].log``;
+``load_bundle(path).backend()`` serves it.
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
@@ -140,20 +136,6 @@ class RecordedBackend:
     def add_log(self, pod: str, container: str, text: str, *, previous: bool = False) -> None:
         self._logs[(pod, container, previous)] = text
 
-    @classmethod
-    def from_directory(cls, path: Path) -> RecordedBackend:
-        backend = cls()
-        for file in sorted((path / "objects").glob("*.json")):
-            backend.add(json.loads(file.read_text()))
-        logs_dir = path / "logs"
-        if logs_dir.is_dir():
-            for file in sorted(logs_dir.glob("*/*.log")):
-                pod = file.parent.name
-                previous = file.name.endswith(".previous.log")
-                container = file.name.removesuffix(".log").removesuffix(".previous")
-                backend.add_log(pod, container, file.read_text(), previous=previous)
-        return backend
-
     # -- KubeBackend ----------------------------------------------------------------------------
 
     def _candidates(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
@@ -196,12 +178,14 @@ class RecordedBackend:
         limit_bytes: int,
     ) -> str:
         obj = self.get("pods", namespace, pod)
-        containers = [c["name"] for c in obj.get("spec", {}).get("containers", [])]
+        spec = obj.get("spec", {})
+        containers = [c["name"] for c in spec.get("containers", [])]
+        init = [c["name"] for c in spec.get("initContainers") or []]
         if container is None:
             if len(containers) != 1:
                 raise ApiException(status=400, reason=f"a container name must be specified for pod {pod}")
             container = containers[0]
-        elif container not in containers:
+        elif container not in containers and container not in init:
             raise ApiException(status=400, reason=f"container {container} is not valid for pod {pod}")
         text = self._logs.get((pod, container, previous))
         if text is None:

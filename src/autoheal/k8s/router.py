@@ -2,21 +2,25 @@
 
 :class:`KubernetesGenerator` implements ``autoheal.reasoning.base.HypothesisGenerator``: for each
 alert of the investigation whose name has an investigator it returns that investigator's
-hypotheses; alerts it does not know return nothing, so the general engine's generators handle
-them (the fallback). :func:`investigator_for` exposes the table for the CLI and the bench.
+hypotheses. An alert whose name is not kube-prometheus-stack's (a team's own rule, a Grafana-managed
+alert, a Datadog monitor) is routed by content: a heartbeat by :func:`heartbeat.noise_reason`, then
+by the resource its labels name (pod -> pod diagnosis, deployment or job -> workload, claim ->
+volume; Datadog and OpenTelemetry label names included, :data:`base.ALIASES`). Alerts naming
+nothing it can read return nothing, so the general engine's generators handle them (the fallback).
+:func:`investigator_for` exposes the table for the CLI and the bench.
 """
 
 from __future__ import annotations
 
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
-from autoheal.k8s.investigators.base import AlertInvestigator
+from autoheal.k8s.investigators.base import AlertInvestigator, label
 from autoheal.k8s.investigators.capacity import (
     HpaInvestigator,
     OvercommitInvestigator,
     ThrottlingInvestigator,
 )
-from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator
+from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator, noise_reason
 from autoheal.k8s.investigators.monitoring import RuleFailuresInvestigator, TargetDownInvestigator
 from autoheal.k8s.investigators.nodes import NodeMemoryInvestigator, NodeNotReadyInvestigator
 from autoheal.k8s.investigators.pods import PodInvestigator
@@ -52,10 +56,25 @@ class KubernetesGenerator:
                 self._table[alertname] = inv
 
     def handles(self, alert: Alert) -> bool:
-        return alert.name in self._table
+        return self.route(alert) is not None
 
     def investigator_for(self, alertname: str) -> AlertInvestigator | None:
         return self._table.get(alertname)
+
+    def route(self, alert: Alert) -> AlertInvestigator | None:
+        """By name first, then by content (labels naming a resource)."""
+        found = self._table.get(alert.name)
+        if found is not None:
+            return found
+        if noise_reason(alert) is not None:
+            return self._table.get("Watchdog")
+        if label(alert, "pod") and label(alert, "namespace"):
+            return self._table.get("KubePodCrashLooping")
+        if (label(alert, "deployment") or label(alert, "job_name")) and label(alert, "namespace"):
+            return self._table.get("KubeDeploymentReplicasMismatch")
+        if label(alert, "persistentvolumeclaim") and label(alert, "namespace"):
+            return self._table.get("KubePersistentVolumeFillingUp")
+        return None
 
     @property
     def alertnames(self) -> list[str]:
@@ -64,7 +83,7 @@ class KubernetesGenerator:
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
         out: list[Hypothesis] = []
         for alert in ctx.alerts:
-            inv = self._table.get(alert.name)
+            inv = self.route(alert)
             if inv is not None:
                 out.extend(inv.investigate(alert, ctx))
         return sorted(out, key=lambda h: -h.score)

@@ -59,9 +59,25 @@ class Findings:
         return hyp
 
 
+# The same resource under the names other senders give it: Datadog's Kubernetes tags, the
+# OpenTelemetry resource attributes (dots as underscores, as Prometheus and Grafana write them),
+# kube-state-metrics series relabelled with ``exported_``.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "namespace": ("kube_namespace", "k8s_namespace_name", "exported_namespace"),
+    "pod": ("pod_name", "kube_pod_name", "k8s_pod_name", "exported_pod"),
+    "container": ("container_name", "kube_container_name", "k8s_container_name", "exported_container"),
+    "deployment": ("kube_deployment", "k8s_deployment_name"),
+    "job_name": ("kube_job", "k8s_job_name"),
+    "persistentvolumeclaim": ("kube_persistentvolumeclaim", "k8s_persistentvolumeclaim_name", "pvc"),
+    "node": ("kube_node", "k8s_node_name"),
+}
+
+
 def label(alert: Alert, *names: str) -> str | None:
+    """The first of ``names`` the alert carries (each also under its :data:`ALIASES`)."""
     for name in names:
-        value = alert.labels.get(name)
-        if value:
-            return value
+        for key in (name, *ALIASES.get(name, ())):
+            value = alert.labels.get(key)
+            if value:
+                return value
     return None

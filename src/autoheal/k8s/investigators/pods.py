@@ -18,6 +18,7 @@ from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.k8s import evidence as kev
 from autoheal.k8s import logcause
+from autoheal.k8s.investigators import health
 from autoheal.k8s.investigators.base import LIKELY, STRONG, WEAK, Findings, label
 from autoheal.k8s.investigators.rolloutlink import is_recent, last_change, linked_fields
 from autoheal.reasoning.base import InvestigationContext
@@ -33,6 +34,7 @@ LOG_CAUSE_KIND = {
     "permission_denied": "permission_denied",
     "syntax_error": "code_error",
     "crash": "code_error",
+    "exception": "code_error",
     "out_of_memory": "oom",
     "unknown": "code_error",
 }
@@ -53,6 +55,17 @@ class PodContext:
         self.service = self.workload[1] if self.workload else self.name
 
 
+def worst_pod(pods: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def badness(p: dict[str, Any]) -> tuple[int, int, str]:
+        facts = kev.container_facts(p)
+        unready = sum(not c.ready for c in facts) + (1 if not facts else 0)
+        created = str((p.get("metadata") or {}).get("creationTimestamp") or "")
+        return unready, sum(c.restarts for c in facts), created  # ties: the latest attempt
+
+    bad = [p for p in pods if badness(p)[0] > 0]
+    return max(bad, key=badness) if bad else None
+
+
 def pick_container(facts: list[kev.ContainerFacts], wanted: str | None) -> kev.ContainerFacts | None:
     if wanted:
         for c in facts:
@@ -68,19 +81,15 @@ def diagnose_pod(
 ) -> list[Hypothesis]:
     pod, ev = kev.get(ctx, "pods", namespace, pod_name, f"pod {namespace}/{pod_name}")
     if pod is None:
-        return [
-            f.add(
-                service=pod_name,
-                kind="noise",
-                statement=f"Pod {namespace}/{pod_name} no longer exists; the alert refers to a deleted pod.",
-                score=LIKELY,
-                evidence=[ev],
-            )
-        ]
+        return health.pod_gone(ctx, f, namespace, pod_name, ev)
     pc = PodContext(ctx, namespace, pod, ev)
     facts = kev.container_facts(pod)
     c = pick_container(facts, container)
     events, ev_events = kev.events_for(ctx, namespace, "Pod", pc.name)
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        found = health.terminating(pc, f)
+        if found:
+            return found
     phase = (pod.get("status") or {}).get("phase")
     if phase == "Pending" and (
         c is None or (c.state == "waiting" and c.reason in (None, "ContainerCreating"))
@@ -95,13 +104,22 @@ def diagnose_pod(
         return []
     if c.state == "waiting" and c.reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
         return _image_pull(pc, f, c, events, ev_events)
-    if c.state == "waiting" and c.reason == "CreateContainerConfigError":
+    if c.state == "waiting" and c.reason in ("CreateContainerConfigError", "CreateContainerError"):
         return _config_error(pc, f, c, ev_events)
+    if c.last_reason in START_FAILURES or (c.state == "waiting" and c.reason == "RunContainerError"):
+        return _start_failure(pc, f, c, events, ev_events)
+    liveness = [e for e in events if _is_liveness_kill(e)]
+    if liveness and c.restarts > 0 and c.last_reason != "OOMKilled" and not _recovered(pc, c):
+        return _probe_failure(pc, f, c, _probe_event(events, liveness), ev_events, restarted=True)
+    if c.last_exit_code == 0 and c.restarts > 0 and not _recovered(pc, c) and not c.init:
+        return _exits_zero(pc, f, c, ev_events)
     if c.last_exit_code not in (None, 0) and (c.restarts > 0 or c.state == "terminated"):
         return _crashing(pc, f, c, ev_events)
     unhealthy = [e for e in events if e.get("reason") == "Unhealthy"]
     if not c.ready and unhealthy:
         return _probe_failure(pc, f, c, unhealthy[-1], ev_events)
+    if all(x.ready or (x.init and x.state == "terminated") for x in facts):
+        return health.pod_healthy(pc, f, ev_events)
     return [
         f.add(
             service=pc.service,
@@ -294,22 +312,104 @@ def _config_error(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev: Eviden
 
 
 def _probe_failure(
-    pc: PodContext, f: Findings, c: kev.ContainerFacts, event: dict[str, Any], ev: Evidence
+    pc: PodContext,
+    f: Findings,
+    c: kev.ContainerFacts,
+    event: dict[str, Any],
+    ev: Evidence,
+    *,
+    restarted: bool = False,
 ) -> list[Hypothesis]:
     spec = kev.container_spec(pc.pod, c.name)
-    probe = spec.get("readinessProbe") or spec.get("livenessProbe") or {}
-    target = probe.get("httpGet") or probe.get("tcpSocket") or {}
+    which = "livenessProbe" if restarted else "readinessProbe"
+    probe = spec.get(which) or spec.get("readinessProbe") or spec.get("livenessProbe") or {}
+    target = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("exec") or {}
     where = f"{target.get('path', '')} port {target.get('port', '?')}".strip()
+    timing = ", ".join(
+        f"{k} {probe[k]}" for k in ("timeoutSeconds", "periodSeconds", "failureThreshold") if k in probe
+    )
+    what = (
+        f"is restarted by the kubelet after failed liveness probes (last exit code {c.last_exit_code}, "
+        f"{c.last_reason}, {c.restarts} restarts; not OOMKilled)"
+        if restarted
+        else "is running but not ready"
+    )
     hyp = f.add(
         service=pc.service,
         kind="probe_failure",
         component=c.name,
-        statement=f"Container {c.name} of pod {pc.name} is running but not ready: "
-        f'"{event.get("message", "")}" (x{event.get("count", 1)}); the probe checks {where}.',
+        statement=f"Container {c.name} of pod {pc.name} {what}: "
+        f'"{event.get("message", "")}" (x{event.get("count", 1)}); the probe checks {where}'
+        + (f" ({timing})." if timing else "."),
         score=STRONG,
         evidence=[pc.ev_pod, ev],
     )
     return _with_rollout(pc, f, "probe_failure", None, hyp)
+
+
+# Container start failures the kubelet reports as a terminated state with a message (the runtime's
+# own error: exec format error, no such file, permission denied on the entrypoint...).
+START_FAILURES = ("StartError", "ContainerCannotRun")
+
+
+def _is_liveness_kill(event: dict[str, Any]) -> bool:
+    """The kubelet's own events for a liveness restart (reason Unhealthy / Killing)."""
+    message = str(event.get("message", ""))
+    return (event.get("reason") == "Unhealthy" and message.startswith("Liveness probe failed")) or (
+        event.get("reason") == "Killing" and "failed liveness probe" in message
+    )
+
+
+def _probe_event(events: list[dict[str, Any]], liveness: list[dict[str, Any]]) -> dict[str, Any]:
+    failed = [e for e in liveness if e.get("reason") == "Unhealthy"]
+    return failed[-1] if failed else liveness[-1]
+
+
+def _recovered(pc: PodContext, c: kev.ContainerFacts) -> bool:
+    now = pc.ctx.clock.now()
+    return bool(c.state == "running" and c.ready and c.running_since and now - c.running_since >= STABLE_FOR)
+
+
+def _start_failure(
+    pc: PodContext, f: Findings, c: kev.ContainerFacts, events: list[dict[str, Any]], ev: Evidence
+) -> list[Hypothesis]:
+    """The container never started: the runtime's message says why (in the terminated state, the
+    waiting state or the Failed event)."""
+    failed = [e for e in events if e.get("reason") == "Failed"]
+    message = c.last_message or c.message or (failed[-1].get("message", "") if failed else "")
+    hyp = f.add(
+        service=pc.service,
+        kind="config_error",
+        component=c.name,
+        statement=f"Container {c.name} of pod {pc.name} fails to start ({c.last_reason or c.reason}, "
+        f'exit code {c.last_exit_code}, {c.restarts} restarts), image {c.image}: "{message}".',
+        score=STRONG,
+        evidence=[pc.ev_pod, ev],
+        start_message=message,
+    )
+    return _with_rollout(pc, f, "start_failure", None, hyp)
+
+
+def _exits_zero(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev: Evidence) -> list[Hypothesis]:
+    """Exit code 0 in a crash loop: the process finishes successfully and ``restartPolicy: Always``
+    starts it again - a run-to-completion command under a long-running controller."""
+    spec = kev.container_spec(pc.pod, c.name)
+    command = " ".join([*(spec.get("command") or []), *(spec.get("args") or [])]) or "the image's entrypoint"
+    lines, ev_logs = kev.logs(pc.ctx, pc.namespace, pc.name, c.name, previous=True)
+    last = f' Its last log line: "{lines[-1].strip()}".' if lines else ""
+    owner = f"{pc.workload[0]} {pc.workload[1]}" if pc.workload else f"pod {pc.name}"
+    hyp = f.add(
+        service=pc.service,
+        kind="config_error",
+        component=c.name,
+        statement=f"Container {c.name} of pod {pc.name} exits with exit code 0 ({c.last_reason}) and is "
+        f"restarted ({c.restarts} restarts): its command ({command}) runs to completion, but {owner} "
+        f"restarts containers forever (restartPolicy {pc.pod.get('spec', {}).get('restartPolicy', 'Always')}); "
+        f"run it as a Job or make it a long-running process.{last}",
+        score=STRONG,
+        evidence=[pc.ev_pod, ev_logs],
+    )
+    return _with_rollout(pc, f, "exits_zero", None, hyp)
 
 
 def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evidence) -> list[Hypothesis]:
@@ -328,6 +428,7 @@ def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evi
                 f"({c.last_reason}, exit code {c.last_exit_code}).",
                 score=STRONG,
                 evidence=[pc.ev_pod],
+                recovered=True,
             )
         ]
     if c.last_reason == "OOMKilled" or (c.last_exit_code == 137 and c.last_reason != "Error"):
@@ -361,9 +462,18 @@ def _check_dependency(pc: PodContext, f: Findings, hyp: Hypothesis, host: str, p
     name, namespace = parts[0], parts[1] if len(parts) > 1 and parts[1] != "svc" else pc.namespace
     svc, ev_svc = kev.get(pc.ctx, "services", namespace, name, f"service {namespace}/{name}")
     if svc is None:
+        # No Service object read: a Service usually fronts the workload of the same name.
         hyp.evidence.append(ev_svc)
-        return
-    selector = (svc.get("spec") or {}).get("selector") or {}
+        for resource in ("statefulsets", "deployments"):
+            svc, ev_svc = kev.get(pc.ctx, resource, namespace, name, f"{resource} {namespace}/{name}")
+            hyp.evidence.append(ev_svc)
+            if svc is not None:
+                break
+        if svc is None:
+            return
+        selector = ((svc.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    else:
+        selector = (svc.get("spec") or {}).get("selector") or {}
     sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
     pods, ev_pods = kev.list_objects(
         pc.ctx, "pods", namespace, f"pods behind service {name}", label_selector=sel

@@ -67,7 +67,16 @@ def linked_fields(change: RolloutChange, cause: str, detail: str | None) -> list
                 out.append(d)
         elif (
             (
-                cause in ("syntax_error", "crash", "permission_denied", "unknown")
+                cause
+                in (
+                    "syntax_error",
+                    "crash",
+                    "exception",
+                    "permission_denied",
+                    "unknown",
+                    "start_failure",
+                    "exits_zero",
+                )
                 and field
                 in (
                     "image",

@@ -7,22 +7,15 @@ diagnosed like a pod alert (scheduling, image pull, crash with log cause, rollou
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from autoheal.domain.alerts import Alert
-from autoheal.domain.investigation import Hypothesis
+from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.k8s import evidence as kev
-from autoheal.k8s.investigators.base import LIKELY, Findings, label
-from autoheal.k8s.investigators.pods import diagnose_pod
+from autoheal.k8s.investigators.base import LIKELY, STRONG, WEAK, Findings, label
+from autoheal.k8s.investigators.pods import diagnose_pod, worst_pod
 from autoheal.reasoning.base import InvestigationContext
-
-
-def worst_pod(pods: list[dict]) -> dict | None:
-    def badness(p: dict) -> tuple[int, int]:
-        facts = kev.container_facts(p)
-        unready = sum(not c.ready for c in facts) + (1 if not facts else 0)
-        return unready, sum(c.restarts for c in facts)
-
-    bad = [p for p in pods if badness(p)[0] > 0]
-    return max(bad, key=badness) if bad else None
 
 
 class WorkloadInvestigator:
@@ -34,7 +27,7 @@ class WorkloadInvestigator:
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         namespace = label(alert, "namespace")
-        if alert.name == "KubeJobFailed":
+        if alert.name == "KubeJobFailed" or (label(alert, "job_name") and not label(alert, "deployment")):
             name, resource, kind = label(alert, "job_name"), "jobs", "Job"
         else:
             name, resource, kind = label(alert, "deployment"), "deployments", "Deployment"
@@ -59,18 +52,35 @@ class WorkloadInvestigator:
         pods, ev_pods = kev.list_objects(
             ctx, "pods", namespace, f"pods of {kind} {name}", label_selector=selector
         )
+        status = obj.get("status") or {}
+        deadline = None
+        if kind == "Job":
+            deadline = _job_deadline(ctx, f, namespace, name, obj, pods, [ev_obj, ev_pods])
+        else:
+            _creation_failures(ctx, f, namespace, name, selector, ev_obj)
         worst = worst_pod(pods)
         if worst is None:
+            if f.items:
+                return f.items
+            done, state = kev.rollout_state({"kind": kind, **obj})
             f.add(
                 service=name,
-                kind="unknown",
-                statement=f"All {len(pods)} pods of {kind} {name} are healthy now.",
-                score=LIKELY * 0.5,
+                kind="noise" if done else "unknown",
+                statement=(
+                    f"Recovered: {kind} {name} is fully rolled out and ready ({state}); "
+                    f"all {len(pods)} of its pods are healthy now."
+                    if done
+                    else f"All {len(pods)} pods of {kind} {name} are healthy now, but it is not complete: {state}."
+                ),
+                score=LIKELY if done else LIKELY * 0.5,
                 evidence=[ev_obj, ev_pods],
+                recovered=done,
             )
             return f.items
         found = diagnose_pod(ctx, f, namespace, worst["metadata"]["name"])
-        status = obj.get("status") or {}
+        if deadline is not None:
+            for hyp in found:
+                hyp.score = min(hyp.score, WEAK)
         if kind == "Job":
             failed = [c for c in status.get("conditions") or [] if c.get("type") == "Failed"]
             context = (
@@ -89,3 +99,99 @@ class WorkloadInvestigator:
             hyp.evidence[:0] = [ev_obj, ev_pods]
             hyp.service = name if kind == "Job" else hyp.service
         return f.items
+
+
+def admission_cause(message: str) -> tuple[str, str | None]:
+    """What rejected a pod creation, from the API server's own message shapes: the ResourceQuota
+    admission plug-in ("exceeded quota: NAME"), an admission webhook ("admission webhook "NAME"
+    denied the request"), Pod Security admission ("violates PodSecurity"), other "forbidden"."""
+    quota = re.search(r"exceeded quota: ([\w.-]+)", message)
+    if quota:
+        return "quota_exceeded", quota.group(1)
+    hook = re.search(r'admission webhook "([^"]+)" denied', message)
+    if hook:
+        return "admission_denied", hook.group(1)
+    if "violates PodSecurity" in message:
+        return "admission_denied", "PodSecurity"
+    if "forbidden" in message:
+        return "admission_denied", None
+    return "create_failed", None
+
+
+def _creation_failures(
+    ctx: InvestigationContext, f: Findings, namespace: str, name: str, selector: str, ev_obj: Evidence
+) -> None:
+    """Pods the ReplicaSet controller could not create: a ReplicaFailure condition or FailedCreate
+    events on the Deployment's ReplicaSets (quota and admission rejections live there)."""
+    rss, ev_rss = kev.list_objects(
+        ctx, "replicasets", namespace, f"ReplicaSets of {name}", label_selector=selector
+    )
+    owned = [
+        rs
+        for rs in rss
+        if any(r.get("name") == name for r in (rs.get("metadata") or {}).get("ownerReferences") or [])
+    ]
+    for rs in sorted(owned, key=lambda r: str(r["metadata"].get("creationTimestamp") or ""), reverse=True):
+        rs_name = rs["metadata"]["name"]
+        failure = next(
+            (
+                c
+                for c in (rs.get("status") or {}).get("conditions") or []
+                if c.get("type") == "ReplicaFailure"
+            ),
+            None,
+        )
+        events, ev_events = kev.events_for(ctx, namespace, "ReplicaSet", rs_name)
+        created = [e for e in events if e.get("reason") == "FailedCreate"]
+        message = (created[-1].get("message") if created else None) or (failure or {}).get("message")
+        if not message:
+            continue
+        kind, detail = admission_cause(str(message))
+        count = f" (x{created[-1].get('count', 1)})" if created else ""
+        f.add(
+            service=name,
+            kind=kind,
+            component=detail or rs_name,
+            statement=f'ReplicaSet {rs_name} of Deployment {name} cannot create pods: "{message}"{count}.',
+            score=STRONG,
+            evidence=[ev_obj, ev_rss, ev_events],
+        )
+        return
+
+
+def _job_deadline(
+    ctx: InvestigationContext,
+    f: Findings,
+    namespace: str,
+    name: str,
+    job: dict[str, Any],
+    pods: list[dict[str, Any]],
+    evidence: list[Evidence],
+) -> Hypothesis | None:
+    """A Job stopped by its activeDeadlineSeconds: the pods were killed for running too long."""
+    failed = next(
+        (c for c in (job.get("status") or {}).get("conditions") or [] if c.get("type") == "Failed"), None
+    )
+    if not failed or failed.get("reason") != "DeadlineExceeded":
+        return None
+    limit = (job.get("spec") or {}).get("activeDeadlineSeconds")
+    progress = ""
+    latest = worst_pod(pods) or (pods[-1] if pods else None)
+    if latest is not None:
+        facts = kev.container_facts(latest)
+        if facts:
+            lines, ev_logs = kev.logs(
+                ctx, namespace, latest["metadata"]["name"], facts[0].name, previous=False
+            )
+            evidence = [*evidence, ev_logs]
+            if lines:
+                progress = f' The last log line before it was stopped: "{lines[-1].strip()}".'
+    return f.add(
+        service=name,
+        kind="deadline_exceeded",
+        component=name,
+        statement=f"Job {name} was stopped by its deadline (DeadlineExceeded: {failed.get('message')}; "
+        f"activeDeadlineSeconds {limit}): it ran too long rather than crashing.{progress}",
+        score=STRONG,
+        evidence=evidence,
+    )

@@ -10,7 +10,7 @@ import itertools
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -399,6 +399,34 @@ def severity(f: Facts) -> TriageSignal:
     if worst is Severity.CRITICAL and f.firing and f.config.critical_blocks_noise:
         return TriageSignal("severity", Lean.SIGNAL, 1.0, "critical and still firing")
     return TriageSignal("severity", Lean.NEUTRAL, 0.25 * (worst.rank - 2), f"severity {worst.value}")
+
+
+# An investigator that can tell from the alert (and, if it needs them, a few governed reads through
+# the triage context) that the alert is noise: the reason and the evidence, or None.
+NoiseRecogniser = Callable[[Alert, InvestigationContext], "tuple[str, Sequence[Evidence]] | None"]
+
+
+def default_recognisers() -> tuple[NoiseRecogniser, ...]:
+    """Kubernetes' heartbeat / inhibition-helper recogniser (alert only) and its recovered /
+    healthy recogniser (reads the objects the alert names through the governed tools)."""
+    from autoheal.k8s.triage import heartbeat_recogniser, recovered_recogniser
+
+    return (heartbeat_recogniser, recovered_recogniser)
+
+
+def recognised(f: Facts, recognisers: Sequence[NoiseRecogniser]) -> TriageSignal:
+    """Asks the investigators that can recognise noise; noise only when every alert is recognised."""
+    reasons: list[str] = []
+    evidence: list[Evidence] = []
+    for alert in f.alerts:
+        found = next((r for rec in recognisers if (r := rec(alert, f.ctx)) is not None), None)
+        if found is None:
+            return TriageSignal("recognised", Lean.NEUTRAL, 0.0, "no investigator recognises it as noise")
+        reasons.append(found[0])
+        evidence.extend(found[1])
+    return TriageSignal(
+        "recognised", Lean.NOISE, -3.0, reasons[0], tuple(evidence), facts={"reasons": reasons}
+    )
 
 
 def _same_alert(series_labels: Mapping[str, str], alert_labels: Mapping[str, str]) -> bool:

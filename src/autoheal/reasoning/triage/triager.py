@@ -3,8 +3,9 @@
 The rules, in order (a missed real incident is the worst error, so noise needs a positive reason
 and no veto; anything unclear is signal):
 
-1. suppressed by an active silence or a maintenance window  -> noise
-   (Alertmanager's silences, the config file's windows, and those stored in the database)
+1. suppressed by an active silence or a maintenance window (Alertmanager's silences, the config
+   file's windows, and those stored in the database), or recognised as noise by an investigator
+   from the alert alone (a heartbeat such as Watchdog, an inhibition helper)  -> noise
 2. an open incident / recent signal on the same service       -> duplicate
 3. a noise reason (transient self-resolution, flapping, never actionable, condition gone) and no
    veto (worsening trend, a recent change on the service, critical and still firing) -> noise
@@ -37,6 +38,8 @@ class Triage:
         clock: Clock,
         config: TriageConfig | None = None,
         stored_windows: Callable[[datetime], Sequence[MaintenanceWindow]] | None = None,
+        *,
+        recognisers: Sequence[signals.NoiseRecogniser] | None = None,
     ) -> None:
         """``stored_windows(now)``: silences and maintenance windows kept outside the config file
         (the database's, ``autoheal.store.silences.DatabaseSuppressions``)."""
@@ -44,6 +47,7 @@ class Triage:
         self.clock = clock
         self.config = config or TriageConfig()
         self.stored_windows = stored_windows or (lambda now: ())
+        self.recognisers = tuple(signals.default_recognisers() if recognisers is None else recognisers)
 
     def assess(
         self,
@@ -80,6 +84,7 @@ class Triage:
             signals.changes(facts),
             signals.restarts(facts),
             signals.severity(facts),
+            signals.recognised(facts, self.recognisers),
         ]
         if emit:
             for s in found:
@@ -132,6 +137,8 @@ def _decide(
     suppression = by_name["suppression"]
     if suppression.lean is Lean.NOISE:
         return TriageKind.NOISE, None, [suppression.detail]
+    if by_name["recognised"].lean is Lean.NOISE:
+        return TriageKind.NOISE, None, [by_name["recognised"].detail]
     if duplicate_ref is not None:
         return TriageKind.DUPLICATE, duplicate_ref, [by_name["duplicate"].detail]
     noise = [s.detail for s in found if s.lean is Lean.NOISE]
