@@ -119,6 +119,7 @@ class Autoheal:
             investigator,
             settings.pipeline.stale_after_seconds,
             reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
+            investigate=settings.pipeline.investigate,
         ).register()
 
         pipeline = build_pipeline()

@@ -79,6 +79,11 @@ class PipelineConfig(_Model):
         description="a group's investigation answers its re-fires for this long, unless new alerts "
         "joined the group (0: every signal verdict starts a new investigation)",
     )
+    investigate: bool = Field(
+        True,
+        description="false: triage only; signal verdicts are stored but no deep investigation runs "
+        "(`autoheal backtest --triage-only` sets it)",
+    )
     max_body_bytes: int = Field(1_048_576, gt=0)
     workers: int = Field(1, ge=0, le=32, description="job worker threads in this process")
     queue: Literal["memory", "database"] = Field(

@@ -41,6 +41,7 @@ _COMMANDS: list[str] = [
     "worker",
     "demo",
     "investigate",
+    "backtest",
 ]
 
 

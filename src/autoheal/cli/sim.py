@@ -194,3 +194,23 @@ def _print_investigations(investigations: list[dict]) -> None:
             else ("[yellow]service only[/yellow]" if inv["matched_service"] else "[red]no[/red]"),
         )
     console.print(table)
+
+
+@app.command("export")
+@guarded
+def export_scenario(
+    name: str = typer.Argument(..., help="scenario name (autoheal sim list)"),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="folder to write alerts.jsonl, telemetry.db, autoheal.yaml"
+    ),
+) -> None:
+    """Export a scenario as an alert history with its telemetry, for `autoheal backtest`."""
+    from autoheal.sim import load_scenario, simulate
+    from autoheal.sim.export import export
+
+    written = export(simulate(load_scenario(name)), out)
+    console.print(
+        f"wrote {written['deliveries']} deliveries of {written['alerts']} alerts to {out}/alerts.jsonl; "
+        f"replay with: autoheal backtest --from {out}/alerts.jsonl --config {out}/autoheal.yaml",
+        highlight=False,
+    )

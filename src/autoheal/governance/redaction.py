@@ -53,6 +53,8 @@ _SECRETS: list[tuple[str, str, int]] = [
     ("bearer_token", r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9\-._~+/]{16,}=*)", 1),
     ("basic_auth", r"(?i)\bbasic\s+([A-Za-z0-9+/]{12,}={0,2})", 1),
     ("url_password", r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'<>]*:([^\s@/\"'<>]+)@", 1),
+    # the MySQL clients take the password glued to -p ("mysql -u root -pS3cret shop")
+    ("mysql_password", r"\bmysql(?:dump|admin|sh)?\b[^\n]*?\s-p([^\s'\"]{3,})", 1),
     (
         "secret_value",
         # the key name around the keyword is kept as is, so no leading [A-Za-z0-9_.-]* is needed
@@ -88,6 +90,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "bearer_token": ("bearer", "token"),
     "basic_auth": ("basic",),
     "url_password": ("://",),
+    "mysql_password": ("mysql",),
     "secret_value": ("pass", "pwd", "secret", "token", "key", "credential", "session", "signature"),
 }
 _ALL_TRIGGERS = sorted({t for ts in _TRIGGERS.values() for t in ts}, key=len, reverse=True)
@@ -117,7 +120,12 @@ _CONTAINED = {t: {u for u in _ALL_TRIGGERS if u in t} for t in _ALL_TRIGGERS}
 _RUN32 = re.compile(r"[A-Za-z0-9_\-+/]{32}")
 _DIGITS3 = re.compile(r"\d{3}")
 
-_HEX_OR_NUMBER = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+|\d+(?:\.\d+)?|true|false|null|none|\*+", re.IGNORECASE)
+# A value after a secret's name that is no secret: a number, a flag, a mask, or a short hex id
+# ("tokens=100", "password=true", "signature=abc123"). Hex of 16 characters or more after such a
+# name is a key (a Datadog API key is 32 hex digits, a GCP private_key_id 40).
+_HEX_OR_NUMBER = re.compile(
+    r"[0-9a-f\-]{1,15}|[0-9A-F\-]{1,15}|\d+(?:\.\d+)?|true|false|null|none|\*+", re.IGNORECASE
+)
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9_\-+/])[A-Za-z0-9_\-+/]{32,}={0,2}")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,24}\b")
 _IPV4 = re.compile(

@@ -92,6 +92,7 @@ class FollowUps:
     active_seconds: float = 3600.0
     # a group's investigation answers its re-fires this long (unless new alerts join the group)
     reinvestigate_after_seconds: float = 1800.0
+    investigate: bool = True  # False: triage only (pipeline.investigate)
     on_event: Callable[[str, InvestigationEvent], None] | None = None
 
     def register(self) -> None:
@@ -108,7 +109,7 @@ class FollowUps:
         with self.sessions() as session:
             investigation_id: str | None = None
             reused = False
-            if verdict.needs_investigation and group.status is AlertStatus.FIRING:
+            if self.investigate and verdict.needs_investigation and group.status is AlertStatus.FIRING:
                 since = self.clock.now() - timedelta(seconds=self.reinvestigate_after_seconds)
                 found = reasoning_store.open_investigation(session, group.key, group.fingerprints, since)
                 reused = found is not None

@@ -9,7 +9,7 @@ report's ``to_dict()``. The CLI, the API, the web console and Slack all consume 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -72,6 +72,10 @@ class Investigator:
         self.tools = tools
         self.clock = clock
         self.model = model
+        # Events leave the engine for the API, the console and Slack: the alerts they carry (their
+        # annotations are untrusted text) pass the gateway's redactor, as every tool result does.
+        redactor = getattr(tools, "redactor", None)
+        self._redact: Callable[[Any], Any] | None = getattr(redactor, "redact", None)
 
     def run(
         self,
@@ -97,6 +101,8 @@ class Investigator:
         )
 
         def event(event_kind: str, **payload: Any) -> InvestigationEvent:
+            if self._redact is not None:
+                payload = self._redact(payload)
             return InvestigationEvent(event_kind, self.clock.now(), payload)
 
         def drain() -> Iterator[InvestigationEvent]:
