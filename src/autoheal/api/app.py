@@ -51,6 +51,9 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.include_router(investigations.router)
     api.include_router(triage.router)
     api.dependency_overrides[approvals.get_approval_service] = lambda: autoheal.governance.approvals
+    from autoheal.console.app import router as console_router
+
+    api.include_router(console_router)  # the web console under /console (session cookie auth)
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)
         api.include_router(getattr(module, attribute))
