@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from autoheal.api.auth import services
 from autoheal.app import Autoheal
-from autoheal.console.sessions import Viewer
 from autoheal.console.describe import describe_event
+from autoheal.console.sessions import Viewer
 from autoheal.console.web import ConsoleRoute, current_viewer, render
 from autoheal.errors import NotFoundError
 from autoheal.reasoning import store
