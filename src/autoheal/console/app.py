@@ -31,7 +31,7 @@ from autoheal.errors import AuthError, NotFoundError
 from autoheal.store.tokens import Role
 
 # One module per page area under autoheal.console.pages, each exposing `router`.
-PAGES: list[str] = ["alerts", "investigations", "approvals", "audit"]
+PAGES: list[str] = ["alerts", "investigations", "incidents", "approvals", "audit"]
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
@@ -63,7 +63,13 @@ def login_page(request: Request, next: str | None = None) -> Response:
     csrf = secrets.token_urlsafe(32)
     response = render(request, "login.html", None, csrf=csrf, next=_safe_next(next), error=None)
     response.set_cookie(
-        LOGIN_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request), path=PREFIX, max_age=3600
+        LOGIN_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=PREFIX,
+        max_age=3600,
     )
     return response
 
@@ -77,7 +83,9 @@ async def login(request: Request, app: Autoheal = Depends(services)) -> Response
         cookie = session_store(app).open_session(form.get("token", ""), utc(app.clock.now()))
     except AuthError as exc:
         csrf = secrets.token_urlsafe(32)
-        response = render(request, "login.html", None, status_code=401, csrf=csrf, next=target, error=exc.message)
+        response = render(
+            request, "login.html", None, status_code=401, csrf=csrf, next=target, error=exc.message
+        )
         response.set_cookie(
             LOGIN_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request), path=PREFIX
         )

@@ -97,4 +97,3 @@ def series_of(data: Any) -> Mapping[str, Any] | None:
     if isinstance(data, Mapping) and isinstance(data.get("series"), Mapping):
         return data["series"]
     return None
-

@@ -47,5 +47,7 @@ def describe_audit(payload: Any) -> str:
         rest = {k: v for k, v in payload.items() if k != "action" and not isinstance(v, (dict, list))}
         return f"{payload['action']}: " + ", ".join(f"{k}={v}" for k, v in rest.items())[:280]
     if "step" in payload:
-        return f"{payload['step']}" + (f" ({payload['investigation_id']})" if payload.get("investigation_id") else "")
+        return f"{payload['step']}" + (
+            f" ({payload['investigation_id']})" if payload.get("investigation_id") else ""
+        )
     return ", ".join(f"{k}={v}" for k, v in payload.items() if not isinstance(v, (dict, list)))[:300]

@@ -43,6 +43,7 @@ SECURITY_HEADERS = {
 NAV: list[tuple[str, str]] = [
     ("/alerts", "Alerts"),
     ("/investigations", "Investigations"),
+    ("/incidents", "Incidents"),
     ("/approvals", "Approvals"),
     ("/audit", "Audit trail"),
 ]
@@ -66,7 +67,9 @@ class ConsoleRoute(APIRoute):
                 target = request.url.path
                 if request.url.query:
                     target += "?" + request.url.query
-                where = f"{PREFIX}/login" if request.method != "GET" else f"{PREFIX}/login?next={quote(target)}"
+                where = (
+                    f"{PREFIX}/login" if request.method != "GET" else f"{PREFIX}/login?next={quote(target)}"
+                )
                 response = RedirectResponse(where, status_code=303)
             except AutohealError as exc:
                 status = getattr(exc, "status_code", 500)

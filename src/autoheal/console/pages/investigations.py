@@ -126,12 +126,21 @@ def investigation_events(
                 found = store.events(session, investigation_id, seen) if row is not None else []
             for event in found:
                 seen = event["seq"]
-                line = {"seq": seen, "kind": event["kind"], "at": event["at"], "text": describe_event(event["payload"])}
+                line = {
+                    "seq": seen,
+                    "kind": event["kind"],
+                    "at": event["at"],
+                    "text": describe_event(event["payload"]),
+                }
                 yield f"id: {seen}\nevent: {event['kind']}\ndata: {json.dumps(line)}\n\n"
                 if event["kind"] == "report":
                     return
             waited = time.monotonic() - started
-            if status == "failed" or (row is None and waited > WAIT_FOR_START_SECONDS) or waited > FOLLOW_SECONDS:
+            if (
+                status == "failed"
+                or (row is None and waited > WAIT_FOR_START_SECONDS)
+                or waited > FOLLOW_SECONDS
+            ):
                 yield f"event: end\ndata: {json.dumps({'status': status})}\n\n"
                 return
             time.sleep(POLL_SECONDS)
