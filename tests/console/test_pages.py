@@ -225,3 +225,13 @@ def test_logout_and_no_open_redirect(story: Story) -> None:
         csrf = _csrf(c.get("/console/alerts").text)
         assert c.post("/console/logout", data={"csrf": csrf}).status_code == 303
         assert c.get("/console/alerts").status_code == 303
+
+
+def test_event_stream_follows_to_the_report(as_viewer: tuple[TestClient, str], story: Story) -> None:
+    c, _ = as_viewer
+    with c.stream("GET", f"/console/investigations/{story.investigation_id}/events?after=-1") as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        body = "".join(answer.iter_text())
+    kinds = re.findall(r"^event: (\w+)$", body, flags=re.M)
+    assert kinds[0] == "started" and kinds[-1] == "report" and "evidence" in kinds
+    assert '"text": "report: #1' in body

@@ -38,6 +38,7 @@ _COMMANDS: list[str] = [
     "worker",
     "demo",
     "investigate",
+    "mcp",
 ]
 
 
