@@ -76,6 +76,7 @@ def story() -> Iterator[Story]:
                     select(reasoning_store.TriageVerdictRow)
                     .where(
                         reasoning_store.TriageVerdictRow.kind == "signal",
+                        reasoning_store.TriageVerdictRow.service == "checkout",  # the bad release
                         reasoning_store.TriageVerdictRow.investigation_id.is_not(None),
                     )
                     .order_by(reasoning_store.TriageVerdictRow.id)

@@ -163,7 +163,18 @@ def test_roles_decide_what_a_client_may_call(prepared: tuple[Path, dict[Role, st
                 started = await client.call_tool("start_investigation", {"target": "group:1"})
                 incidents = await client.call_tool("list_incidents", {"open_only": True})
                 bad = await client.call_tool("get_investigation_report", {"investigation_id": "inv-nope"})
-                return {"listed": listed, "started": started, "incidents": incidents, "bad": bad}
+                resources = (await client.list_resources()).resources
+                read = await client.read_resource(resources[0].uri) if resources else None
+                prompt = await client.get_prompt("investigate_alert", {"alert": "HighErrorRate"})
+                return {
+                    "listed": listed,
+                    "started": started,
+                    "incidents": incidents,
+                    "bad": bad,
+                    "resources": resources,
+                    "read": read,
+                    "prompt": prompt,
+                }
 
         viewer = anyio.run(as_role, Role.VIEWER)
         assert (
@@ -175,6 +186,10 @@ def test_roles_decide_what_a_client_may_call(prepared: tuple[Path, dict[Role, st
         assert report["status"] == "finished" and "causes" in report["report"]
         assert _payload(responder["incidents"]) == {"incidents": []}
         assert responder["bad"].isError and "no investigation" in _payload(responder["bad"])["error"]
+        uris = [str(r.uri) for r in responder["resources"]]
+        assert f"autoheal://investigations/{report['id']}" in uris
+        assert json.loads(responder["read"].contents[0].text)["status"] == "finished"
+        assert "search_alerts" in responder["prompt"].messages[0].content.text
     finally:
         app.close()
     steps = [

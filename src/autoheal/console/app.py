@@ -83,13 +83,13 @@ async def login(request: Request, app: Autoheal = Depends(services)) -> Response
         cookie = session_store(app).open_session(form.get("token", ""), utc(app.clock.now()))
     except AuthError as exc:
         csrf = secrets.token_urlsafe(32)
-        response = render(
+        refused = render(
             request, "login.html", None, status_code=401, csrf=csrf, next=target, error=exc.message
         )
-        response.set_cookie(
+        refused.set_cookie(
             LOGIN_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request), path=PREFIX
         )
-        return response
+        return refused
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,

@@ -68,7 +68,8 @@ def _alert_names(session: Session, group_ids: list[int]) -> dict[int, list[str]]
         return names
     query = select(AlertRow.group_id, AlertRow.name).where(AlertRow.group_id.in_(group_ids)).distinct()
     for gid, name in session.execute(query):
-        names.setdefault(int(gid), []).append(name)
+        if gid is not None:
+            names.setdefault(int(gid), []).append(name)
     return names
 
 

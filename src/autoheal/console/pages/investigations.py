@@ -90,7 +90,7 @@ def investigation_page(
             "alerts": row.alert_fingerprints if row else [],
             "report": row.report if row else None,
         }
-    causes, ruled_out = _cards(info["report"])
+    causes, ruled_out = _cards(row.report if row else None)
     live = info["status"] in ("queued", "running")
     return render(
         request,
