@@ -98,6 +98,9 @@ def current_viewer(request: Request, app: Autoheal = Depends(services)) -> Viewe
 
 async def read_form(request: Request) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body as a dict (first value of each field)."""
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise InputError(f"form larger than {MAX_FORM_BYTES} bytes")
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise InputError(f"form larger than {MAX_FORM_BYTES} bytes")
