@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the real servers the test suite uses (Debian 12): Prometheus + promtool, Alertmanager +
-# amtool, PostgreSQL 15, VictoriaMetrics. Nothing is started or enabled: the tests start their own
+# amtool, PostgreSQL 15, VictoriaMetrics, and Chromium (the console's browser tests drive it through
+# Playwright). Nothing is started or enabled: the tests start their own
 # instances on 127.0.0.1 with private data directories (see docs/testing.md).
 #
 # Usage: sudo scripts/install-services.sh        (idempotent; about 15 s on a fresh machine)
 set -euo pipefail
 
-PACKAGES=(prometheus prometheus-alertmanager postgresql victoria-metrics)
+PACKAGES=(prometheus prometheus-alertmanager postgresql victoria-metrics chromium)
 
 if [[ $(id -u) -ne 0 ]]; then
   exec sudo -- "$0" "$@"
@@ -46,7 +47,7 @@ if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
   done
 fi
 
-for bin in prometheus promtool prometheus-alertmanager amtool victoria-metrics; do
+for bin in prometheus promtool prometheus-alertmanager amtool victoria-metrics chromium; do
   command -v "$bin" >/dev/null || { echo "missing after install: $bin" >&2; exit 1; }
 done
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null || { echo "missing after install: postgres" >&2; exit 1; }

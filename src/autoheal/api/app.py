@@ -60,6 +60,9 @@ def create_app(autoheal: Autoheal) -> FastAPI:
     api.include_router(silences.maintenance_router)
     api.include_router(tools.router)
     api.include_router(audit.router)
+    from autoheal.console.app import router as console_router
+
+    api.include_router(console_router)  # the web console under /console (session cookie auth)
     for module_name, attribute in OPTIONAL_ROUTERS:
         module = importlib.import_module(module_name)
         api.include_router(getattr(module, attribute))

@@ -74,6 +74,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
             "api": server.url,
+            "console": f"{server.url}/console",
             "ground_truth_matched": out["ground_truth_matched"],
             "seconds": round(time.perf_counter() - started, 3),
         }
@@ -165,6 +166,7 @@ def _serve(server: Any) -> None:
     console.print(
         f"API:          {server.url}  (GET /healthz, /api/v1/alerts, /api/v1/groups)", highlight=False
     )
+    console.print(f"console:      {server.url}/console  (log in with the admin token)", highlight=False)
     console.print(f"admin token:  {server.admin_token}", highlight=False)
     console.print(
         f"example:      curl -H 'Authorization: Bearer {server.admin_token}' {server.url}/api/v1/alerts",

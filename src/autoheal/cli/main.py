@@ -42,6 +42,7 @@ _COMMANDS: list[str] = [
     "demo",
     "investigate",
     "backtest",
+    "mcp",
 ]
 
 

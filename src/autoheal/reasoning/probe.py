@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from autoheal.domain.investigation import Evidence
 from autoheal.reasoning import reading
@@ -61,6 +62,12 @@ class Shift:
     onset: datetime | None
     evidence: Evidence
     min_change: float = 0.0  # the metric's SymptomMetric.min_change
+    points: tuple[tuple[float, float], ...] = ()  # the service's series over the horizon
+
+    def cite(self, ctx: InvestigationContext) -> Evidence:
+        """This shift as cited evidence: the query, what it showed, and the service's series (at
+        most ``CHART_POINTS``) so a reader can see it (the console draws it)."""
+        return ctx.cite(self.evidence, self.describe(), series_data(self.metric, self.service, self.points))
 
     def beyond(self, z_limit: float) -> bool:
         """A shift: robust z at least ``z_limit`` and a change of at least ``min_change``."""
@@ -69,6 +76,24 @@ class Shift:
     def describe(self) -> str:
         when = f", from {self.onset:%H:%M:%S}" if self.onset else ""
         return f"{self.metric} of {self.service} {self.reference:.4g} -> {self.incident:.4g} (z={self.z:.1f}{when})"
+
+
+CHART_POINTS = 60
+
+
+def series_data(metric: str, service: str, points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
+    """A series as evidence data, ``{"series": {"metric", "service", "points": [[unix_s, value]]}}``,
+    thinned to at most ``CHART_POINTS`` points (each bucket keeps its most extreme value, so a
+    spike stays visible). ``None`` without points."""
+    if not points:
+        return None
+    pts = list(points)
+    if len(pts) > CHART_POINTS:
+        size = len(pts) / CHART_POINTS
+        centre = statistics.median(v for _, v in pts)
+        buckets = [pts[int(i * size) : int((i + 1) * size)] for i in range(CHART_POINTS)]
+        pts = [max(b, key=lambda p: abs(p[1] - centre)) for b in buckets if b]
+    return {"series": {"metric": metric, "service": service, "points": [[t, v] for t, v in pts]}}
 
 
 _REGEX_META = set(".^$*+?()[]{}|\\")
@@ -133,6 +158,7 @@ def metric_shifts(
             _onset(ref, inc, metric.direction, config.anomaly_z),
             ev,
             metric.min_change,
+            tuple(pts),
         )
     return shifts, ev
 

@@ -105,7 +105,9 @@ class ApiTokenRow(Base):
 # Add yours here (the import must not have side effects beyond declaring tables).
 AREA_TABLE_MODULES: list[str] = [
     "autoheal.audit.store",
+    "autoheal.console.store",
     "autoheal.governance.store",
+    "autoheal.incidents.store",
     "autoheal.jobs.store",
     "autoheal.reasoning.store",
     "autoheal.store.silences",

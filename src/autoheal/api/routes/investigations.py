@@ -56,7 +56,7 @@ def _summary(row: store.InvestigationRow) -> dict[str, Any]:
     }
 
 
-def _run(app: Autoheal, investigation_id: str, subject: str, alerts: list[Any]) -> None:
+def run_investigation(app: Autoheal, investigation_id: str, subject: str, alerts: list[Any]) -> None:
     from autoheal.pipeline.followups import record_investigation
 
     for _event in record_investigation(
@@ -77,7 +77,7 @@ def start(
     with app.sessions() as session:
         subject, alerts = load_subject(session, body.target)
     investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
-    background.add_task(_run, app, investigation_id, subject, alerts)
+    background.add_task(run_investigation, app, investigation_id, subject, alerts)
     return {
         "id": investigation_id,
         "subject": subject,

@@ -27,9 +27,7 @@ class SpecificityCheck:
         if not graph.edges:
             related |= symptoms
         unrelated = [s for s in services if s not in related]
-        evidence = tuple(
-            ctx.cite(v[0].evidence, v[0].describe()) for s, v in sorted(anomalous.items()) if s in related
-        )[:3]
+        evidence = tuple(v[0].cite(ctx) for s, v in sorted(anomalous.items()) if s in related)[:3]
         if len(unrelated) < 2:
             return VerificationCheck(
                 self.name, CheckOutcome.UNKNOWN, "too few unrelated services to compare with", evidence
@@ -42,8 +40,7 @@ class SpecificityCheck:
                 CheckOutcome.FAILED,
                 f"not specific to {suspect}: {len(moved)} of {len(unrelated)} unrelated services shifted too "
                 f"({', '.join(moved[:5])}) — a global shift",
-                evidence
-                + tuple(ctx.cite(anomalous[s][0].evidence, anomalous[s][0].describe()) for s in moved[:2]),
+                evidence + tuple(anomalous[s][0].cite(ctx) for s in moved[:2]),
             )
         shifted_related = sorted(s for s in related if s in anomalous)
         if not shifted_related:

@@ -83,6 +83,7 @@ class MetricAnomalyGenerator:
         inc_lo, inc_hi = ctx.incident.start.timestamp(), ctx.incident.end.timestamp()
         items = []
         samples: dict[tuple[str, str], list[_Samples]] = {}
+        charted: dict[tuple[str, str], dict[float, float]] = {}
         for series in (result.data or {}).get("result", []):
             labels = series.get("metric", {})
             service = labels.get("service")
@@ -94,6 +95,9 @@ class MetricAnomalyGenerator:
             inc = [(t, v) for t, v in pts if inc_lo <= t < inc_hi]
             items.append((service, metric, ref, [v for _, v in inc]))
             samples.setdefault((service, metric), []).append((ref, inc))
+            slot = charted.setdefault((service, metric), {})
+            for t, v in pts:  # pods of a service: the worst value at each time, for the chart
+                slot[t] = max(v, slot.get(t, v))
         scores = [s for s in robust_scores(items) if s.score >= MIN_SCORE]
         symptoms = alert_symptoms(ctx.alerts)
         earlier = _predating(ctx, scores, samples, symptoms, step) if symptoms else {}
@@ -123,7 +127,16 @@ class MetricAnomalyGenerator:
                     generator=self.name,
                     score=round(weight[service], 4),
                     component=top.metric,
-                    evidence=[ev],
+                    evidence=[
+                        ctx.cite(
+                            ev,
+                            f"{top.metric} of {service}: reference median {top.reference_median:.4g}, "
+                            f"incident peak {top.incident_peak:.4g} (robust z {top.score:.1f})",
+                            probe.series_data(
+                                top.metric, service, sorted(charted.get((service, top.metric), {}).items())
+                            ),
+                        )
+                    ],
                     attributes={
                         "robust_z": round(top.score, 2),
                         "metrics": [

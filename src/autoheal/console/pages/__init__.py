@@ -1,0 +1,1 @@
+"""One module per console area; each exposes ``router`` (see ``autoheal.console.app.PAGES``)."""
