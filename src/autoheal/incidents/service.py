@@ -517,4 +517,3 @@ class IncidentService:
             if isinstance(data.get(key), str):
                 data[key] = self._redactor.redact_text(data[key])
         return data
-
