@@ -27,6 +27,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 
 from autoheal.errors import AutohealError
 from autoheal.incidents.config import SlackConfig
@@ -85,6 +86,7 @@ class SlackApp:
         self.config, self.incidents, self.channels = config, incidents, channels
         self._escalate = escalate
         self.applied = 0  # interactions that changed something
+        self._verifier = SignatureVerifier(config.signing_secret.get_secret_value())
         self.bolt = App(
             signing_secret=config.signing_secret.get_secret_value(),
             client=client,
@@ -99,11 +101,15 @@ class SlackApp:
 
     # --- HTTP ---------------------------------------------------------------------------------
     def handle(self, body: bytes, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
-        request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=query,
-            headers={k.lower(): [v] for k, v in headers.items()},
-        )
+        text = body.decode("utf-8", errors="replace")
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if not self._verifier.is_valid_request(text, lowered):
+            # bolt checks again; checked first here so a malformed body is never parsed unsigned
+            return HttpAnswer(401, "invalid or stale Slack request signature", {"content-type": "text/plain"})
+        try:
+            request = BoltRequest(body=text, query=query, headers={k: [v] for k, v in lowered.items()})
+        except ValueError as exc:  # a signed but malformed payload (bad JSON in "payload")
+            return HttpAnswer(400, f"malformed Slack payload: {exc}", {"content-type": "text/plain"})
         response = self.bolt.dispatch(request)
         out_headers = {
             k: (v[0] if isinstance(v, list | tuple) and v else str(v)) for k, v in response.headers.items()
