@@ -34,7 +34,9 @@ def test_daily_handoff_stays_at_local_nine_across_the_spring_change() -> None:
     assert on_call(s, datetime(2026, 3, 29, 7, 59, tzinfo=UTC)).person == "carol"
     assert on_call(s, datetime(2026, 3, 29, 8, 0, tzinfo=UTC)).person == "alice"
     # that Saturday-to-Sunday shift lasted 23 hours
-    assert next_handoff(s, datetime(2026, 3, 28, 12, 0, tzinfo=UTC)) == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
+    assert next_handoff(s, datetime(2026, 3, 28, 12, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 29, 8, 0, tzinfo=UTC
+    )
 
 
 def test_autumn_change_makes_a_25_hour_shift() -> None:
@@ -57,13 +59,19 @@ def test_weekly_and_custom_rotations_and_before_start() -> None:
     custom = _schedule(time_zone="UTC", rotation={"type": "custom", "handoff": "00:00", "length_hours": 12})
     origin = datetime(2026, 3, 23, tzinfo=UTC)
     assert [on_call(custom, origin + timedelta(hours=h)).person for h in (0, 11, 12, 24, 36)] == [
-        "alice", "alice", "bob", "carol", "alice",
+        "alice",
+        "alice",
+        "bob",
+        "carol",
+        "alice",
     ]
 
 
 def test_overrides_win_and_bad_schedules_are_refused() -> None:
     s = _schedule(
-        overrides=[{"person": "dave", "start": "2026-03-25T12:00:00+00:00", "end": "2026-03-25T18:00:00+00:00"}]
+        overrides=[
+            {"person": "dave", "start": "2026-03-25T12:00:00+00:00", "end": "2026-03-25T18:00:00+00:00"}
+        ]
     )
     assert on_call(s, datetime(2026, 3, 25, 13, 0, tzinfo=UTC)).person == "dave"
     assert on_call(s, datetime(2026, 3, 25, 13, 0, tzinfo=UTC)).override

@@ -22,11 +22,17 @@ GENIE_KEY = "eb243592-faa2-4ba2-a551q-1afdf565c889"
 ME = {"actor": "cli:alice", "source": Source.CLI}
 
 
-def _runtime(sessions: Any, clock: ManualClock, config: dict[str, Any], transport: httpx.BaseTransport) -> IncidentsRuntime:
-    return build_incidents(IncidentsConfig.model_validate(config), sessions, clock, paging_transport=transport)
+def _runtime(
+    sessions: Any, clock: ManualClock, config: dict[str, Any], transport: httpx.BaseTransport
+) -> IncidentsRuntime:
+    return build_incidents(
+        IncidentsConfig.model_validate(config), sessions, clock, paging_transport=transport
+    )
 
 
-def _open(rt: IncidentsRuntime, severity: IncidentSeverity = IncidentSeverity.SEV2, service: str = "checkout") -> int:
+def _open(
+    rt: IncidentsRuntime, severity: IncidentSeverity = IncidentSeverity.SEV2, service: str = "checkout"
+) -> int:
     incident = rt.service.open("checkout 5xx", severity=severity, service=service, **ME)
     rt.paging.page(incident, "checkout 5xx: bad deploy")
     return incident.id
@@ -100,7 +106,9 @@ def test_opsgenie_create_acknowledge_close(sqlite_sessions, clock) -> None:  # t
     rt.service.resolve(iid, **ME)
     alias = f"autoheal-INC-{iid}"
     assert [c["path"] for c in fake.calls] == [
-        "/v2/alerts", f"/v2/alerts/{alias}/acknowledge", f"/v2/alerts/{alias}/close",
+        "/v2/alerts",
+        f"/v2/alerts/{alias}/acknowledge",
+        f"/v2/alerts/{alias}/close",
     ]
     assert all(c["answered"] == 202 for c in fake.calls)
     assert fake.calls[0]["body"]["priority"] == "P1" and fake.calls[0]["body"]["alias"] == alias
@@ -114,14 +122,22 @@ ONCALL = {
     "paging": {"provider": "builtin"},
     "oncall": {
         "schedules": [
-            {"name": "primary", "time_zone": "UTC", "start": "2026-03-01", "people": ["alice", "bob"],
-             "rotation": {"type": "daily", "handoff": "08:00"}},
+            {
+                "name": "primary",
+                "time_zone": "UTC",
+                "start": "2026-03-01",
+                "people": ["alice", "bob"],
+                "rotation": {"type": "daily", "handoff": "08:00"},
+            },
         ],
         "policies": [
-            {"name": "shop", "levels": [
-                {"targets": ["schedule:primary"], "delay_minutes": 10},
-                {"targets": ["person:lead"], "delay_minutes": 15},
-            ]},
+            {
+                "name": "shop",
+                "levels": [
+                    {"targets": ["schedule:primary"], "delay_minutes": 10},
+                    {"targets": ["person:lead"], "delay_minutes": 15},
+                ],
+            },
         ],
         "services": {"*": "shop"},
         "people": {
@@ -157,7 +173,10 @@ def test_acknowledgement_timeout_pages_the_next_level(sqlite_sessions, clock) ->
     assert [url for url, _ in hooks.received][1:] == ["https://hooks.example/lead"]
     escalated = rt.service.timeline(iid, kinds=["page_escalated"])
     assert len(escalated) == 1 and escalated[0].data["targets"] == ["lead"]
-    assert escalated[0].data["reason"] == "not acknowledged within 10 minutes" and escalated[0].source == "system"
+    assert (
+        escalated[0].data["reason"] == "not acknowledged within 10 minutes"
+        and escalated[0].source == "system"
+    )
     clock.advance(timedelta(hours=2))
     rt.paging.tick()  # the last level was paged: nothing further
     assert len(hooks.received) == 2
@@ -189,10 +208,13 @@ def test_nobody_on_call_is_recorded(sqlite_sessions, clock) -> None:  # type: ig
     assert failed and "no Slack id or webhook for 'alice'" in failed[0].data["error"]
 
 
-@pytest.mark.parametrize("bad", [
-    {"paging": {"provider": "pagerduty"}},
-    {"slack": {"enabled": True}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"paging": {"provider": "pagerduty"}},
+        {"slack": {"enabled": True}},
+    ],
+)
 def test_incomplete_provider_configuration_is_refused(bad: dict[str, Any]) -> None:
     from pydantic import ValidationError
 

@@ -9,13 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from slack_sdk import WebClient
 
 from autoheal.governance.redaction import Redactor
 from autoheal.incidents import EventKind, IncidentSeverity, Source, Status
 from autoheal.incidents.config import IncidentsConfig
+from autoheal.incidents.findings import findings_from_report
 from autoheal.incidents.paging.fakes import FakePagerDuty
 from autoheal.incidents.slack.blocks import ACK, CONFIRM, ESCALATE, REJECT, RESOLVE
 from autoheal.incidents.slack.fake import FakeSlack
@@ -34,21 +34,38 @@ REPORT = {
             "rank": 1,
             "confidence": 0.91,
             "hypothesis": {
-                "id": "h-deploy", "service": "checkout", "kind": "bad_deploy",
+                "id": "h-deploy",
+                "service": "checkout",
+                "kind": "bad_deploy",
                 "statement": "release 4.2 of checkout raised its error ratio",
-                "evidence": [{"id": "ev-1", "tool": "changes.list", "summary": "deploy at 10:10 password=hunter2hunter2"}],
+                "evidence": [
+                    {
+                        "id": "ev-1",
+                        "tool": "changes.list",
+                        "summary": "deploy at 10:10 password=hunter2hunter2",
+                    }
+                ],
             },
             "verification": {"verdict": "supported", "checks": [], "reason": "precedes the errors"},
         },
         {
             "rank": 2,
             "confidence": 0.4,
-            "hypothesis": {"id": "h-db", "service": "postgres", "kind": "saturation", "statement": "db pool", "evidence": []},
+            "hypothesis": {
+                "id": "h-db",
+                "service": "postgres",
+                "kind": "saturation",
+                "statement": "db pool",
+                "evidence": [],
+            },
             "verification": {"verdict": "inconclusive", "checks": [], "reason": ""},
         },
     ],
     "ruled_out": [
-        {"hypothesis": {"id": "h-cat", "statement": "catalogue deploy"}, "verification": {"reason": "after the onset"}}
+        {
+            "hypothesis": {"id": "h-cat", "statement": "catalogue deploy"},
+            "verification": {"reason": "after the onset"},
+        }
     ],
 }
 
@@ -70,14 +87,23 @@ def rt(sqlite_sessions, clock, slack, pagerduty) -> Iterator[IncidentsRuntime]: 
     config = IncidentsConfig.model_validate(
         {
             "slack": {
-                "enabled": True, "bot_token": TOKEN, "signing_secret": SECRET, "api_url": slack.api_url,
-                "owners": {"checkout": ["U0OWNER"]}, "invite": ["U0SRE"], "users": {ALICE: "responder"},
+                "enabled": True,
+                "bot_token": TOKEN,
+                "signing_secret": SECRET,
+                "api_url": slack.api_url,
+                "owners": {"checkout": ["U0OWNER"]},
+                "invite": ["U0SRE"],
+                "users": {ALICE: "responder"},
             },
             "paging": {"provider": "pagerduty", "pagerduty": {"routing_key": ROUTING_KEY}},
         }
     )
     runtime = build_incidents(
-        config, sqlite_sessions, clock, redactor=Redactor(), paging_transport=pagerduty.transport(),
+        config,
+        sqlite_sessions,
+        clock,
+        redactor=Redactor(),
+        paging_transport=pagerduty.transport(),
         slack_client=WebClient(token=TOKEN, base_url=slack.api_url),
     )
     yield runtime
@@ -85,25 +111,50 @@ def rt(sqlite_sessions, clock, slack, pagerduty) -> Iterator[IncidentsRuntime]: 
 
 
 def _incident(rt: IncidentsRuntime) -> tuple[int, str]:
-    inc = rt.service.open("checkout 5xx", severity=IncidentSeverity.SEV2, service="checkout",
-                          actor="autoheal", source=Source.PIPELINE)
-    rt.service.append(inc.id, EventKind.INVESTIGATION_FINDING, actor="autoheal", source=Source.PIPELINE,
-                      data=__import__("autoheal.incidents.findings", fromlist=["x"]).findings_from_report(REPORT, "inv-1"))
+    inc = rt.service.open(
+        "checkout 5xx",
+        severity=IncidentSeverity.SEV2,
+        service="checkout",
+        actor="autoheal",
+        source=Source.PIPELINE,
+    )
+    rt.service.append(
+        inc.id,
+        EventKind.INVESTIGATION_FINDING,
+        actor="autoheal",
+        source=Source.PIPELINE,
+        data=findings_from_report(REPORT, "inv-1"),
+    )
     channel = rt.channels.channel_of(inc.id)  # type: ignore[union-attr]
     assert channel is not None
     return inc.id, channel.channel_id
 
 
-def _send(rt: IncidentsRuntime, body: str, content_type: str = FORM, *, secret: str = SECRET,
-          age: int = 0, signed: bool = True) -> Any:
-    headers = signed_headers(secret, int(time.time()) - age, body, content_type) if signed else {"Content-Type": content_type}
+def _send(
+    rt: IncidentsRuntime,
+    body: str,
+    content_type: str = FORM,
+    *,
+    secret: str = SECRET,
+    age: int = 0,
+    signed: bool = True,
+) -> Any:
+    headers = (
+        signed_headers(secret, int(time.time()) - age, body, content_type)
+        if signed
+        else {"Content-Type": content_type}
+    )
     assert rt.slack is not None
     return rt.slack.handle(body.encode(), headers)
 
 
 def test_channel_per_incident_with_findings_as_block_kit(rt, slack) -> None:  # type: ignore[no-untyped-def]
     iid, channel = _incident(rt)
-    assert [c.method for c in slack.calls][:3] == ["conversations.create", "conversations.invite", "chat.postMessage"]
+    assert [c.method for c in slack.calls][:3] == [
+        "conversations.create",
+        "conversations.invite",
+        "chat.postMessage",
+    ]
     create = slack.calls_of("conversations.create")[0]
     assert create.ok and create.args["name"] == f"inc-{iid}-checkout-5xx"
     assert set(slack.calls_of("conversations.invite")[0].args["users"].split(",")) == {"U0SRE", "U0OWNER"}
@@ -144,7 +195,11 @@ def test_buttons_acknowledge_confirm_escalate_resolve(rt, slack, pagerduty) -> N
     reject = json.dumps({"incident": iid, "hypothesis": "h-db"})
     _send(rt, block_action(ALICE, channel, f"{REJECT}:2", reject))
     _send(rt, block_action(ALICE, channel, ESCALATE, value))
-    assert rt.service.timeline(iid, kinds=["escalated"])[0].data["result"].startswith("trigger re-sent to pagerduty")
+    assert (
+        rt.service.timeline(iid, kinds=["escalated"])[0]
+        .data["result"]
+        .startswith("trigger re-sent to pagerduty")
+    )
     _send(rt, block_action(ALICE, channel, RESOLVE, value))
     assert rt.service.get(iid).status is Status.RESOLVED
     kinds = [e.kind for e in rt.service.timeline(iid)]
@@ -157,8 +212,13 @@ def test_buttons_acknowledge_confirm_escalate_resolve(rt, slack, pagerduty) -> N
 
 def test_slash_commands_and_channel_messages(rt) -> None:  # type: ignore[no-untyped-def]
     iid, channel = _incident(rt)
-    for text in ("checked db pool is fine", "ruled-out the catalogue deploy", "hypothesis maybe the cache",
-                 "mitigated rolled back", "resolve all good"):
+    for text in (
+        "checked db pool is fine",
+        "ruled-out the catalogue deploy",
+        "hypothesis maybe the cache",
+        "mitigated rolled back",
+        "resolve all good",
+    ):
         assert _send(rt, slash_command(ALICE, channel, text)).status == 200
     kinds = [e.kind for e in rt.service.timeline(iid)]
     assert kinds[-5:] == ["checked", "ruled_out", "hypothesis", "status_changed", "resolved"]
@@ -167,7 +227,9 @@ def test_slash_commands_and_channel_messages(rt) -> None:  # type: ignore[no-unt
     opened = _send(rt, slash_command(ALICE, "C-elsewhere", "open payment is slow sev=SEV1 service=payment"))
     assert "opened INC-" in opened.body
     new = rt.service.list(limit=1)[0]
-    assert new.severity is IncidentSeverity.SEV1 and new.service == "payment" and new.title == "payment is slow"
+    assert (
+        new.severity is IncidentSeverity.SEV1 and new.service == "payment" and new.title == "payment is slow"
+    )
     event = message_event(ALICE, channel, "I see 5xx only from pods on node-3")
     assert _send(rt, event, "application/json").status == 200
     last = rt.service.timeline(iid)[-1]
@@ -216,15 +278,27 @@ def test_the_route_refuses_unsigned_requests(tmp_path, slack) -> None:  # type: 
     from autoheal.jobs import InlineQueue
 
     settings = Settings.model_validate(
-        {"database": {"url": f"sqlite:///{tmp_path / 'a.db'}"},
-         "incidents": {"slack": {"enabled": True, "bot_token": TOKEN, "signing_secret": SECRET, "api_url": slack.api_url,
-                                 "users": {ALICE: "responder"}}}}
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'a.db'}"},
+            "incidents": {
+                "slack": {
+                    "enabled": True,
+                    "bot_token": TOKEN,
+                    "signing_secret": SECRET,
+                    "api_url": slack.api_url,
+                    "users": {ALICE: "responder"},
+                }
+            },
+        }
     )
     app = Autoheal.create(settings, jobs=InlineQueue())
     try:
         with TestClient(create_app(app)) as client:
             body = slash_command(ALICE, "C1", "open the site is down sev=SEV1")
-            assert client.post("/api/v1/slack/events", content=body, headers={"Content-Type": FORM}).status_code == 401
+            assert (
+                client.post("/api/v1/slack/events", content=body, headers={"Content-Type": FORM}).status_code
+                == 401
+            )
             bad = signed_headers("wrong", int(time.time()), body, FORM)
             assert client.post("/api/v1/slack/events", content=body, headers=bad).status_code == 401
             assert app.incidents.service.list() == []
@@ -234,4 +308,3 @@ def test_the_route_refuses_unsigned_requests(tmp_path, slack) -> None:  # type: 
             assert "conversations.create" in [c.method for c in slack.calls]
     finally:
         app.close()
-    assert httpx  # the fakes are real HTTP, not patches
