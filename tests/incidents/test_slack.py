@@ -308,3 +308,19 @@ def test_the_route_refuses_unsigned_requests(tmp_path, slack) -> None:  # type: 
             assert "conversations.create" in [c.method for c in slack.calls]
     finally:
         app.close()
+
+
+def test_slack_down_at_opening_then_the_channel_comes_with_the_next_change(rt, slack) -> None:  # type: ignore[no-untyped-def]
+    slack.token = "rotated"  # every call now answers invalid_auth
+    inc = rt.service.open(
+        "checkout 5xx",
+        severity=IncidentSeverity.SEV2,
+        service="checkout",
+        actor="autoheal",
+        source=Source.PIPELINE,
+    )
+    assert rt.channels.channel_of(inc.id) is None and slack.calls[-1].error == "invalid_auth"
+    assert rt.service.get(inc.id).status is Status.TRIGGERED  # the incident is unaffected
+    slack.token = TOKEN
+    rt.service.add_note(inc.id, "anyone?", actor="cli:bob", source=Source.CLI)
+    assert rt.channels.channel_of(inc.id) is not None

@@ -77,8 +77,9 @@ class SlackChannels:
         if event.kind in QUIET:
             return
         try:
-            if event.kind == EventKind.OPENED:
-                self._open_channel(incident)
+            if self.channel_of(incident.id) is None:
+                if incident.status.is_open:  # on opening, or later if Slack was down then
+                    self._open_channel(incident)
             else:
                 self.refresh(incident)
         except SlackApiError as exc:
