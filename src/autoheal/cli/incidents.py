@@ -163,7 +163,6 @@ def open_(
         incident = rt.service.open(
             title, severity=parse_severity(severity), service=service, actor=_actor(by)["actor"], source="cli"
         )
-        rt.paging.page(incident, f"{incident.title} (opened by hand)")
         incident = rt.service.get(incident.id)
     _print_incident(incident.to_dict(), as_json)
 

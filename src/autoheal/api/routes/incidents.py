@@ -119,7 +119,6 @@ def open_incident(body: OpenBody, request: Request, app: Autoheal = Depends(serv
         actor=token_actor(request),
         source=Source.API,
     )
-    app.incidents.paging.page(incident, f"{incident.title} (opened by hand)")
     return _detail(app, incident.ref)
 
 

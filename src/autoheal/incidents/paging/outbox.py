@@ -73,10 +73,18 @@ class PagingService:
         return self.config.provider
 
     def attach(self) -> None:
-        """Follow the incidents: an acknowledgement or resolution is sent to the provider."""
+        """Follow the incidents: an acknowledgement or resolution is sent to the provider; an
+        incident opened by hand is paged."""
         self.incidents.subscribe(
             self._on_event, kinds=[EventKind.ACKNOWLEDGED, EventKind.RESOLVED, EventKind.REOPENED]
         )
+        self.incidents.subscribe(self._on_opened, kinds=[EventKind.OPENED])
+
+    def _on_opened(self, event: TimelineEvent, incident: Incident) -> None:
+        """An incident opened by hand (CLI, API, Slack) is paged like any other; the pipeline's
+        own incidents are paged by the escalation, which may wait for the root cause."""
+        if event.source != Source.PIPELINE:
+            self.page(incident, f"{incident.title} (opened by {event.actor})")
 
     # --- deciding ---------------------------------------------------------------------------
     def should_page(self, incident: Incident) -> bool:
