@@ -38,3 +38,17 @@ def test_manifest_scopes_are_explained() -> None:
     doc = (ROOT / "docs/incidents.md").read_text()
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert scopes and all(f"`{scope}`" in doc for scope in scopes)
+
+
+def test_the_example_loads_with_secrets_from_the_environment() -> None:
+    from autoheal.config import load_settings
+
+    env = {
+        "AUTOHEAL_SLACK_BOT_TOKEN": "xoxb-1-secret",
+        "AUTOHEAL_SLACK_SIGNING_SECRET": "signing-secret",
+        "AUTOHEAL_PAGERDUTY_ROUTING_KEY": "routing-secret",
+    }
+    settings = load_settings(ROOT / "examples/incidents.yaml", env)
+    assert settings.incidents.slack.enabled and settings.incidents.paging.provider == "pagerduty"
+    shown = repr(settings) + settings.model_dump_json()
+    assert not any(secret in shown for secret in env.values())
