@@ -29,3 +29,14 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def service(sessions: sessionmaker[Session], clock: ManualClock) -> IncidentService:
     return IncidentService(sessions, clock)
+
+
+@pytest.fixture
+def sqlite_sessions(tmp_path) -> Iterator[sessionmaker[Session]]:  # type: ignore[no-untyped-def]
+    """A migrated SQLite database (the tests that do not need to run on both databases)."""
+    from autoheal.store.db import create_db_engine, migrate, session_factory
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'incidents.db'}")
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()

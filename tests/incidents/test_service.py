@@ -106,6 +106,8 @@ def test_open_ack_note_assign_resolve_reopen(service: IncidentService, clock: Ma
         service.resolve(inc.id, **ACTOR)
     reopened = service.reopen(inc.id, **ACTOR, reason="fired again")
     assert reopened.status is Status.REOPENED and reopened.resolved_at is None
+    assert reopened.acknowledged_at is None  # it needs someone again
+    assert service.ack(inc.id, **ACTOR).status is Status.INVESTIGATING
     kinds = [e.kind for e in service.timeline(inc.id)]
     assert kinds == [
         "opened",
@@ -118,6 +120,7 @@ def test_open_ack_note_assign_resolve_reopen(service: IncidentService, clock: Ma
         "alert_joined",
         "resolved",
         "reopened",
+        "acknowledged",
     ]
     seqs = [e.seq for e in service.timeline(inc.id)]
     assert seqs == list(range(1, len(kinds) + 1))

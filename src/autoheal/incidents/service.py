@@ -304,7 +304,8 @@ class IncidentService:
             return self._commit(session, writer)
 
     def ack(self, ref: str | int, *, actor: str, source: str) -> Incident:
-        """Acknowledge: records who and when; a ``triggered`` incident becomes ``investigating``.
+        """Acknowledge: records who and when; a ``triggered`` or ``reopened`` incident becomes
+        ``investigating``.
         Acknowledging an acknowledged incident changes nothing (pager and Slack may both ack)."""
         incident_id = parse_ref(ref)
         with self.sessions() as session:
@@ -319,7 +320,7 @@ class IncidentService:
             row.acknowledged_at = self.clock.now()
             row.acknowledged_by = _short(actor, "actor")
             data: dict[str, Any] = {"from": current.value, "to": current.value}
-            if current is Status.TRIGGERED:
+            if current in (Status.TRIGGERED, Status.REOPENED):
                 self._apply_status(row, Status.INVESTIGATING, actor)
                 data["to"] = Status.INVESTIGATING.value
             data["seconds_to_ack"] = round((row.acknowledged_at - utc(row.opened_at)).total_seconds(), 3)
@@ -470,8 +471,9 @@ class IncidentService:
             row.mitigated_at = now
         if to is Status.RESOLVED:
             row.resolved_at, row.resolved_by = now, _short(actor, "actor")
-        if to is Status.REOPENED:
+        if to is Status.REOPENED:  # it needs someone again
             row.resolved_at, row.resolved_by, row.mitigated_at = None, None, None
+            row.acknowledged_at, row.acknowledged_by = None, None
 
     def _commit(self, session: Session, writer: _Writer) -> Incident:
         session.flush()
@@ -517,4 +519,3 @@ class IncidentService:
             if isinstance(data.get(key), str):
                 data[key] = self._redactor.redact_text(data[key])
         return data
-

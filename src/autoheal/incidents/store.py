@@ -128,3 +128,36 @@ def incident_from_row(
         roles=by_role,
         cause=row.cause,
     )
+
+
+class PageRow(Base):
+    """The page outbox: one row per message to a paging provider or person. A page is written in
+    the transaction that decides it and delivered (with retries) afterwards, so nothing is lost
+    when the provider is down; ``dedup_key`` makes a re-delivery harmless."""
+
+    __tablename__ = "incident_pages"
+    __table_args__ = (Index("ix_incident_pages_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # pagerduty | opsgenie | builtin
+    action: Mapped[str] = mapped_column(String(16))  # trigger | acknowledge | resolve
+    dedup_key: Mapped[str] = mapped_column(String(128))
+    target: Mapped[str | None] = mapped_column(String(256), nullable=True)  # builtin: the person
+    level: Mapped[int] = mapped_column(Integer, default=0)  # builtin: escalation level (0-based)
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # waiting | pending | sent | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SlackChannelRow(Base):
+    __tablename__ = "incident_slack"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str] = mapped_column(String(80))
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
