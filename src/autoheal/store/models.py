@@ -106,6 +106,7 @@ class ApiTokenRow(Base):
 AREA_TABLE_MODULES: list[str] = [
     "autoheal.audit.store",
     "autoheal.governance.store",
+    "autoheal.graph.store",
     "autoheal.jobs.store",
     "autoheal.reasoning.store",
 ]
