@@ -30,6 +30,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("bench", "bench"),
     ("sim", "sim"),
     ("triage", "triage"),
+    ("graph", "graph"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

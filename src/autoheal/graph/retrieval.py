@@ -125,7 +125,20 @@ def similar(
     exclude: Sequence[str] = (),
 ) -> list[Prior]:
     """The past incidents most similar to ``alerts`` (resolved before ``at``), best first."""
-    shared = store.matching(features(alerts), limit=CANDIDATES)
+    return similar_to(store, features(alerts), _query_text(alerts), at=at, limit=limit, exclude=exclude)
+
+
+def similar_to(
+    store: GraphStore,
+    wanted: Sequence[tuple[str, str]],
+    query: str,
+    *,
+    at: datetime,
+    limit: int = 3,
+    exclude: Sequence[str] = (),
+) -> list[Prior]:
+    """:func:`similar` for structural features and query text (an incident's own, for example)."""
+    shared = store.matching(wanted, limit=CANDIDATES)
     nodes = store.nodes(shared)
     candidates = []
     for node_id, feats in shared.items():
@@ -142,7 +155,7 @@ def similar(
         candidates.append((node, structural, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
     candidates.sort(key=lambda c: (-c[1], -c[0].id))
     candidates = candidates[:CANDIDATES]
-    text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], _query_text(alerts))
+    text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
     priors: list[Prior] = []
     for (node, structural, kinds), t in zip(candidates, text, strict=True):
         roots = store.edges(src=node.id, kinds=[EdgeKind.CAUSED_BY])

@@ -96,6 +96,7 @@ def investigate_faults(
     durability: Durability = "sync",
     prometheus_url: str | None = None,
     memory: Memory | None = None,
+    compare: bool = False,
 ) -> list[InvestigationOutcome]:
     """Each fault's investigation, its tool calls audited into ``audit`` (a migrated database)
     under ``policy`` (default: the built-in default policy).
@@ -103,7 +104,8 @@ def investigate_faults(
     With ``memory`` (the context graph), each fault is investigated with the priors recalled for
     its alerts, then resolved by the simulated responder (:mod:`autoheal.sim.responder`) and
     learned; the run's changes are recorded as they happen. An investigation that memory anchored
-    is run once more without memory, to report the tool calls it saved."""
+    (with ``compare``: every one that was offered a prior) is run once more without memory, to
+    report the tool calls it saved and the ranking it would have had (``memory.without_memory``)."""
     from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
@@ -151,24 +153,15 @@ def investigate_faults(
             record_changes(memory, run, until=now)
             priors = [p.to_dict() for p in memory.recall(alerts, now)]
         calls, report = investigate(priors)
-        causes = report.get("causes", [])
-        ranked = [
-            {
-                "service": c["hypothesis"]["service"],
-                "kind": c["hypothesis"]["kind"],
-                "component": c["hypothesis"].get("component"),
-                "confidence": c["confidence"],
-                "verdict": c["verification"]["verdict"],
-            }
-            for c in causes[:5]
-        ]
+        ranked = _ranked(report)
         top = ranked[0] if ranked else None
         remembered: dict[str, Any] | None = None
         if memory is not None:
             remembered = dict(report.get("memory") or {"anchored": False})
             remembered.pop("priors", None)
-            if remembered.get("anchored"):
-                remembered["tool_calls_without_memory"] = investigate([], "-without-memory")[0]
+            if remembered.get("anchored") or (compare and priors):
+                off_calls, off_report = investigate([], "-without-memory")
+                remembered["without_memory"] = {"tool_calls": off_calls, "ranked": _ranked(off_report)}
             learn_fault(memory, run, index, alerts, report, top)
         out.append(
             InvestigationOutcome(
@@ -184,6 +177,19 @@ def investigate_faults(
             )
         )
     return out
+
+
+def _ranked(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "service": c["hypothesis"]["service"],
+            "kind": c["hypothesis"]["kind"],
+            "component": c["hypothesis"].get("component"),
+            "confidence": c["confidence"],
+            "verdict": c["verification"]["verdict"],
+        }
+        for c in report.get("causes", [])[:5]
+    ]
 
 
 def record_changes(memory: Memory, run: SimulatedRun, *, until: Any) -> None:
