@@ -25,6 +25,7 @@ from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, policy_from
+from autoheal.graph.memory import recaller
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
 from autoheal.pipeline.builder import build_pipeline
@@ -118,6 +119,7 @@ class Autoheal:
             investigator,
             settings.pipeline.stale_after_seconds,
             reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
+            recall=recaller(engine, clock),
         ).register()
 
         pipeline = build_pipeline()

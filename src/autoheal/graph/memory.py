@@ -3,11 +3,13 @@ record changes. One object over a migrated database (the app's), a session per c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
+from autoheal.clock import Clock
 from autoheal.domain.alerts import Alert
 from autoheal.graph.learn import IncidentRecord, learn_incident, learn_topology
 from autoheal.graph.retrieval import Prior, similar
@@ -60,3 +62,13 @@ def _dependencies(store: GraphStore) -> set[tuple[str, str]]:
     edges = [e for e in store.edges(kinds=[EdgeKind.DEPENDS_ON]) if e.valid_to is None]
     nodes = store.nodes([e.src for e in edges] + [e.dst for e in edges])
     return {(nodes[e.src].key, nodes[e.dst].key) for e in edges}
+
+
+def recaller(engine: Engine, clock: Clock) -> Callable[[Sequence[Alert]], list[dict[str, Any]]]:
+    """The pipeline's hook: the priors for a group's alerts, as the investigation takes them."""
+    memory = Memory(engine)
+
+    def recall(alerts: Sequence[Alert]) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in memory.recall(alerts, clock.now())]
+
+    return recall

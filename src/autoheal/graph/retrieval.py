@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import bm25s
+
 from autoheal.domain.alerts import Alert
 from autoheal.graph.learn import features
 from autoheal.graph.model import ANCHOR_MIN_WEIGHT, OFFER_MIN_WEIGHT, EdgeKind, NodeKind
@@ -99,8 +101,6 @@ def _query_text(alerts: Sequence[Alert]) -> str:
 
 def _bm25(texts: list[str], query: str) -> list[float]:
     """BM25 scores of ``texts`` for ``query``, the best scaled to 1 (all 0 without a match)."""
-    import bm25s
-
     if not texts or not query.strip():
         return [0.0] * len(texts)
     retriever = bm25s.BM25()

@@ -134,6 +134,8 @@ class Investigator:
             generators = [g for g in self.generators if getattr(g, "name", "") != "memory"]
             verified = yield from self._run_generators(ctx, generators, event, drain)
             final = report.build(ctx, started, self.clock.now(), verified)
+        if ctx.prior and memory is None:
+            anchor_reason = "not checked first: no prior may anchor (validity weight, or a kind memory cannot check)"
         if ctx.prior:
             final.memory = memory_section(final, ctx.prior, checked=memory is not None, reason=anchor_reason)
             summary = str(final.memory.get("summary", ""))

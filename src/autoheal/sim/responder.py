@@ -15,6 +15,7 @@ from autoheal.decisions import DecisionStep, StepParser, shop_aliases
 from autoheal.graph.learn import RootCause
 from autoheal.sim.engine import SimulatedRun
 from autoheal.sim.kinds import FaultKind
+from autoheal.sim.truth import deployed_version, matched_kind
 
 WHO = "sim-oncall"
 RESOLVE_AFTER_SECONDS = 300.0  # the responder resolves this long after the fault ends
@@ -47,6 +48,7 @@ MITIGATION = {
 }
 
 CAUSE_WORDS = {
+    "dependency_fault": "an outage",
     "bad_deploy": "a bad deploy",
     "config_change": "a config change",
     "resource_saturation": "saturation",
@@ -62,9 +64,10 @@ def resolution(
     fault), ``symptoms`` the services the alerts fired on."""
     fault = run.scenario.faults[index]
     kind, component = CONFIRMED[fault.kind]
-    if top and top.get("service") == fault.service and top.get("kind") == kind:
-        component = str(top.get("component")) if top.get("component") else component
     deploy = next((c for c in run.changes if c.id == f"{run.scenario.name}-f{index}-deploy"), None)
+    if top and top.get("service") == fault.service and matched_kind(fault.kind, top, deployed_version(run, index)):
+        # the investigation named it right: the responder confirms its finding as stated
+        kind, component = str(top.get("kind")), (str(top["component"]) if top.get("component") else None)
     onset = run.start + timedelta(seconds=float(fault.at))
     resolved = run.start + timedelta(seconds=float(fault.at + fault.duration + RESOLVE_AFTER_SECONDS))
     services = [s.name for s in run.topology.services]

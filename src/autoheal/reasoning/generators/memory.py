@@ -26,11 +26,23 @@ from autoheal.reasoning.generators.saturation import SaturationGenerator
 from autoheal.reasoning.generators.topology import TopologyGenerator
 
 
+# "the service itself is failing": the topology generator calls it service_fault when the service
+# alerted itself and dependency_fault when only its callers did; the same lesson either way
+SERVICE_ITSELF = frozenset({"service_fault", "dependency_fault"})
+
+
+def same_kind(a: str | None, b: str | None) -> bool:
+    return a == b or (a in SERVICE_ITSELF and b in SERVICE_ITSELF)
+
+
 def matches(h: Hypothesis, cause: Mapping[str, Any]) -> bool:
     """Whether hypothesis ``h`` names the remembered ``cause`` (service and kind; the component too,
-    except for changes, whose version is new each time)."""
-    if h.service != cause.get("service") or h.kind != cause.get("kind"):
+    except for changes, whose version is new each time, and a failing service, whose worst
+    metric may differ)."""
+    if h.service != cause.get("service") or not same_kind(h.kind, cause.get("kind")):
         return False
+    if h.kind in SERVICE_ITSELF:
+        return True
     return h.kind in CHANGE_KINDS or not cause.get("component") or h.component == cause.get("component")
 
 
