@@ -193,3 +193,29 @@ def memory(
     last = {k: figures[k] for k in ("pairs", "tool_calls_on", "tool_calls_off", "calls_ratio", "rank1_on", "rank1_off", "misled", "p99_retrieval_ms")}
     last["by_class"] = figures["by_class"]
     typer.echo(json.dumps(last))
+
+
+@app.command("decisions")
+def decisions(
+    corpus: Path = typer.Option(None, "--corpus", help="a labelled corpus file (default: the shipped one)"),
+) -> None:
+    """The decision-step parser on labelled incident-channel messages: typed, left as note, mistyped."""
+    from autoheal.decisions.corpus import judge, load, summary
+
+    if corpus is not None and not corpus.is_file():
+        raise typer.BadParameter(f"{corpus}: no such corpus file", param_hint="--corpus")
+    judged = judge(load(corpus))
+    typer.echo(f"{'action':14s} messages  correct  note  mistyped")
+    for action in sorted({j.message.action for j in judged}):
+        mine = [j for j in judged if j.message.action == action]
+        typer.echo(
+            f"{action:14s} {len(mine):8d} {sum(j.outcome == 'correct' for j in mine):8d} "
+            f"{sum(j.outcome == 'note' for j in mine):5d} {sum(j.outcome == 'mistyped' for j in mine):9d}"
+        )
+    for j in judged:
+        if j.outcome == "mistyped":
+            typer.echo(
+                f"  mistyped: {j.message.text!r}: {j.action}/{j.target}/{j.service}, "
+                f"labelled {j.message.action}/{j.message.target}/{j.message.service}"
+            )
+    typer.echo(json.dumps(summary(judged)))
