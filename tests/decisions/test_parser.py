@@ -35,14 +35,44 @@ CASES = [
     ),
     ("kubectl rollout undo deployment/checkout", Action.MITIGATED, TargetKind.COMMAND, None, "checkout"),
     ('{app="payment"} |= "timeout"', Action.CHECKED, TargetKind.LOG_QUERY, None, "payment"),
-    ("kubectl describe pod payment-gateway-5f-xyz", Action.CHECKED, TargetKind.COMMAND, None, "payment-gateway"),
+    (
+        "kubectl describe pod payment-gateway-5f-xyz",
+        Action.CHECKED,
+        TargetKind.COMMAND,
+        None,
+        "payment-gateway",
+    ),
     ("seeing a spike of 5xx on checkout", Action.OBSERVED, TargetKind.METRIC, "5xx", "checkout"),
-    ("I suspect the connection pool on payment", Action.HYPOTHESISED, TargetKind.SERVICE, "payment", "payment"),
+    (
+        "I suspect the connection pool on payment",
+        Action.HYPOTHESISED,
+        TargetKind.SERVICE,
+        "payment",
+        "payment",
+    ),
     ("is it the cert on payment-gateway?", Action.HYPOTHESISED, TargetKind.SERVICE, None, "payment-gateway"),
     ("paging the db on-call", Action.ESCALATED, None, None, None),
-    ("root cause: connection pool exhaustion on payment", Action.RESOLVED, TargetKind.SERVICE, None, "payment"),
-    ("resolved: root cause was the v2.4.0 deploy on checkout", Action.RESOLVED, TargetKind.CHANGE, "v2.4.0", "checkout"),
-    ("followed the payment-gateway runbook step 3", Action.CHECKED, TargetKind.RUNBOOK, None, "payment-gateway"),
+    (
+        "root cause: connection pool exhaustion on payment",
+        Action.RESOLVED,
+        TargetKind.SERVICE,
+        None,
+        "payment",
+    ),
+    (
+        "resolved: root cause was the v2.4.0 deploy on checkout",
+        Action.RESOLVED,
+        TargetKind.CHANGE,
+        "v2.4.0",
+        "checkout",
+    ),
+    (
+        "followed the payment-gateway runbook step 3",
+        Action.CHECKED,
+        TargetKind.RUNBOOK,
+        None,
+        "payment-gateway",
+    ),
     ("/autoheal ruled-out redis", Action.RULED_OUT, TargetKind.SERVICE, "redis", "redis"),
     ("/autoheal note customers in EU only", Action.NOTE, None, None, None),
     # never a guess: plans, questions, negations and chatter stay notes
@@ -59,8 +89,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "action", "kind", "value", "service"), CASES, ids=[c[0][:40] for c in CASES])
-def test_phrasings(text: str, action: Action, kind: TargetKind | None, value: str | None, service: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "action", "kind", "value", "service"), CASES, ids=[c[0][:40] for c in CASES]
+)
+def test_phrasings(
+    text: str, action: Action, kind: TargetKind | None, value: str | None, service: str | None
+) -> None:
     step = PARSER.parse(text, who="alice", at=AT, source="slack")
     assert step.action is action
     assert (step.target.kind if step.target else None) is kind
@@ -101,7 +135,7 @@ def test_round_trip() -> None:
 
 @pytest.mark.parametrize("bad", ["", "   ", "/autoheal frobnicate checkout"])
 def test_bad_input_says_what_is_wrong(bad: str) -> None:
-    with pytest.raises(ValueError, match="needs text|unknown command /autoheal frobnicate"):
+    with pytest.raises(ValueError, match=r"needs text|unknown command /autoheal frobnicate"):
         PARSER.parse(bad, who="a", at=AT)
 
 

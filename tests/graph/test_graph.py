@@ -46,7 +46,9 @@ def alert(name: str, service: str, fp: str, at: datetime = T0, summary: str = ""
     )
 
 
-def record(key: str, alerts: list[Alert], cause: RootCause, at: datetime, texts: list[str] = ()) -> IncidentRecord:  # type: ignore[assignment]
+def record(
+    key: str, alerts: list[Alert], cause: RootCause, at: datetime, texts: list[str] = ()
+) -> IncidentRecord:  # type: ignore[assignment]
     report = {
         "causes": [
             {
@@ -57,7 +59,14 @@ def record(key: str, alerts: list[Alert], cause: RootCause, at: datetime, texts:
                     "kind": cause.kind,
                     "component": cause.component,
                     "statement": f"{cause.kind} on {cause.service}",
-                    "evidence": [{"id": "ev1", "tool": "prometheus.query_range", "args": {"query": "q"}, "summary": "s"}],
+                    "evidence": [
+                        {
+                            "id": "ev1",
+                            "tool": "prometheus.query_range",
+                            "args": {"query": "q"},
+                            "summary": "s",
+                        }
+                    ],
                 },
                 "verification": {"verdict": "supported", "reason": "survived 3 checks"},
             }
@@ -72,7 +81,16 @@ def record(key: str, alerts: list[Alert], cause: RootCause, at: datetime, texts:
         "usage": {"tool_calls": 17},
     }
     steps = [PARSER.parse(t, who="alice", at=at + timedelta(minutes=i)) for i, t in enumerate(texts)]
-    return IncidentRecord(key, f"{alerts[0].name} on {alerts[0].service}", at, at + timedelta(hours=1), alerts, report, steps, cause)
+    return IncidentRecord(
+        key,
+        f"{alerts[0].name} on {alerts[0].service}",
+        at,
+        at + timedelta(hours=1),
+        alerts,
+        report,
+        steps,
+        cause,
+    )
 
 
 POOL = RootCause("payment", "resource_saturation", "pool_usage_ratio")
@@ -84,12 +102,43 @@ def test_learning_an_incident_builds_typed_nodes_and_edges(session: Session) -> 
     a = alert("HighLatency", "payment", "fp-pay", summary="payment p99 above 1s")
     node = learn_incident(
         store,
-        record("inc-1", [a], POOL, T0, ["checked payment pool usage, 20/20", "not the DB", "bumped the pool size on payment", "followed the pool runbook"]),
+        record(
+            "inc-1",
+            [a],
+            POOL,
+            T0,
+            [
+                "checked payment pool usage, 20/20",
+                "not the DB",
+                "bumped the pool size on payment",
+                "followed the pool runbook",
+            ],
+        ),
     )
     counts = store.counts()
-    for kind in ("incident", "alert", "alert_rule", "service", "hypothesis", "evidence", "decision_step", "root_cause", "fix", "runbook"):
+    for kind in (
+        "incident",
+        "alert",
+        "alert_rule",
+        "service",
+        "hypothesis",
+        "evidence",
+        "decision_step",
+        "root_cause",
+        "fix",
+        "runbook",
+    ):
         assert counts.get(f"nodes.{kind}", 0) >= 1, kind
-    for kind in ("fired_for", "part_of", "caused_by", "about", "ruled_out", "resolved_by", "supported_by", "cites"):
+    for kind in (
+        "fired_for",
+        "part_of",
+        "caused_by",
+        "about",
+        "ruled_out",
+        "resolved_by",
+        "supported_by",
+        "cites",
+    ):
         assert counts.get(f"edges.{kind}", 0) >= 1, kind
     incident = store.get(node)
     assert incident.attrs["check_order"][0] == "resource_saturation on payment (pool_usage_ratio)"
@@ -155,7 +204,9 @@ def test_removing_a_dependency_closes_the_causes_that_lay_on_it(session: Session
 
 def test_export_then_import_into_an_empty_database(session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     store = GraphStore(session)
-    learn_incident(store, record("inc-pool", [alert("HighLatency", "payment", "fp-pay")], POOL, T0, ["not the DB"]))
+    learn_incident(
+        store, record("inc-pool", [alert("HighLatency", "payment", "fp-pay")], POOL, T0, ["not the DB"])
+    )
     change_happened(store, "payment", T0 + timedelta(days=1), change_id="pay-v2")
     session.commit()
     out = io.StringIO()

@@ -78,7 +78,9 @@ def test_a_prior_today_s_evidence_does_not_show_changes_nothing() -> None:
     with_memory, _ = investigate(deploy_world(), [prior("db", "resource_saturation", "cpu_usage_ratio")])
     assert not with_memory["memory"]["anchored"]
     assert with_memory["memory"]["reason"].startswith("checked first, not confirmed")
-    assert [c["hypothesis"]["id"] for c in with_memory["causes"]] == [c["hypothesis"]["id"] for c in without["causes"]]
+    assert [c["hypothesis"]["id"] for c in with_memory["causes"]] == [
+        c["hypothesis"]["id"] for c in without["causes"]
+    ]
     assert not any(
         c["hypothesis"]["service"] == "db" and c["hypothesis"]["kind"] == "resource_saturation"
         for c in with_memory["causes"]
@@ -110,4 +112,6 @@ def test_an_upstream_anomaly_stops_the_shortcut() -> None:
     assert top(without) == ("db", "dependency_fault")
     assert not with_memory["memory"]["anchored"]
     assert "ranks dependency_fault on db first" in with_memory["memory"]["reason"]
-    assert [c["hypothesis"]["id"] for c in with_memory["causes"]] == [c["hypothesis"]["id"] for c in without["causes"]]
+    assert [c["hypothesis"]["id"] for c in with_memory["causes"]] == [
+        c["hypothesis"]["id"] for c in without["causes"]
+    ]

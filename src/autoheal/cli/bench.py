@@ -158,7 +158,9 @@ def triage(
 @app.command("memory")
 def memory(
     only: str = typer.Option(None, "--only", help="run the pairs whose file name contains this"),
-    pairs_dir: Path = typer.Option(None, "--pairs", help="a folder of pair scenario files (default: the shipped ones)"),
+    pairs_dir: Path = typer.Option(
+        None, "--pairs", help="a folder of pair scenario files (default: the shipped ones)"
+    ),
 ) -> None:
     """Recurrences with and without the context graph: tool calls, top-1 root cause, misled pairs."""
     from autoheal.graph.bench import pair_files, run_pair, summarise
@@ -169,7 +171,9 @@ def memory(
     if not files:
         raise typer.BadParameter(f"no pair file matches {only!r}", param_hint="--only")
     results = []
-    typer.echo(f"{'pair':42s} {'class':10s} {'calls off':>9s} {'calls on':>8s} {'rank off':>8s} {'rank on':>7s}  anchored")
+    typer.echo(
+        f"{'pair':42s} {'class':10s} {'calls off':>9s} {'calls on':>8s} {'rank off':>8s} {'rank on':>7s}  anchored"
+    )
     for path in files:
         r = run_pair(path)
         results.append(r)
@@ -190,7 +194,19 @@ def memory(
         f"retrieval: p99 {figures['p99_retrieval_ms']} ms, median {figures['median_retrieval_ms']} ms "
         "(embedded SQLite, a graph of this pair's first incident)"
     )
-    last = {k: figures[k] for k in ("pairs", "tool_calls_on", "tool_calls_off", "calls_ratio", "rank1_on", "rank1_off", "misled", "p99_retrieval_ms")}
+    last = {
+        k: figures[k]
+        for k in (
+            "pairs",
+            "tool_calls_on",
+            "tool_calls_off",
+            "calls_ratio",
+            "rank1_on",
+            "rank1_off",
+            "misled",
+            "p99_retrieval_ms",
+        )
+    }
     last["by_class"] = figures["by_class"]
     typer.echo(json.dumps(last))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
 from autoheal.errors import InputError, NotFoundError
@@ -18,7 +19,7 @@ from autoheal.errors import InputError, NotFoundError
 app = typer.Typer(help="The Production Context Graph: what past incidents taught.", no_args_is_help=True)
 
 
-def _sessions(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
     from autoheal.store.db import session_factory
 
     return session_factory(database(config, db))
@@ -41,7 +42,9 @@ def show(
     with _sessions(config, db)() as session:
         store = GraphStore(session)
         if store.find(NodeKind.SERVICE, service) is None:
-            raise NotFoundError(f"no service {service!r} in the graph (`autoheal graph stats` shows what it holds)")
+            raise NotFoundError(
+                f"no service {service!r} in the graph (`autoheal graph stats` shows what it holds)"
+            )
         found = neighbourhood(store, service, depth)
     if as_json:
         print_json(found)
@@ -77,8 +80,12 @@ def similar(
         incident = store.find(NodeKind.INCIDENT, ident)
         if incident is not None:
             priors = similar_to(
-                store, store.features_of(incident.id), str(incident.attrs.get("text", "")), at=now,
-                limit=limit, exclude=[incident.key],
+                store,
+                store.features_of(incident.id),
+                str(incident.attrs.get("text", "")),
+                at=now,
+                limit=limit,
+                exclude=[incident.key],
             )
         else:
             try:
@@ -100,8 +107,12 @@ def similar(
         rc = p.root_cause or {}
         use = "anchor" if p.anchor else ("hypothesis" if p.offered else "invalidated")
         table.add_row(
-            p.incident, f"{p.score:.2f}", f"{p.weight:.2f}", f"{rc.get('kind')} on {rc.get('service')}",
-            p.because(), use,
+            p.incident,
+            f"{p.score:.2f}",
+            f"{p.weight:.2f}",
+            f"{rc.get('kind')} on {rc.get('service')}",
+            p.because(),
+            use,
         )
     console.print(table)
 

@@ -20,10 +20,20 @@ import yaml
 from autoheal.decisions.model import Action
 from autoheal.decisions.parser import StepParser, shop_aliases
 
-SHOP = (
-    "frontend checkout cart payment catalogue shipping currency recommendation postgres redis "
-    "rabbitmq payment-gateway"
-).split()
+SHOP = [
+    "frontend",
+    "checkout",
+    "cart",
+    "payment",
+    "catalogue",
+    "shipping",
+    "currency",
+    "recommendation",
+    "postgres",
+    "redis",
+    "rabbitmq",
+    "payment-gateway",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,7 +166,9 @@ class StepParser:
         query_target, query_service, words, query_action = self._query(body)
         action = forced if forced is not None else self._action(words, query_target is not None, query_action)
         if action is Action.NOTE and forced is None:
-            return DecisionStep(who=who, at=at, action=action, text=raw, evidence=tuple(evidence), source=source)
+            return DecisionStep(
+                who=who, at=at, action=action, text=raw, evidence=tuple(evidence), source=source
+            )
         focus = body
         clause = ROOT_CAUSE_CLAUSE.search(body)
         if action is Action.RESOLVED and clause and clause.group(1).strip():

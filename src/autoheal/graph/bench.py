@@ -131,7 +131,7 @@ def p99(values: Sequence[float]) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def summarise(results: Sequence[PairResult]) -> dict[str, Any]:
@@ -151,6 +151,8 @@ def summarise(results: Sequence[PairResult]) -> dict[str, Any]:
 
     out = figures(results)
     out["p99_retrieval_ms"] = round(p99([r.retrieval_ms for r in results]), 3)
-    out["median_retrieval_ms"] = round(statistics.median([r.retrieval_ms for r in results]), 3) if results else 0.0
+    out["median_retrieval_ms"] = (
+        round(statistics.median([r.retrieval_ms for r in results]), 3) if results else 0.0
+    )
     out["by_class"] = {c: figures([r for r in results if r.cls == c]) for c in CLASSES}
     return out

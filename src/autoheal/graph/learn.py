@@ -99,7 +99,11 @@ def _ruled_out(record: IncidentRecord) -> list[dict[str, Any]]:
     for c in list(record.report.get("ruled_out", []))[:MAX_HYPOTHESES]:
         h = c.get("hypothesis", {})
         out.append(
-            {"service": h.get("service"), "kind": h.get("kind"), "why": c.get("verification", {}).get("reason", "")}
+            {
+                "service": h.get("service"),
+                "kind": h.get("kind"),
+                "why": c.get("verification", {}).get("reason", ""),
+            }
         )
     for s in record.steps:
         if s.action is Action.RULED_OUT:
@@ -137,7 +141,9 @@ def learn_incident(store: GraphStore, record: IncidentRecord) -> int:
         return service_ids[name]
 
     for a in record.alerts:
-        alert = store.upsert(NodeKind.ALERT, a.fingerprint, at, label=f"{a.name} on {a.service or '?'}", service=a.service)
+        alert = store.upsert(
+            NodeKind.ALERT, a.fingerprint, at, label=f"{a.name} on {a.service or '?'}", service=a.service
+        )
         rule = store.upsert(NodeKind.ALERT_RULE, a.name, at)
         store.link(EdgeKind.FIRED_FOR, alert, rule, at)
         if a.service:
@@ -192,7 +198,9 @@ def learn_incident(store: GraphStore, record: IncidentRecord) -> int:
         if step.service:
             store.link(EdgeKind.ABOUT, node, service_node(step.service), step.at)
         if step.target and step.target.kind is TargetKind.RUNBOOK:
-            runbook = store.upsert(NodeKind.RUNBOOK, step.target.value.lower(), step.at, label=step.target.value)
+            runbook = store.upsert(
+                NodeKind.RUNBOOK, step.target.value.lower(), step.at, label=step.target.value
+            )
             store.link(EdgeKind.CITES, node, runbook, step.at)
         if step.action is Action.MITIGATED:
             fix = store.upsert(
@@ -205,7 +213,9 @@ def learn_incident(store: GraphStore, record: IncidentRecord) -> int:
             )
             store.link(EdgeKind.RESOLVED_BY, incident, fix, step.at)
         if step.action is Action.RULED_OUT and step.service:
-            store.link(EdgeKind.RULED_OUT, incident, service_node(step.service), step.at, attrs={"by": step.who})
+            store.link(
+                EdgeKind.RULED_OUT, incident, service_node(step.service), step.at, attrs={"by": step.who}
+            )
 
     if record.root_cause:
         rc = record.root_cause
@@ -225,7 +235,9 @@ def learn_incident(store: GraphStore, record: IncidentRecord) -> int:
     return incident
 
 
-def learn_topology(store: GraphStore, edges: Iterable[tuple[str, str]], at: datetime) -> list[tuple[str, str]]:
+def learn_topology(
+    store: GraphStore, edges: Iterable[tuple[str, str]], at: datetime
+) -> list[tuple[str, str]]:
     """Declared dependencies (caller, callee) as ``depends_on`` edges valid from ``at``. Returns the
     dependencies that were valid before and are absent now (closed here; see
     :func:`autoheal.graph.validity.topology_changed`)."""

@@ -42,7 +42,13 @@ class Memory:
     ) -> list[Node]:
         with self._sessions.begin() as session:
             return change_happened(
-                GraphStore(session), service, at, change_id=change_id, kind=kind, summary=summary, version=version
+                GraphStore(session),
+                service,
+                at,
+                change_id=change_id,
+                kind=kind,
+                summary=summary,
+                version=version,
             )
 
     def topology(self, edges: Iterable[tuple[str, str]], at: datetime) -> list[Node]:

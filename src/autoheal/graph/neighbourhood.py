@@ -39,8 +39,16 @@ def neighbourhood(store: GraphStore, service: str, depth: int = 1) -> dict[str, 
         described = node.to_dict()
         described["hops"] = nx.shortest_path_length(g.to_undirected(as_view=True), start.id, node_id)
         described["edges"] = sorted(
-            {f"{d['kind']}->{nodes[v].kind.value}" for _, v, d in g.out_edges(node_id, data=True) if v in nodes}
-            | {f"{nodes[u].kind.value}-{d['kind']}->" for u, _, d in g.in_edges(node_id, data=True) if u in nodes}
+            {
+                f"{d['kind']}->{nodes[v].kind.value}"
+                for _, v, d in g.out_edges(node_id, data=True)
+                if v in nodes
+            }
+            | {
+                f"{nodes[u].kind.value}-{d['kind']}->"
+                for u, _, d in g.in_edges(node_id, data=True)
+                if u in nodes
+            }
         )
         out.append(described)
     return {"service": service, "nodes": out}

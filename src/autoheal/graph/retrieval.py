@@ -95,7 +95,12 @@ class Prior:
 def _query_text(alerts: Sequence[Alert]) -> str:
     parts: list[str] = []
     for a in alerts:
-        parts += [a.name, a.service or "", str(a.annotations.get("summary", "")), str(a.annotations.get("description", ""))]
+        parts += [
+            a.name,
+            a.service or "",
+            str(a.annotations.get("summary", "")),
+            str(a.annotations.get("description", "")),
+        ]
     return " ".join(p for p in parts if p)
 
 
@@ -157,13 +162,13 @@ def similar_to(
     candidates = candidates[:CANDIDATES]
     text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
     priors: list[Prior] = []
-    for (node, structural, kinds), t in zip(candidates, text, strict=True):
+    for (node, structural, shared_kinds), t in zip(candidates, text, strict=True):
         roots = store.edges(src=node.id, kinds=[EdgeKind.CAUSED_BY])
         root = store.get(roots[0].dst) if roots else None
         weight = root.weight if root is not None else 0.0
         if root is not None and root.valid_to is not None and root.valid_to <= at:
             weight = 0.0
-        reasons = [REASONS[k] for k in kinds]
+        reasons = [REASONS[k] for k in shared_kinds]
         if t > 0:
             reasons.append(f"similar text (BM25 {t:.2f} of the best)")
         priors.append(

@@ -173,7 +173,9 @@ class GraphStore:
         wanted = list(dict.fromkeys(ids))
         out: dict[int, Node] = {}
         for i in range(0, len(wanted), 500):
-            for row in self.session.scalars(select(GraphNodeRow).where(GraphNodeRow.id.in_(wanted[i : i + 500]))):
+            for row in self.session.scalars(
+                select(GraphNodeRow).where(GraphNodeRow.id.in_(wanted[i : i + 500]))
+            ):
                 out[row.id] = _node(row)
         return out
 
@@ -201,7 +203,9 @@ class GraphStore:
             )
         ).first()
         if row is None:
-            row = GraphEdgeRow(kind=kind.value, src=src, dst=dst, attrs=dict(attrs or {}), valid_from=at, weight=1.0)
+            row = GraphEdgeRow(
+                kind=kind.value, src=src, dst=dst, attrs=dict(attrs or {}), valid_from=at, weight=1.0
+            )
             self.session.add(row)
             self.session.flush()
         elif attrs:
@@ -232,13 +236,16 @@ class GraphStore:
     # --- retrieval index -------------------------------------------------------------------------
     def index(self, node_id: int, features: Iterable[tuple[str, str]]) -> None:
         have = {
-            (r.kind, r.value) for r in self.session.scalars(select(GraphFeatureRow).where(GraphFeatureRow.node == node_id))
+            (r.kind, r.value)
+            for r in self.session.scalars(select(GraphFeatureRow).where(GraphFeatureRow.node == node_id))
         }
         for kind, value in dict.fromkeys(features):
             if (kind, value) not in have and value:
                 self.session.add(GraphFeatureRow(node=node_id, kind=kind, value=value[:512]))
 
-    def matching(self, features: Iterable[tuple[str, str]], limit: int = 500) -> dict[int, list[tuple[str, str]]]:
+    def matching(
+        self, features: Iterable[tuple[str, str]], limit: int = 500
+    ) -> dict[int, list[tuple[str, str]]]:
         """Incident nodes sharing any of ``features``, with the features they share."""
         out: dict[int, list[tuple[str, str]]] = {}
         by_kind: dict[str, list[str]] = {}
@@ -264,6 +271,13 @@ class GraphStore:
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
-        nodes = dict(self.session.execute(select(GraphNodeRow.kind, func.count()).group_by(GraphNodeRow.kind)).all())
-        edges = dict(self.session.execute(select(GraphEdgeRow.kind, func.count()).group_by(GraphEdgeRow.kind)).all())
-        return {**{f"nodes.{k}": int(v) for k, v in nodes.items()}, **{f"edges.{k}": int(v) for k, v in edges.items()}}
+        nodes = dict(
+            self.session.execute(select(GraphNodeRow.kind, func.count()).group_by(GraphNodeRow.kind)).all()
+        )
+        edges = dict(
+            self.session.execute(select(GraphEdgeRow.kind, func.count()).group_by(GraphEdgeRow.kind)).all()
+        )
+        return {
+            **{f"nodes.{k}": int(v) for k, v in nodes.items()},
+            **{f"edges.{k}": int(v) for k, v in edges.items()},
+        }

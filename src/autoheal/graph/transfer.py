@@ -120,14 +120,18 @@ def read(store: GraphStore, lines: Iterable[str]) -> dict[str, int]:
         kind = obj.get("type")
         if not header:
             if kind != "header" or obj.get("format") != FORMAT:
-                raise InputError(f"{where}: expected the header line {{\"type\": \"header\", \"format\": \"{FORMAT}\"}}")
+                raise InputError(
+                    f'{where}: expected the header line {{"type": "header", "format": "{FORMAT}"}}'
+                )
             if obj.get("version") != VERSION:
-                raise InputError(f"{where}: format version {obj.get('version')!r}; this build reads {VERSION}")
+                raise InputError(
+                    f"{where}: format version {obj.get('version')!r}; this build reads {VERSION}"
+                )
             header = True
             continue
         if kind == "node":
             try:
-                node_kind = NodeKind(obj.get("kind"))
+                node_kind = NodeKind(str(obj.get("kind")))
             except ValueError as exc:
                 raise InputError(f"{where}: unknown node kind {obj.get('kind')!r}") from exc
             key = obj.get("key")
@@ -136,7 +140,11 @@ def read(store: GraphStore, lines: Iterable[str]) -> dict[str, int]:
             valid_from = _time(obj, "valid_from", where)
             assert valid_from is not None
             node_id = store.upsert(
-                node_kind, key, valid_from, label=str(obj.get("label") or ""), service=obj.get("service"),
+                node_kind,
+                key,
+                valid_from,
+                label=str(obj.get("label") or ""),
+                service=obj.get("service"),
                 attrs=dict(obj.get("attrs") or {}),
             )
             row = store.session.get(GraphNodeRow, node_id)
@@ -149,19 +157,21 @@ def read(store: GraphStore, lines: Iterable[str]) -> dict[str, int]:
             counts["nodes"] += 1
         elif kind == "edge":
             try:
-                edge_kind = EdgeKind(obj.get("kind"))
+                edge_kind = EdgeKind(str(obj.get("kind")))
             except ValueError as exc:
                 raise InputError(f"{where}: unknown edge kind {obj.get('kind')!r}") from exc
             src, dst = _ref(obj, "src", where), _ref(obj, "dst", where)
-            ends = []
+            ends: list[int] = []
             for ref in (src, dst):
-                node_id = ids.get((ref[0].value, ref[1]))
-                if node_id is None:
+                end = ids.get((ref[0].value, ref[1]))
+                if end is None:
                     found = store.find(*ref)
                     if found is None:
-                        raise InputError(f"{where}: edge end {ref[0].value}:{ref[1]} is not a node of the export")
-                    node_id = found.id
-                ends.append(node_id)
+                        raise InputError(
+                            f"{where}: edge end {ref[0].value}:{ref[1]} is not a node of the export"
+                        )
+                    end = found.id
+                ends.append(end)
             valid_from = _time(obj, "valid_from", where)
             assert valid_from is not None
             edge_id = store.link(edge_kind, ends[0], ends[1], valid_from, attrs=dict(obj.get("attrs") or {}))
@@ -174,12 +184,15 @@ def read(store: GraphStore, lines: Iterable[str]) -> dict[str, int]:
             counts["edges"] += 1
         elif kind == "feature":
             ref = _ref(obj, "node", where)
-            node_id = ids.get((ref[0].value, ref[1])) or getattr(store.find(*ref), "id", None)
-            if node_id is None:
-                raise InputError(f"{where}: feature of {ref[0].value}:{ref[1]}, which is not a node of the export")
+            known = store.find(*ref)
+            feature_of = ids.get((ref[0].value, ref[1])) or (known.id if known else None)
+            if feature_of is None:
+                raise InputError(
+                    f"{where}: feature of {ref[0].value}:{ref[1]}, which is not a node of the export"
+                )
             if not isinstance(obj.get("kind"), str) or not isinstance(obj.get("value"), str):
                 raise InputError(f"{where}: a feature needs kind and value strings")
-            store.index(node_id, [(obj["kind"], obj["value"])])
+            store.index(feature_of, [(obj["kind"], obj["value"])])
             store.session.flush()
             counts["features"] += 1
         else:

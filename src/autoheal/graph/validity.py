@@ -93,9 +93,7 @@ def topology_changed(
             if not fact.valid_at(at) or fact.valid_from >= at:
                 continue
             incidents = [e.src for e in store.edges(dst=fact.id, kinds=[EdgeKind.CAUSED_BY])]
-            seen_on = {
-                s for node in store.nodes(incidents).values() for s in node.attrs.get("services", [])
-            }
+            seen_on = {s for node in store.nodes(incidents).values() for s in node.attrs.get("services", [])}
             if caller not in seen_on:
                 continue
             store.set_weight(fact.id, 0.0, valid_to=at)
@@ -103,7 +101,11 @@ def topology_changed(
             touched.append(fact)
     for caller, callee in added:
         touched += change_happened(
-            store, caller, at, change_id=f"topology:{caller}->{callee}:added:{at.isoformat()}", kind="topology"
+            store,
+            caller,
+            at,
+            change_id=f"topology:{caller}->{callee}:added:{at.isoformat()}",
+            kind="topology",
         )
     return touched
 

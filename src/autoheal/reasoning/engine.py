@@ -26,8 +26,8 @@ from autoheal.reasoning.base import (
     record_step,
 )
 from autoheal.reasoning.config import EngineConfig
-from autoheal.reasoning.models.base import LanguageModel
 from autoheal.reasoning.memory import anchored, memory_section
+from autoheal.reasoning.models.base import LanguageModel
 from autoheal.reasoning.verifier import merge, verify
 
 
@@ -135,7 +135,9 @@ class Investigator:
             verified = yield from self._run_generators(ctx, generators, event, drain)
             final = report.build(ctx, started, self.clock.now(), verified)
         if ctx.prior and memory is None:
-            anchor_reason = "not checked first: no prior may anchor (validity weight, or a kind memory cannot check)"
+            anchor_reason = (
+                "not checked first: no prior may anchor (validity weight, or a kind memory cannot check)"
+            )
         if ctx.prior:
             final.memory = memory_section(final, ctx.prior, checked=memory is not None, reason=anchor_reason)
             summary = str(final.memory.get("summary", ""))

@@ -56,7 +56,11 @@ def memory_section(
     anchor = None
     if reason.startswith("anchored") and report.top is not None:
         anchor = next(
-            (p for p in priors if p.get("anchor") and matches(report.top.hypothesis, p.get("root_cause") or {})),
+            (
+                p
+                for p in priors
+                if p.get("anchor") and matches(report.top.hypothesis, p.get("root_cause") or {})
+            ),
             None,
         )
     offered = [p for p in priors if p.get("offered")]

@@ -127,7 +127,15 @@ def investigate_faults(
         alerts = [domain_alert(a) for a in opening]
         subject = f"{opening[0].name} on {opening[0].service}"
 
-        def investigate(prior: list[dict[str, Any]], suffix: str = "") -> tuple[int, dict[str, Any]]:
+        def investigate(
+            prior: list[dict[str, Any]],
+            suffix: str = "",
+            *,
+            now: Any = now,
+            subject: str = subject,
+            alerts: list[Alert] = alerts,
+            index: int = index,
+        ) -> tuple[int, dict[str, Any]]:
             clock = ManualClock(now)
             with assemble(
                 build_tools(tools_config, telemetry, clock=clock),

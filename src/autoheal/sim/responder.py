@@ -65,7 +65,11 @@ def resolution(
     fault = run.scenario.faults[index]
     kind, component = CONFIRMED[fault.kind]
     deploy = next((c for c in run.changes if c.id == f"{run.scenario.name}-f{index}-deploy"), None)
-    if top and top.get("service") == fault.service and matched_kind(fault.kind, top, deployed_version(run, index)):
+    if (
+        top
+        and top.get("service") == fault.service
+        and matched_kind(fault.kind, top, deployed_version(run, index))
+    ):
         # the investigation named it right: the responder confirms its finding as stated
         kind, component = str(top.get("kind")), (str(top["component"]) if top.get("component") else None)
     onset = run.start + timedelta(seconds=float(fault.at))
@@ -75,17 +79,24 @@ def resolution(
     first = symptoms[0] if symptoms else fault.service
     lines = [
         (5, f"checked {first} error rate, elevated since {onset:%H:%M}"),
-        (8, "not the DB, connections are normal" if fault.service != "postgres" else "checked postgres, disk filling"),
+        (
+            8,
+            "not the DB, connections are normal"
+            if fault.service != "postgres"
+            else "checked postgres, disk filling",
+        ),
         (12, f"I suspect {fault.service}"),
         (
             20,
             MITIGATION[fault.kind].format(
-                service=fault.service, previous=(deploy.previous_version if deploy else None) or "the previous version"
+                service=fault.service,
+                previous=(deploy.previous_version if deploy else None) or "the previous version",
             ),
         ),
         (
             float(fault.duration) / 60 + 5,
-            f"root cause: {CAUSE_WORDS.get(kind, kind)} on {fault.service}" + (f" ({component})" if component else ""),
+            f"root cause: {CAUSE_WORDS.get(kind, kind)} on {fault.service}"
+            + (f" ({component})" if component else ""),
         ),
     ]
     steps = [parser.parse(text, who=WHO, at=onset + timedelta(minutes=m), source="sim") for m, text in lines]

@@ -25,7 +25,6 @@ from autoheal.reasoning.generators.changes import CHANGE_KINDS, ChangeGenerator
 from autoheal.reasoning.generators.saturation import SaturationGenerator
 from autoheal.reasoning.generators.topology import TopologyGenerator
 
-
 # "the service itself is failing": the topology generator calls it service_fault when the service
 # alerted itself and dependency_fault when only its callers did; the same lesson either way
 SERVICE_ITSELF = frozenset({"service_fault", "dependency_fault"})
