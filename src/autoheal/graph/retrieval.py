@@ -42,7 +42,7 @@ REASONS = {
 }
 TEXT_WEIGHT = 1.0
 MIN_SIMILARITY = 1.0  # at least a shared service (or a rule and a symptom), else not similar
-CANDIDATES = 200  # structural candidates ranked by text
+CANDIDATES = 50  # structural candidates per feature kind, the newest first; ranked by text
 
 
 @dataclass(slots=True)
@@ -161,10 +161,17 @@ def similar_to(
     candidates.sort(key=lambda c: (-c[1], -c[0].id))
     candidates = candidates[:CANDIDATES]
     text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
+    # every candidate's root cause in two queries (not two per candidate)
+    root_of = (
+        {e.src: e.dst for e in store.edges(src=[c[0].id for c in candidates], kinds=[EdgeKind.CAUSED_BY])}
+        if candidates
+        else {}
+    )
+    roots = store.nodes(root_of.values())
     priors: list[Prior] = []
+    root_ids: dict[str, int] = {}
     for (node, structural, shared_kinds), t in zip(candidates, text, strict=True):
-        roots = store.edges(src=node.id, kinds=[EdgeKind.CAUSED_BY])
-        root = store.get(roots[0].dst) if roots else None
+        root = roots.get(root_of.get(node.id, -1))
         weight = root.weight if root is not None else 0.0
         if root is not None and root.valid_to is not None and root.valid_to <= at:
             weight = 0.0
@@ -181,11 +188,15 @@ def similar_to(
                 root_cause=dict(root.attrs) if root is not None else None,
                 check_order=list(node.attrs.get("check_order", [])),
                 ruled_out=list(node.attrs.get("ruled_out", [])),
-                invalidated_by=invalidations(store, root.id) if root is not None else [],
                 resolved_at=node.attrs.get("resolved_at"),
             )
         )
+        if root is not None:
+            root_ids[node.key] = root.id
     priors.sort(key=lambda p: (-p.score, -p.similarity, p.incident))
+    for p in priors[:limit]:  # why each kept one weighs what it does
+        if p.incident in root_ids:
+            p.invalidated_by = invalidations(store, root_ids[p.incident])
     return priors[:limit]
 
 
