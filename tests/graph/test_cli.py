@@ -52,9 +52,10 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
     other = f"sqlite:///{tmp_path / 'other.db'}"
     imported = runner.invoke(root, ["graph", "import", str(out), "--db", other])
     assert imported.exit_code == 0, imported.output
-    assert runner.invoke(root, ["graph", "stats", "--db", other]).output == runner.invoke(
-        root, ["graph", "stats", "--db", url]
-    ).output
+    assert (
+        runner.invoke(root, ["graph", "stats", "--db", other]).output
+        == runner.invoke(root, ["graph", "stats", "--db", url]).output
+    )
     bad = tmp_path / "bad.jsonl"
     bad.write_text(out.read_text() + "{broken\n")
     third = f"sqlite:///{tmp_path / 'third.db'}"

@@ -81,3 +81,17 @@ def test_demo_every_conclusion_matches_the_ground_truth(demo: tuple[int, dict]) 
     code, out = demo
     assert out["ground_truth_matched"] is True
     assert code == 0
+
+
+def test_demo_runs_the_incident_response(demo: tuple[int, dict]) -> None:
+    """The bad deploy opens incidents (the flapping noise none), PagerDuty (fake) is paged, the
+    Slack (fake) channel gets the findings, and the scripted responder's signed Slack requests
+    acknowledge, confirm, note, mitigate and resolve (autoheal.sim.story_incidents)."""
+    _, out = demo
+    incident = out["incident"]
+    assert incident["opened"] >= 1 and incident["services"] == ["checkout"]
+    assert incident["status"] == "resolved"
+    assert incident["pages"] >= 1 and incident["slack_channels"] == incident["opened"]
+    assert incident["interactions"] >= 4 * incident["opened"]
+    assert incident["acknowledged_s"] == 120.0 and incident["on_call"] == ["alice"]
+    assert incident["matched"] is True

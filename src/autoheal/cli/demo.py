@@ -44,6 +44,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
     from autoheal.sim import load_scenario, simulate
     from autoheal.sim.investigate import memory_summary
     from autoheal.sim.play import EmbeddedAutoheal, play
+    from autoheal.sim.story_incidents import IncidentStory
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="autoheal-demo-") as tmp:
@@ -53,7 +54,8 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             story = load_scenario(scenario)
             run = simulate(story)
             status.update("starting an embedded Autoheal (temporary database)...")
-            server = EmbeddedAutoheal.for_run(run, Path(tmp), port=port)
+            incidents = IncidentStory.start()  # fake Slack and PagerDuty, a scripted responder
+            server = EmbeddedAutoheal.for_run(run, Path(tmp), port=port, incidents=incidents)
             try:
                 status.update(
                     f"telemetry: {len(run.logs)} log lines, {len(run.spans)} spans, {len(run.changes)} changes"
@@ -62,9 +64,11 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                 def progress(i: int, n: int) -> None:
                     status.update(f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n}")
 
-                result = play(run, server, on_delivery=None if quiet else progress, memory=True)
+                respond = incidents.after_delivery(server, run, None if quiet else progress)
+                result = play(run, server, on_delivery=respond, memory=True)
             except BaseException:
                 server.stop()
+                incidents.stop()
                 raise
         out = result.to_dict()
         summary = {
@@ -79,12 +83,18 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "memory": memory_summary(out["investigations"]),
             "seconds": round(time.perf_counter() - started, 3),
         }
+        summary["incident"] = incidents.summary(server, run)
+        summary["ground_truth_matched"] = summary["ground_truth_matched"] and summary["incident"]["matched"]
         if not quiet:
             _print(summary, out)
+            from autoheal.sim.story_incidents import print_summary
+
+            print_summary(console, summary["incident"])
         if serve:
             _serve(server)
         else:
             server.stop()
+        incidents.stop()
     return summary
 
 

@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("sim", "sim"),
     ("triage", "triage"),
     ("graph", "graph"),
+    ("incidents", "incidents"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.
@@ -46,6 +47,7 @@ def _load() -> None:
     for module_name, command in _GROUPS:
         module = importlib.import_module(f"autoheal.cli.{module_name}")
         root.add_typer(module.app, name=command)
+    root.add_typer(importlib.import_module("autoheal.cli.incidents").oncall_app, name="oncall")
     for module_name in _COMMANDS:
         module = importlib.import_module(f"autoheal.cli.{module_name}")
         module.register(root)

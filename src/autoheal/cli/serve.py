@@ -37,6 +37,7 @@ def register(root: typer.Typer) -> None:
                 autoheal.expire_stale()
 
         threading.Thread(target=expiry_loop, name="autoheal-expiry", daemon=True).start()
+        autoheal.incidents.start_ticker()  # page retries and on-call escalations (docs/incidents.md)
         bind_host = host or settings.server.host
         bind_port = port or settings.server.port
         console.print(f"autoheal listening on http://{bind_host}:{bind_port}", highlight=False)

@@ -32,6 +32,7 @@ def register(root: typer.Typer) -> None:
         settings = settings.model_copy(update={"pipeline": pipeline})
         configure_logging(settings.log_level, json_format=json_logs)
         autoheal = Autoheal.create(settings)
+        autoheal.incidents.start_ticker()  # page retries and on-call escalations (docs/incidents.md)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -142,11 +142,15 @@ class StepParser:
             for word, service in self._names
         ]
 
-    def parse(self, text: str, *, who: str, at: datetime, source: str = "cli") -> DecisionStep:
+    def parse(
+        self, text: str, *, who: str, at: datetime, source: str = "cli", action: Action | None = None
+    ) -> DecisionStep:
+        """``action``: the action is known already (a button, a typed command); the text is read
+        for the target, observation and rationale only."""
         if not isinstance(text, str) or not text.strip():
             raise ValueError("a decision step needs text: what was checked, seen, ruled out or done")
         raw = text.strip()
-        forced: Action | None = None
+        forced: Action | None = action
         body = raw
         slash = SLASH.match(raw)
         if slash:

@@ -98,6 +98,8 @@ class FollowUps:
     on_event: Callable[[str, InvestigationEvent], None] | None = None
     # the context graph: similar past incidents become the investigation's priors
     recall: Callable[[Sequence[Alert]], list[dict[str, Any]]] | None = None
+    # incidents (autoheal.incidents.escalation.Escalation): the opening rules and the timeline
+    escalation: Any | None = None
 
     def register(self) -> None:
         self.jobs.register("triage", self.run_triage)
@@ -109,7 +111,12 @@ class FollowUps:
             group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
         if not alerts:
             return
-        verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
+        try:
+            verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
+        except Exception as exc:
+            if self.escalation is not None:  # errs on the side of paging, then fails the job as before
+                self.escalation.triage_failed(group, alerts, f"{type(exc).__name__}: {exc}")
+            raise
         with self.sessions() as session:
             investigation_id: str | None = None
             reused = False
@@ -136,6 +143,14 @@ class FollowUps:
                 **({"investigation": investigation_id, "reused": reused} if investigation_id else {}),
             },
         )
+        if self.escalation is not None:
+            self.escalation.after_triage(
+                group,
+                alerts,
+                verdict,
+                verdict_id=verdict_id,
+                investigation_id=investigation_id,
+            )
 
     def _started(self, investigation_id: str) -> bool:
         with self.sessions() as session:
@@ -158,8 +173,13 @@ class FollowUps:
                     row.investigation_id = investigation_id
                     session.commit()
         prior = self.recall(alerts) if self.recall is not None else []
+        report: Any = None
         for event in record_investigation(
             self.investigator, self.sessions, self.clock, subject, alerts, investigation_id, prior
         ):
             if self.on_event is not None:
                 self.on_event(investigation_id, event)
+            if event.kind == "report":
+                report = event.payload.get("report")
+        if self.escalation is not None and isinstance(report, dict):
+            self.escalation.after_investigation(subject, investigation_id, report)
