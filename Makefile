@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench-ingest bench-governance bench-rca bench-logs bench-triage bench-k8s services clean
+.PHONY: install demo test lint typecheck bench-ingest bench-governance bench-rca bench-logs bench-triage bench-k8s bench-memory services clean
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ bench-triage: install
 
 bench-k8s: install
 	$(BIN)/autoheal bench k8s
+
+# the context graph on 20 recurrence pairs (with and without memory), then the decision-step parser
+bench-memory: install
+	$(BIN)/autoheal bench decisions
+	$(BIN)/autoheal bench memory
 
 services:
 	scripts/install-services.sh

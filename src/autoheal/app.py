@@ -26,6 +26,7 @@ from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, policy_from
+from autoheal.graph.memory import recaller
 from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
@@ -135,6 +136,7 @@ class Autoheal:
             settings.pipeline.stale_after_seconds,
             reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
             investigate=settings.pipeline.investigate,
+            recall=recaller(engine, clock),
             escalation=incidents.escalation,
         ).register()
 

@@ -169,3 +169,85 @@ def triage(
     cases = run(scenario or None)
     render(cases, as_json=as_json)
     typer.echo(json.dumps(summarise(cases)))
+
+
+@app.command("memory")
+def memory(
+    only: str = typer.Option(None, "--only", help="run the pairs whose file name contains this"),
+    pairs_dir: Path = typer.Option(
+        None, "--pairs", help="a folder of pair scenario files (default: the shipped ones)"
+    ),
+) -> None:
+    """Recurrences with and without the context graph: tool calls, top-1 root cause, misled pairs."""
+    from autoheal.graph.bench import pair_files, run_pair, summarise
+
+    if pairs_dir is not None and not pairs_dir.is_dir():
+        raise typer.BadParameter(f"{pairs_dir} is not a folder of pair scenario files", param_hint="--pairs")
+    files = [p for p in pair_files(pairs_dir) if not only or only in p.name]
+    if not files:
+        raise typer.BadParameter(f"no pair file matches {only!r}", param_hint="--only")
+    results = []
+    typer.echo(
+        f"{'pair':42s} {'class':10s} {'calls off':>9s} {'calls on':>8s} {'rank off':>8s} {'rank on':>7s}  anchored"
+    )
+    for path in files:
+        r = run_pair(path)
+        results.append(r)
+        rank = {6: "-"}
+        typer.echo(
+            f"{r.name:42s} {r.cls:10s} {r.calls_off:9d} {r.calls_on:8d} {rank.get(r.rank_off, str(r.rank_off)):>8s} "
+            f"{rank.get(r.rank_on, str(r.rank_on)):>7s}  {'yes' if r.anchored else 'no: ' + r.reason[:60]}"
+        )
+    figures = summarise(results)
+    typer.echo("")
+    typer.echo(f"{'class':12s} pairs  calls off  calls on  ratio  rank1 off  rank1 on  misled")
+    for cls, f in figures["by_class"].items():
+        typer.echo(
+            f"{cls:12s} {f['pairs']:5d} {f['tool_calls_off']:10d} {f['tool_calls_on']:9d} {f['calls_ratio']:6.2f} "
+            f"{f['rank1_off']:10.2f} {f['rank1_on']:9.2f} {f['misled']:7d}"
+        )
+    typer.echo(
+        f"retrieval: p99 {figures['p99_retrieval_ms']} ms, median {figures['median_retrieval_ms']} ms "
+        "(embedded SQLite, a graph of this pair's first incident)"
+    )
+    last = {
+        k: figures[k]
+        for k in (
+            "pairs",
+            "tool_calls_on",
+            "tool_calls_off",
+            "calls_ratio",
+            "rank1_on",
+            "rank1_off",
+            "misled",
+            "p99_retrieval_ms",
+        )
+    }
+    last["by_class"] = figures["by_class"]
+    typer.echo(json.dumps(last))
+
+
+@app.command("decisions")
+def decisions(
+    corpus: Path = typer.Option(None, "--corpus", help="a labelled corpus file (default: the shipped one)"),
+) -> None:
+    """The decision-step parser on labelled incident-channel messages: typed, left as note, mistyped."""
+    from autoheal.decisions.corpus import judge, load, summary
+
+    if corpus is not None and not corpus.is_file():
+        raise typer.BadParameter(f"{corpus}: no such corpus file", param_hint="--corpus")
+    judged = judge(load(corpus))
+    typer.echo(f"{'action':14s} messages  correct  note  mistyped")
+    for action in sorted({j.message.action for j in judged}):
+        mine = [j for j in judged if j.message.action == action]
+        typer.echo(
+            f"{action:14s} {len(mine):8d} {sum(j.outcome == 'correct' for j in mine):8d} "
+            f"{sum(j.outcome == 'note' for j in mine):5d} {sum(j.outcome == 'mistyped' for j in mine):9d}"
+        )
+    for j in judged:
+        if j.outcome == "mistyped":
+            typer.echo(
+                f"  mistyped: {j.message.text!r}: {j.action}/{j.target}/{j.service}, "
+                f"labelled {j.message.action}/{j.message.target}/{j.message.service}"
+            )
+    typer.echo(json.dumps(summary(judged)))

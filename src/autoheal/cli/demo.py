@@ -42,6 +42,7 @@ def register(root: typer.Typer) -> None:
 
 def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool = False) -> dict[str, Any]:
     from autoheal.sim import load_scenario, simulate
+    from autoheal.sim.investigate import memory_summary
     from autoheal.sim.play import EmbeddedAutoheal, play
     from autoheal.sim.story_incidents import IncidentStory
 
@@ -64,7 +65,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                     status.update(f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n}")
 
                 respond = incidents.after_delivery(server, run, None if quiet else progress)
-                result = play(run, server, on_delivery=respond)
+                result = play(run, server, on_delivery=respond, memory=True)
             except BaseException:
                 server.stop()
                 incidents.stop()
@@ -80,6 +81,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "api": server.url,
             "console": f"{server.url}/console",
             "ground_truth_matched": out["ground_truth_matched"],
+            "memory": memory_summary(out["investigations"]),
             "seconds": round(time.perf_counter() - started, 3),
         }
         summary["incident"] = incidents.summary(server, run)
@@ -160,6 +162,11 @@ def _print(summary: dict[str, Any], out: dict[str, Any]) -> None:
     from autoheal.cli.sim import _print_investigations
 
     _print_investigations(summary["investigations"])
+    for anchor in summary["memory"]["anchors"]:  # the context graph at work (docs/graph.md)
+        console.print(
+            f"  memory: fault {anchor['fault']} anchored on incident {anchor['anchored_on']}: "
+            f"{anchor['tool_calls']} tool calls instead of {anchor['tool_calls_without_memory']}"
+        )
     for name, ok in summary["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
     if not summary["verdicts_available"]:

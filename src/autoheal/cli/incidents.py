@@ -261,3 +261,38 @@ def who(
         when = SystemClock().now()
     people = OnCallDirectory(settings.incidents.oncall).who(service, when)
     print_json({"service": service, "at": when.isoformat(), "on_call": [p.to_dict() for p in people]})
+
+
+@app.command("trace")
+@guarded
+def trace(
+    ref: str = typer.Argument(..., help="INC-12 or 12"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per step"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """The incident's decision trace: what people checked, ruled out, tried and decided, as typed steps."""
+    from sqlalchemy import select
+
+    from autoheal.decisions.trace import services_of
+    from autoheal.decisions.trace import trace as decision_trace
+    from autoheal.store.models import AlertRow
+
+    with _runtime(config, db) as rt:
+        incident = rt.service.get(ref)
+        timeline = rt.service.timeline(incident.id)
+        with rt.service.sessions() as session:  # the services alerts have named: what steps may mention
+            known = {str(s) for s in session.scalars(select(AlertRow.service).distinct()) if s}
+    names = sorted(known | ({incident.service} if incident.service else set()))
+    steps = decision_trace(timeline, services_of(names))
+    if as_json:
+        for step in steps:
+            print_json(step.to_dict())
+        return
+    table = Table(title=f"{incident.ref}: decision trace ({len(steps)} steps)")
+    for col in ("at", "who", "action", "target", "service", "text"):
+        table.add_column(col, overflow="fold")
+    for s in steps:
+        target = f"{s.target.kind.value}: {s.target.value}" if s.target else ""
+        table.add_row(s.at.isoformat()[:19], s.who, s.action.value, target[:50], s.service or "", s.text[:80])
+    console.print(table)

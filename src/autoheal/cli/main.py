@@ -33,6 +33,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("silences", "silences"),
     ("maintenance", "maintenance"),
     ("case", "case"),
+    ("graph", "graph"),
     ("incidents", "incidents"),
 ]
 

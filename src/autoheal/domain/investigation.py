@@ -140,6 +140,8 @@ class InvestigationReport:
     next_checks: list[str] = field(default_factory=list)
     narrative: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
+    # similar past incidents and what became of them (anchored on one, or checked and not confirmed)
+    memory: dict[str, Any] = field(default_factory=dict)
 
     @property
     def top(self) -> RankedCause | None:
@@ -155,6 +157,7 @@ class InvestigationReport:
             "next_checks": list(self.next_checks),
             "narrative": self.narrative,
             "usage": dict(self.usage),
+            "memory": dict(self.memory),
         }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -59,9 +59,11 @@ def record_investigation(
     subject: str,
     alerts: Sequence[Alert],
     investigation_id: str | None = None,
+    prior: Sequence[Mapping[str, Any]] = (),
 ) -> Iterator[InvestigationEvent]:
     """Run an investigation and store every event as it streams (the CLI, API and jobs share it).
-    The engine itself puts its reasoning steps in the audit trail (through the gateway)."""
+    The engine itself puts its reasoning steps in the audit trail (through the gateway).
+    ``prior``: similar past incidents from the context graph (checked first, never findings)."""
     investigation_id = investigation_id or f"inv-{uuid.uuid4().hex[:12]}"
     with sessions() as session:
         reasoning_store.start_investigation(
@@ -70,7 +72,7 @@ def record_investigation(
         session.commit()
     seq = 0
     try:
-        for event in investigator.run(subject, alerts, investigation_id=investigation_id):
+        for event in investigator.run(subject, alerts, investigation_id=investigation_id, prior=prior):
             with sessions() as session:
                 reasoning_store.append_event(session, investigation_id, seq, event)
                 session.commit()
@@ -95,6 +97,8 @@ class FollowUps:
     reinvestigate_after_seconds: float = 1800.0
     investigate: bool = True  # False: triage only (pipeline.investigate)
     on_event: Callable[[str, InvestigationEvent], None] | None = None
+    # the context graph: similar past incidents become the investigation's priors
+    recall: Callable[[Sequence[Alert]], list[dict[str, Any]]] | None = None
     # incidents (autoheal.incidents.escalation.Escalation): the opening rules and the timeline
     escalation: Any | None = None
 
@@ -169,9 +173,10 @@ class FollowUps:
                 if row is not None and row.investigation_id != investigation_id:
                     row.investigation_id = investigation_id
                     session.commit()
+        prior = self.recall(alerts) if self.recall is not None else []
         report: Any = None
         for event in record_investigation(
-            self.investigator, self.sessions, self.clock, subject, alerts, investigation_id
+            self.investigator, self.sessions, self.clock, subject, alerts, investigation_id, prior
         ):
             if self.on_event is not None:
                 self.on_event(investigation_id, event)

@@ -9,7 +9,7 @@ report's ``to_dict()``. The CLI, the API, the web console and Slack all consume 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from autoheal.reasoning.base import (
     record_step,
 )
 from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.memory import anchored, memory_section
 from autoheal.reasoning.models.base import LanguageModel
 from autoheal.reasoning.verifier import merge, verify
 
@@ -121,8 +122,75 @@ class Investigator:
         yield from drain()
         yield event("step", step="services", services=list(ctx.services))
 
+        # Memory first: a similar past incident's root cause is checked against current evidence
+        # before anything else; the investigation stops there only when that evidence confirms it
+        # unambiguously (reasoning/memory.py `anchored`), else it runs in full as without memory.
+        memory = self._memory(ctx)
+        final: InvestigationReport | None = None
+        anchor_reason = ""
+        if memory is not None:
+            yield event("step", step="memory", priors=[dict(p) for p in ctx.prior])
+            verified = yield from self._run_generators(ctx, [memory], event, drain)
+            first = report.build(ctx, started, self.clock.now(), verified)
+            accepted, anchor_reason = anchored(first, ctx.prior)
+            yield event("step", step="anchor", accepted=accepted, reason=anchor_reason)
+            if accepted:
+                final = first
+        if final is None:
+            generators = [g for g in self.generators if getattr(g, "name", "") != "memory"]
+            verified = yield from self._run_generators(ctx, generators, event, drain)
+            final = report.build(ctx, started, self.clock.now(), verified)
+        if ctx.prior and memory is None:
+            anchor_reason = (
+                "not checked first: no prior may anchor (validity weight, or a kind memory cannot check)"
+            )
+        if ctx.prior:
+            final.memory = memory_section(final, ctx.prior, checked=memory is not None, reason=anchor_reason)
+            summary = str(final.memory.get("summary", ""))
+            final.narrative = f"{summary}\n{final.narrative}" if summary else final.narrative
+        if self.model is not None:
+            self._narrate(final, ctx)
+            yield from drain()
+        record_step(
+            self.tools,
+            "investigation",
+            ctx.investigation_id,
+            {
+                "step": "report",
+                "subject": subject,
+                "causes": [
+                    {
+                        "service": c.hypothesis.service,
+                        "kind": c.hypothesis.kind,
+                        "confidence": round(c.confidence, 4),
+                    }
+                    for c in final.causes[:5]
+                ],
+                "ruled_out": len(final.ruled_out),
+                "usage": final.usage,
+            },
+        )
+        yield event("report", report=final.to_dict(), investigation_id=ctx.investigation_id)
+
+    def _memory(self, ctx: InvestigationContext) -> HypothesisGenerator | None:
+        """The similar-incidents generator, when a prior may anchor this investigation."""
+        if not ctx.prior:
+            return None
+        for g in self.generators:
+            if getattr(g, "name", "") == "memory" and any(g.anchorable(p) for p in ctx.prior):  # type: ignore[attr-defined]
+                return g
+        return None
+
+    def _run_generators(
+        self,
+        ctx: InvestigationContext,
+        generators: Sequence[HypothesisGenerator],
+        event: Any,
+        drain: Any,
+    ) -> Generator[InvestigationEvent, None, list[tuple[Hypothesis, Verification]]]:
+        """Run ``generators``, merge, verify every hypothesis; stream the events."""
         raised: list[Hypothesis] = []
-        for generator in self.generators:
+        for generator in generators:
             yield event("step", step="generate", generator=generator.name)
             try:
                 found = generator.generate(ctx)
@@ -157,31 +225,7 @@ class Investigator:
                 },
             )
             yield event("verification", verification=verification.to_dict(), service=h.service, kind=h.kind)
-
-        final = report.build(ctx, started, self.clock.now(), verified)
-        if self.model is not None:
-            self._narrate(final, ctx)
-            yield from drain()
-        record_step(
-            self.tools,
-            "investigation",
-            ctx.investigation_id,
-            {
-                "step": "report",
-                "subject": subject,
-                "causes": [
-                    {
-                        "service": c.hypothesis.service,
-                        "kind": c.hypothesis.kind,
-                        "confidence": round(c.confidence, 4),
-                    }
-                    for c in final.causes[:5]
-                ],
-                "ruled_out": len(final.ruled_out),
-                "usage": final.usage,
-            },
-        )
-        yield event("report", report=final.to_dict(), investigation_id=ctx.investigation_id)
+        return verified
 
     def _candidate_services(self, ctx: InvestigationContext) -> list[str]:
         """Symptomatic services, their dependencies (and direct dependents) from the topology;

@@ -30,6 +30,7 @@ from autoheal.audit.trail import Durability
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertStatus, Severity
 from autoheal.governance.policy import Policy
+from autoheal.graph.memory import Memory
 from autoheal.reasoning.config import EngineConfig
 from autoheal.sim.alerts import SimAlert
 from autoheal.sim.engine import SimulatedRun
@@ -51,6 +52,7 @@ class InvestigationOutcome:
     matched_service: bool
     matched_kind: bool
     tool_calls: int
+    memory: dict[str, Any] | None = None  # with memory: the report's memory section, calls without it
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -93,9 +95,17 @@ def investigate_faults(
     config: EngineConfig | None = None,
     durability: Durability = "sync",
     prometheus_url: str | None = None,
+    memory: Memory | None = None,
+    compare: bool = False,
 ) -> list[InvestigationOutcome]:
     """Each fault's investigation, its tool calls audited into ``audit`` (a migrated database)
-    under ``policy`` (default: the built-in default policy)."""
+    under ``policy`` (default: the built-in default policy).
+
+    With ``memory`` (the context graph), each fault is investigated with the priors recalled for
+    its alerts, then resolved by the simulated responder (:mod:`autoheal.sim.responder`) and
+    learned; the run's changes are recorded as they happen. An investigation that memory anchored
+    (with ``compare``: every one that was offered a prior) is run once more without memory, to
+    report the tool calls it saved and the ranking it would have had (``memory.without_memory``)."""
     from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
@@ -113,40 +123,54 @@ def investigate_faults(
             continue
         first = mine[0].starts_at
         opening = [a for a in mine if a.starts_at <= first + timedelta(seconds=ONSET_SECONDS)]
-        clock = ManualClock(first + timedelta(seconds=LOOK_AFTER_SECONDS))
+        now = first + timedelta(seconds=LOOK_AFTER_SECONDS)
+        alerts = [domain_alert(a) for a in opening]
         subject = f"{opening[0].name} on {opening[0].service}"
-        with assemble(
-            build_tools(tools_config, telemetry, clock=clock),
-            policy or default_policy(),
-            audit,
-            clock,
-            config,
-            durability=durability,
-        ) as assembly:
-            events = list(
-                assembly.investigator.run(
-                    subject,
-                    [domain_alert(a) for a in opening],
-                    investigation_id=investigation_id(run, index),
+
+        def investigate(
+            prior: list[dict[str, Any]],
+            suffix: str = "",
+            *,
+            now: Any = now,
+            subject: str = subject,
+            alerts: list[Alert] = alerts,
+            index: int = index,
+        ) -> tuple[int, dict[str, Any]]:
+            clock = ManualClock(now)
+            with assemble(
+                build_tools(tools_config, telemetry, clock=clock),
+                policy or default_policy(),
+                audit,
+                clock,
+                config,
+                durability=durability,
+            ) as assembly:
+                events = list(
+                    assembly.investigator.run(
+                        subject, alerts, investigation_id=investigation_id(run, index) + suffix, prior=prior
+                    )
                 )
-            )
-        calls = sum(event.kind == "evidence" for event in events)
-        report: dict[str, Any] = {}
-        for event in events:
-            if event.kind == "report":
-                report = dict(event.payload.get("report", {}))
-        causes = report.get("causes", [])
-        ranked = [
-            {
-                "service": c["hypothesis"]["service"],
-                "kind": c["hypothesis"]["kind"],
-                "component": c["hypothesis"].get("component"),
-                "confidence": c["confidence"],
-                "verdict": c["verification"]["verdict"],
-            }
-            for c in causes[:5]
-        ]
+            found: dict[str, Any] = {}
+            for event in events:
+                if event.kind == "report":
+                    found = dict(event.payload.get("report", {}))
+            return sum(event.kind == "evidence" for event in events), found
+
+        priors: list[dict[str, Any]] = []
+        if memory is not None:
+            record_changes(memory, run, until=now)
+            priors = [p.to_dict() for p in memory.recall(alerts, now)]
+        calls, report = investigate(priors)
+        ranked = _ranked(report)
         top = ranked[0] if ranked else None
+        remembered: dict[str, Any] | None = None
+        if memory is not None:
+            remembered = dict(report.get("memory") or {"anchored": False})
+            remembered.pop("priors", None)
+            if remembered.get("anchored") or (compare and priors):
+                off_calls, off_report = investigate([], "-without-memory")
+                remembered["without_memory"] = {"tool_calls": off_calls, "ranked": _ranked(off_report)}
+            learn_fault(memory, run, index, alerts, report, top)
         out.append(
             InvestigationOutcome(
                 fault=index,
@@ -157,6 +181,87 @@ def investigate_faults(
                 matched_service=bool(top and top["service"] == fault.service),
                 matched_kind=matched_kind(fault.kind, top, deployed_version(run, index)),
                 tool_calls=calls,
+                memory=remembered,
             )
         )
     return out
+
+
+def _ranked(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "service": c["hypothesis"]["service"],
+            "kind": c["hypothesis"]["kind"],
+            "component": c["hypothesis"].get("component"),
+            "confidence": c["confidence"],
+            "verdict": c["verification"]["verdict"],
+        }
+        for c in report.get("causes", [])[:5]
+    ]
+
+
+def record_changes(memory: Memory, run: SimulatedRun, *, until: Any) -> None:
+    """The run's changes up to ``until``, recorded as they happened (idempotent)."""
+    for change in run.changes:
+        if change.at <= until:
+            memory.change(
+                change.service,
+                change.at,
+                change_id=change.id,
+                kind=change.kind.value,
+                summary=change.summary,
+                version=change.version,
+            )
+
+
+def learn_fault(
+    memory: Memory,
+    run: SimulatedRun,
+    index: int,
+    alerts: list[Alert],
+    report: dict[str, Any],
+    top: dict[str, Any] | None,
+) -> None:
+    """The simulated responder resolves fault ``index``; the graph learns the incident."""
+    from autoheal.graph.learn import IncidentRecord
+    from autoheal.sim.responder import resolution
+
+    services = list(dict.fromkeys(a.service for a in alerts if a.service))
+    steps, cause, resolved = resolution(run, index, top, services)
+    memory.learn(
+        IncidentRecord(
+            key=investigation_id(run, index),
+            title=f"{alerts[0].name} on {alerts[0].service}",
+            opened_at=min(a.starts_at for a in alerts),
+            resolved_at=resolved,
+            alerts=alerts,
+            report=report,
+            steps=steps,
+            root_cause=cause,
+        )
+    )
+
+
+def memory_summary(investigations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's memory figures for the demo's JSON line: whether any investigation was anchored on
+    an earlier incident, on which, and the tool calls that saved (against the same investigation
+    run without memory)."""
+    anchored = [i for i in investigations if (i.get("memory") or {}).get("anchored")]
+    saved = sum(
+        int(i["memory"]["without_memory"]["tool_calls"]) - int(i["tool_calls"])
+        for i in anchored
+        if i["memory"].get("without_memory")
+    )
+    return {
+        "anchored": bool(anchored),
+        "calls_saved": saved,
+        "anchors": [
+            {
+                "fault": i["fault"],
+                "anchored_on": i["memory"].get("anchored_on"),
+                "tool_calls": i["tool_calls"],
+                "tool_calls_without_memory": (i["memory"].get("without_memory") or {}).get("tool_calls"),
+            }
+            for i in anchored
+        ],
+    }

@@ -270,10 +270,12 @@ def play(
     *,
     on_delivery: Callable[[int, int], None] | None = None,
     investigate: bool = True,
+    memory: bool = False,
 ) -> PlayResult:
     """Send the run's deliveries, read back Autoheal's conclusions; with ``investigate``, also run
     the deep investigation on every fault (see :mod:`autoheal.sim.investigate`), its tool calls
-    audited into the embedded app's trail."""
+    audited into the embedded app's trail; with ``memory``, each fault is investigated with what
+    the context graph (in the app's database) learned from the earlier ones."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
     scenario = run.scenario
@@ -344,6 +346,7 @@ def play(
             config=app.settings.investigation,
             durability=app.settings.audit.durability,
             prometheus_url=server.prometheus_url,
+            memory=_memory(app) if memory else None,
         )
     return PlayResult(
         scenario.name,
@@ -356,6 +359,12 @@ def play(
         investigations,
         server.backend,
     )
+
+
+def _memory(app: Any) -> Any:
+    from autoheal.graph.memory import Memory
+
+    return Memory(app.engine)
 
 
 def maintenance_config(run: SimulatedRun) -> list[dict[str, Any]]:

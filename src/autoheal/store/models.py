@@ -107,6 +107,7 @@ AREA_TABLE_MODULES: list[str] = [
     "autoheal.audit.store",
     "autoheal.console.store",
     "autoheal.governance.store",
+    "autoheal.graph.store",
     "autoheal.incidents.store",
     "autoheal.jobs.store",
     "autoheal.reasoning.store",

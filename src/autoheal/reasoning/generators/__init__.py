@@ -9,6 +9,7 @@ import importlib
 from autoheal.reasoning.base import HypothesisGenerator
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import ChangeGenerator
+from autoheal.reasoning.generators.memory import SimilarIncidentsGenerator
 from autoheal.reasoning.generators.saturation import SaturationGenerator
 from autoheal.reasoning.generators.topology import TopologyGenerator
 
@@ -37,7 +38,15 @@ def default_generators(config: EngineConfig | None = None) -> list[HypothesisGen
         cls = getattr(module, class_name, None)
         if cls is not None:
             found.append(cls())
+    # runs only when the investigation is given priors (similar past incidents), and first
+    found.append(SimilarIncidentsGenerator(config))
     return found
 
 
-__all__ = ["ChangeGenerator", "SaturationGenerator", "TopologyGenerator", "default_generators"]
+__all__ = [
+    "ChangeGenerator",
+    "SaturationGenerator",
+    "SimilarIncidentsGenerator",
+    "TopologyGenerator",
+    "default_generators",
+]

@@ -1,0 +1,283 @@
+"""Tables of the Production Context Graph (Alembic branch ``graph``) and the store over them.
+
+* ``graph_nodes`` — one row per (kind, key): a service by name, an incident by its id, an alert by
+  fingerprint...; ``attrs`` holds what the node says, ``service`` the service it concerns (indexed:
+  "what do we know about checkout" is one index range).
+* ``graph_edges`` — typed, directed, unique per (kind, src, dst); indexed from both ends.
+* ``graph_features`` — the retrieval index: per incident, its structural features
+  (``service``, ``fingerprint``, ``rule``, ``symptom``) as (kind, value) rows, indexed by
+  (kind, value), so similar incidents are found by index lookups rather than a graph walk.
+
+Nodes and edges carry ``valid_from``, ``valid_to`` (open while NULL) and ``weight``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from autoheal.clock import utc
+from autoheal.errors import NotFoundError
+from autoheal.graph.model import EdgeKind, NodeKind
+from autoheal.store.schema import Base
+
+
+class GraphNodeRow(Base):
+    __tablename__ = "graph_nodes"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", name="uq_graph_nodes_kind_key"),
+        Index("ix_graph_nodes_service_kind", "service", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(512))
+    label: Mapped[str] = mapped_column(String(512), default="")
+    service: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class GraphEdgeRow(Base):
+    __tablename__ = "graph_edges"
+    __table_args__ = (
+        UniqueConstraint("kind", "src", "dst", name="uq_graph_edges_kind_src_dst"),
+        Index("ix_graph_edges_src_kind", "src", "kind"),
+        Index("ix_graph_edges_dst_kind", "dst", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    src: Mapped[int] = mapped_column(ForeignKey("graph_nodes.id"))
+    dst: Mapped[int] = mapped_column(ForeignKey("graph_nodes.id"))
+    attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class GraphFeatureRow(Base):
+    __tablename__ = "graph_features"
+    __table_args__ = (Index("ix_graph_features_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node: Mapped[int] = mapped_column(ForeignKey("graph_nodes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(512))
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: int
+    kind: NodeKind
+    key: str
+    label: str
+    service: str | None
+    attrs: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None
+    weight: float
+
+    def valid_at(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "key": self.key,
+            "label": self.label,
+            "service": self.service,
+            "attrs": self.attrs,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "weight": round(self.weight, 4),
+        }
+
+
+def _node(row: GraphNodeRow) -> Node:
+    return Node(
+        row.id,
+        NodeKind(row.kind),
+        row.key,
+        row.label,
+        row.service,
+        dict(row.attrs or {}),
+        utc(row.valid_from),
+        utc(row.valid_to) if row.valid_to else None,
+        row.weight,
+    )
+
+
+class GraphStore:
+    """Reads and writes the graph inside the caller's session (the caller commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- nodes ---------------------------------------------------------------------------------
+    def upsert(
+        self,
+        kind: NodeKind,
+        key: str,
+        at: datetime,
+        *,
+        label: str = "",
+        service: str | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> int:
+        """The node (kind, key), created valid from ``at`` or updated (attrs merged)."""
+        row = self.session.scalars(
+            select(GraphNodeRow).where(GraphNodeRow.kind == kind.value, GraphNodeRow.key == key)
+        ).first()
+        if row is None:
+            row = GraphNodeRow(
+                kind=kind.value,
+                key=key,
+                label=label or key,
+                service=service,
+                attrs=dict(attrs or {}),
+                valid_from=at,
+                weight=1.0,
+            )
+            self.session.add(row)
+            self.session.flush()
+            return row.id
+        if label:
+            row.label = label
+        if service:
+            row.service = service
+        if attrs:
+            row.attrs = {**(row.attrs or {}), **attrs}
+        return row.id
+
+    def find(self, kind: NodeKind, key: str) -> Node | None:
+        row = self.session.scalars(
+            select(GraphNodeRow).where(GraphNodeRow.kind == kind.value, GraphNodeRow.key == key)
+        ).first()
+        return _node(row) if row else None
+
+    def get(self, node_id: int) -> Node:
+        row = self.session.get(GraphNodeRow, node_id)
+        if row is None:
+            raise NotFoundError(f"no graph node {node_id}")
+        return _node(row)
+
+    def nodes(self, ids: Iterable[int]) -> dict[int, Node]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[int, Node] = {}
+        for i in range(0, len(wanted), 500):
+            for row in self.session.scalars(
+                select(GraphNodeRow).where(GraphNodeRow.id.in_(wanted[i : i + 500]))
+            ):
+                out[row.id] = _node(row)
+        return out
+
+    def about(self, service: str, kinds: Sequence[NodeKind] = ()) -> list[Node]:
+        query = select(GraphNodeRow).where(GraphNodeRow.service == service)
+        if kinds:
+            query = query.where(GraphNodeRow.kind.in_([k.value for k in kinds]))
+        return [_node(r) for r in self.session.scalars(query.order_by(GraphNodeRow.id))]
+
+    def set_weight(self, node_id: int, weight: float, *, valid_to: datetime | None = None) -> None:
+        row = self.session.get(GraphNodeRow, node_id)
+        if row is None:
+            raise NotFoundError(f"no graph node {node_id}")
+        row.weight = weight
+        if valid_to is not None and row.valid_to is None:
+            row.valid_to = valid_to
+
+    # --- edges ---------------------------------------------------------------------------------
+    def link(
+        self, kind: EdgeKind, src: int, dst: int, at: datetime, *, attrs: dict[str, Any] | None = None
+    ) -> int:
+        row = self.session.scalars(
+            select(GraphEdgeRow).where(
+                GraphEdgeRow.kind == kind.value, GraphEdgeRow.src == src, GraphEdgeRow.dst == dst
+            )
+        ).first()
+        if row is None:
+            row = GraphEdgeRow(
+                kind=kind.value, src=src, dst=dst, attrs=dict(attrs or {}), valid_from=at, weight=1.0
+            )
+            self.session.add(row)
+            self.session.flush()
+        elif attrs:
+            row.attrs = {**(row.attrs or {}), **attrs}
+        return row.id
+
+    def close_edge(self, edge_id: int, at: datetime) -> None:
+        row = self.session.get(GraphEdgeRow, edge_id)
+        if row is not None and row.valid_to is None:
+            row.valid_to = at
+
+    def edges(
+        self,
+        *,
+        src: int | Sequence[int] | None = None,
+        dst: int | Sequence[int] | None = None,
+        kinds: Sequence[EdgeKind] = (),
+    ) -> list[GraphEdgeRow]:
+        query = select(GraphEdgeRow)
+        if src is not None:
+            query = query.where(GraphEdgeRow.src.in_([src] if isinstance(src, int) else list(src)))
+        if dst is not None:
+            query = query.where(GraphEdgeRow.dst.in_([dst] if isinstance(dst, int) else list(dst)))
+        if kinds:
+            query = query.where(GraphEdgeRow.kind.in_([k.value for k in kinds]))
+        return list(self.session.scalars(query.order_by(GraphEdgeRow.id)))
+
+    # --- retrieval index -------------------------------------------------------------------------
+    def index(self, node_id: int, features: Iterable[tuple[str, str]]) -> None:
+        have = {
+            (r.kind, r.value)
+            for r in self.session.scalars(select(GraphFeatureRow).where(GraphFeatureRow.node == node_id))
+        }
+        for kind, value in dict.fromkeys(features):
+            if (kind, value) not in have and value:
+                self.session.add(GraphFeatureRow(node=node_id, kind=kind, value=value[:512]))
+
+    def matching(
+        self, features: Iterable[tuple[str, str]], limit: int = 500
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Incident nodes sharing any of ``features``, with the features they share."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in dict.fromkeys(features):
+            by_kind.setdefault(kind, []).append(value)
+        for kind, values in by_kind.items():
+            rows = self.session.execute(
+                select(GraphFeatureRow.node, GraphFeatureRow.value)
+                .where(GraphFeatureRow.kind == kind, GraphFeatureRow.value.in_(values))
+                .order_by(GraphFeatureRow.node.desc())
+                .limit(limit)
+            )
+            for node, value in rows:
+                out.setdefault(node, []).append((kind, value))
+        return out
+
+    def features_of(self, node_id: int) -> list[tuple[str, str]]:
+        return [
+            (r.kind, r.value)
+            for r in self.session.scalars(select(GraphFeatureRow).where(GraphFeatureRow.node == node_id))
+        ]
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        nodes = dict(
+            self.session.execute(select(GraphNodeRow.kind, func.count()).group_by(GraphNodeRow.kind)).all()
+        )
+        edges = dict(
+            self.session.execute(select(GraphEdgeRow.kind, func.count()).group_by(GraphEdgeRow.kind)).all()
+        )
+        return {
+            **{f"nodes.{k}": int(v) for k, v in nodes.items()},
+            **{f"edges.{k}": int(v) for k, v in edges.items()},
+        }
