@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from autoheal.domain.investigation import Evidence
 from autoheal.reasoning import reading
@@ -65,6 +66,17 @@ class Shift:
     def beyond(self, z_limit: float) -> bool:
         """A shift: robust z at least ``z_limit`` and a change of at least ``min_change``."""
         return self.z >= z_limit and abs(self.incident - self.reference) >= self.min_change
+
+    def data(self) -> dict[str, Any]:
+        """What the shift measured, for the evidence item that cites it."""
+        return {
+            "service": self.service,
+            "metric": self.metric,
+            "reference": round(self.reference, 6),
+            "incident": round(self.incident, 6),
+            "robust_z": round(self.z, 3),
+            "onset": self.onset.isoformat() if self.onset else None,
+        }
 
     def describe(self) -> str:
         when = f", from {self.onset:%H:%M:%S}" if self.onset else ""

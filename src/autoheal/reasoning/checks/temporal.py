@@ -22,7 +22,7 @@ class TemporalPrecedenceCheck:
         if cause_at is None:
             shifts = _scope.anomalies(ctx, self.config, [hypothesis.service]).get(hypothesis.service, [])
             cause_at = probe.earliest(shifts)
-            evidence = tuple(ctx.cite(s.evidence, s.describe()) for s in shifts[:1])
+            evidence = tuple(ctx.cite(s.evidence, s.describe(), s.data()) for s in shifts[:1])
         if cause_at is None:
             return VerificationCheck(
                 self.name,

@@ -92,7 +92,7 @@ class TopologyCheck:
             if shift.beyond(self.config.anomaly_z):
                 return None
             seen.append(f"{metric.name} z={shift.z:.1f}")
-            cited.append(ctx.cite(shift.evidence, shift.describe()))
+            cited.append(ctx.cite(shift.evidence, shift.describe(), shift.data()))
         if not seen:
             return None
         return (
@@ -129,7 +129,7 @@ class TopologyCheck:
                 return (
                     f"{hypothesis.service} is a victim: its dependency {dep} degraded "
                     f"{'first' if dep_onset < own else 'at the same time'} ({shift.describe()})",
-                    (ctx.cite(shift.evidence, shift.describe()),),
+                    (ctx.cite(shift.evidence, shift.describe(), shift.data()),),
                 )
         return None
 
@@ -171,7 +171,7 @@ class TopologyCheck:
                 f"{other} explains what {suspect} would, and more: every degraded caller of "
                 f"{suspect} ({seen}) also calls {other}, which {more} saw degrade too "
                 f"({shift.describe()})",
-                (ctx.cite(shift.evidence, shift.describe()),),
+                (ctx.cite(shift.evidence, shift.describe(), shift.data()),),
             )
         return None
 

@@ -123,7 +123,22 @@ class MetricAnomalyGenerator:
                     generator=self.name,
                     score=round(weight[service], 4),
                     component=top.metric,
-                    evidence=[ev],
+                    evidence=[
+                        ctx.cite(
+                            ev,
+                            f"{service}: {top.metric} {top.reference_median:.4g} -> {top.incident_peak:.4g} "
+                            f"(robust z {top.score:.1f})",
+                            data=[
+                                {
+                                    "metric": m.metric,
+                                    "robust_z": round(m.score, 3),
+                                    "reference_median": m.reference_median,
+                                    "incident_peak": m.incident_peak,
+                                }
+                                for m in metrics
+                            ],
+                        )
+                    ],
                     attributes={
                         "robust_z": round(top.score, 2),
                         "metrics": [

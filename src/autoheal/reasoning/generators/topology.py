@@ -42,7 +42,7 @@ class TopologyGenerator:
         for service in sorted(roots, key=lambda s: -anomalous[s][0].z):
             shifts = anomalous[service]
             downstream = sorted(graph.dependents(service) & reach & set(anomalous))
-            cited = [ctx.cite(sh.evidence, sh.describe()) for sh in shifts]
+            cited = [ctx.cite(sh.evidence, sh.describe(), sh.data()) for sh in shifts]
             onset = probe.earliest(shifts)
             why = f"; {', '.join(downstream)} depend on it and degraded too" if downstream else ""
             if service in cut_off:
