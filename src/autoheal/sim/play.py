@@ -34,6 +34,7 @@ from autoheal.sim.judge import Judgement, judge, read_investigations
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 
 NOISE_VERDICTS = {"noise", "duplicate"}
+PLAY_TIMEOUT_SECONDS = 600.0
 SIGNAL_VERDICTS = {"signal", "known_issue", "duplicate"}
 
 
@@ -269,7 +270,8 @@ def play(
     scenario = run.scenario
     headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
     rejected: list[str] = []
-    with httpx.Client(base_url=server.url, timeout=30.0) as client:
+    # inline jobs: a delivery answers once its triage and investigation ran (minutes on a busy machine)
+    with httpx.Client(base_url=server.url, timeout=PLAY_TIMEOUT_SECONDS) as client:
         for i, delivery in enumerate(run.deliveries):
             server.clock.set(delivery.at)
             response = client.post("/api/v1/alerts/alertmanager", content=delivery.body(), headers=headers)
