@@ -146,6 +146,8 @@ def _access(server: Any) -> dict[str, str]:
 
 def _print(summary: dict[str, Any]) -> None:
     """Tables that fit 80 columns: the alerts, then each fault's first and final report."""
+    from autoheal.cli.sim import print_faults, print_false_findings, yes
+
     sim = summary["simulated"]
     console.rule("[bold]Autoheal demo")
     console.print(
@@ -173,8 +175,6 @@ def _print(summary: dict[str, Any]) -> None:
             yes(line["matched"]),
         )
     console.print(table)
-    from autoheal.cli.sim import print_faults, print_false_findings, yes
-
     print_faults(summary["faults"])
     print_false_findings(summary["false_finding_reports"])
     for name, ok in summary["checks"].items():
@@ -188,9 +188,10 @@ def _print(summary: dict[str, Any]) -> None:
     )
 
 
-def _serve(server: Any, access: dict[str, str]) -> None:
-    console.rule("[bold]Explore")
-    lines = [
+def explore_lines(access: dict[str, str]) -> list[str]:
+    """What ``make demo`` prints to explore the running server (URL, tokens, webhook, database,
+    one ready ``export`` line)."""
+    return [
         f"API:          {access['url']}  (GET /healthz, /api/v1/alerts, /api/v1/investigations)",
         f"admin token:  {access['admin_token']}",
         f"webhook:      {access['webhook_url']}",
@@ -200,8 +201,14 @@ def _serve(server: Any, access: dict[str, str]) -> None:
         f"export AUTOHEAL_URL={access['url']} AUTOHEAL_TOKEN={access['admin_token']}",
         "",
         f"example:      curl -H \"Authorization: Bearer $AUTOHEAL_TOKEN\" $AUTOHEAL_URL/api/v1/alerts",
+        f"send one:     AUTOHEAL_SOURCE_TOKEN={access['source_token']} autoheal alert send FILE "
+        "--source alertmanager",
     ]
-    for line in lines:
+
+
+def _serve(server: Any, access: dict[str, str]) -> None:
+    console.rule("[bold]Explore")
+    for line in explore_lines(access):
         console.print(line, highlight=False, soft_wrap=True)
     console.print("Ctrl-C to stop.")
     stop = threading.Event()
