@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from autoheal.cli.common import console, err_console, guarded, print_json
@@ -155,9 +156,9 @@ def _print(summary: dict[str, Any]) -> None:
         f"{sim['series']} metric series, {sim['logs']} log lines, {sim['spans']} spans, {sim['changes']} changes; "
         f"{sim['alerts']} alert episodes sent as {sim['deliveries']} Alertmanager webhooks."
     )
-    table = Table(title="What happened, and what triage made of it")
-    for column in ("fired", "alert", "service", "n", "ground truth", "Autoheal", "ok"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="What happened, and what triage made of it", box=box.SIMPLE_HEAD)
+    for column in ("fired", "alert", "service", "n", "truth", "Autoheal", "ok"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("alert", "service"))
     for line in summary["story"]:
         truth = "noise" if line["truth"] == "noise" else f"fault {line['fault']}"
         seen = ", ".join(sorted(set(line["verdicts"]))) or (

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
 from autoheal.cli.common import console, err_console, guarded, print_json
@@ -194,7 +195,7 @@ def print_faults(faults: list[dict[str, Any]]) -> None:
     """Per fault: the report a responder read first, the last one, and when one was right."""
     if not faults:
         return
-    table = Table(title="Investigations during the story, judged when they finished")
+    table = Table(title="Investigations during the run, judged when they finished", box=box.SIMPLE_HEAD)
     for column in ("fault", "report", "top cause", "right"):
         table.add_column(column, overflow="fold")
     for f in faults:
