@@ -292,6 +292,8 @@ def test_a_failed_investigation_says_why(app):
     with app.sessions() as s:
         viewer = create_token(s, Role.VIEWER, "v", app.clock.now())
     client = TestClient(create_app(app))
-    body = client.get("/api/v1/investigations/inv-broken", headers={"Authorization": f"Bearer {viewer}"}).json()
+    body = client.get(
+        "/api/v1/investigations/inv-broken", headers={"Authorization": f"Bearer {viewer}"}
+    ).json()
     assert body["status"] == "failed" and body["report"] is None
     assert body["error"] == "OverflowError: date value out of range"

@@ -52,7 +52,11 @@ def test_p_value_is_a_binomial_tail() -> None:
 
 def _log_tools(reference: list[dict[str, Any]], incident: list[dict[str, Any]]) -> CannedTools:
     def query(args: Any) -> ToolResult:
-        start = args["start"] if isinstance(args["start"], datetime) else datetime.fromisoformat(str(args["start"]))
+        start = (
+            args["start"]
+            if isinstance(args["start"], datetime)
+            else datetime.fromisoformat(str(args["start"]))
+        )
         lines = incident if start >= T0 - timedelta(minutes=10) else reference
         return ToolResult.success({"lines": lines}) if lines else ToolResult.empty()
 
@@ -141,9 +145,22 @@ def test_the_generator_marks_a_deploy_on_the_alerted_service_just_before_onset()
     assert found["2.14.0"].evidence[0].data["version"] == "2.14.0"
 
 
-def _finding(service: str, kind: str, score: float, generator: str, **attrs: Any) -> tuple[Hypothesis, Verification]:
-    h = Hypothesis(f"{service}:{kind}:{generator}", service, kind, f"{service} {kind}", generator, score, attributes=attrs)
-    checks = (VerificationCheck("a", CheckOutcome.PASSED, ""), VerificationCheck("b", CheckOutcome.PASSED, ""))
+def _finding(
+    service: str, kind: str, score: float, generator: str, **attrs: Any
+) -> tuple[Hypothesis, Verification]:
+    h = Hypothesis(
+        f"{service}:{kind}:{generator}",
+        service,
+        kind,
+        f"{service} {kind}",
+        generator,
+        score,
+        attributes=attrs,
+    )
+    checks = (
+        VerificationCheck("a", CheckOutcome.PASSED, ""),
+        VerificationCheck("b", CheckOutcome.PASSED, ""),
+    )
     return h, Verification(h.id, Verdict.SUPPORTED, checks, "survived")
 
 

@@ -76,7 +76,12 @@ def test_another_deploy_is_not_the_fault(story: SimulatedRun) -> None:
 def test_a_supported_cause_on_noise_is_a_false_finding(story: SimulatedRun) -> None:
     noise_at = min(a.starts_at for a in story.alerts if a.expected == "noise")
     blamed = _inv(
-        story, "n", "HighLatencyP99", "recommendation", noise_at, [_cause("recommendation", "code_error", "x")]
+        story,
+        "n",
+        "HighLatencyP99",
+        "recommendation",
+        noise_at,
+        [_cause("recommendation", "code_error", "x")],
     )
     judged = judge(story, [blamed])
     assert [i.id for i in judged.false_findings] == ["n"]

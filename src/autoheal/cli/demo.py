@@ -147,7 +147,7 @@ def _access(server: Any) -> dict[str, str]:
 
 def _print(summary: dict[str, Any]) -> None:
     """Tables that fit 80 columns: the alerts, then each fault's first and final report."""
-    from autoheal.cli.sim import print_faults, print_false_findings, yes
+    from autoheal.cli.sim import print_false_findings, print_faults, yes
 
     sim = summary["simulated"]
     console.rule("[bold]Autoheal demo")
@@ -201,7 +201,7 @@ def explore_lines(access: dict[str, str]) -> list[str]:
         "",
         f"export AUTOHEAL_URL={access['url']} AUTOHEAL_TOKEN={access['admin_token']}",
         "",
-        f"example:      curl -H \"Authorization: Bearer $AUTOHEAL_TOKEN\" $AUTOHEAL_URL/api/v1/alerts",
+        'example:      curl -H "Authorization: Bearer $AUTOHEAL_TOKEN" $AUTOHEAL_URL/api/v1/alerts',
         f"send one:     AUTOHEAL_SOURCE_TOKEN={access['source_token']} autoheal alert send FILE "
         "--source alertmanager",
     ]

@@ -129,7 +129,11 @@ def conclusions(result: PlayResult) -> dict[str, Any]:
             for j in result.judgement.investigations
         ]
         + [
-            (f"fault {i.fault}", _cause(i.top), [(c["service"], c["kind"], c["confidence"]) for c in i.ranked])
+            (
+                f"fault {i.fault}",
+                _cause(i.top),
+                [(c["service"], c["kind"], c["confidence"]) for c in i.ranked],
+            )
             for i in result.investigations
         ],
     }

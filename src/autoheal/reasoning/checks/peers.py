@@ -47,7 +47,8 @@ class PeersCheck:
         anomalous = _scope.anomalies(ctx, self.config, peers | {suspect})
         hit = [p for p in names if p in anomalous]
         evidence = tuple(graph_ev) + tuple(
-            ctx.cite(anomalous[p][0].evidence, anomalous[p][0].describe(), anomalous[p][0].data()) for p in hit[:2]
+            ctx.cite(anomalous[p][0].evidence, anomalous[p][0].describe(), anomalous[p][0].data())
+            for p in hit[:2]
         )
         if hit and len(hit) * 2 >= len(names):
             return VerificationCheck(

@@ -28,7 +28,9 @@ class SpecificityCheck:
             related |= symptoms
         unrelated = [s for s in services if s not in related]
         evidence = tuple(
-            ctx.cite(v[0].evidence, v[0].describe(), v[0].data()) for s, v in sorted(anomalous.items()) if s in related
+            ctx.cite(v[0].evidence, v[0].describe(), v[0].data())
+            for s, v in sorted(anomalous.items())
+            if s in related
         )[:3]
         if len(unrelated) < 2:
             return VerificationCheck(
@@ -43,7 +45,10 @@ class SpecificityCheck:
                 f"not specific to {suspect}: {len(moved)} of {len(unrelated)} unrelated services shifted too "
                 f"({', '.join(moved[:5])}) — a global shift",
                 evidence
-                + tuple(ctx.cite(anomalous[s][0].evidence, anomalous[s][0].describe(), anomalous[s][0].data()) for s in moved[:2]),
+                + tuple(
+                    ctx.cite(anomalous[s][0].evidence, anomalous[s][0].describe(), anomalous[s][0].data())
+                    for s in moved[:2]
+                ),
             )
         shifted_related = sorted(s for s in related if s in anomalous)
         if not shifted_related:
