@@ -277,3 +277,23 @@ def test_a_failed_investigation_does_not_answer_for_the_group(app):
     found = _investigations(app)
     assert len(found) == 2 and first in found, _verdicts(app)
     assert _verdicts(app)[-1][2] == next(i for i in found if i != first)
+
+
+def test_a_failed_investigation_says_why(app):
+    from autoheal.pipeline.followups import record_investigation
+
+    class Broken:
+        def run(self, subject, alerts, *, investigation_id=None, prior=()):  # type: ignore[no-untyped-def]
+            yield from ()
+            raise OverflowError("date value out of range")
+
+    with pytest.raises(OverflowError):
+        list(record_investigation(Broken(), app.sessions, app.clock, "s", [], "inv-broken"))  # type: ignore[arg-type]
+    with app.sessions() as s:
+        viewer = create_token(s, Role.VIEWER, "v", app.clock.now())
+    client = TestClient(create_app(app))
+    body = client.get(
+        "/api/v1/investigations/inv-broken", headers={"Authorization": f"Bearer {viewer}"}
+    ).json()
+    assert body["status"] == "failed" and body["report"] is None
+    assert body["error"] == "OverflowError: date value out of range"

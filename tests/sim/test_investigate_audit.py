@@ -19,10 +19,12 @@ SCENARIO = "bad-deploy-payment-victim"  # passes its ground truth (a red herring
 
 
 def test_sim_investigation_tool_calls_land_in_the_apps_verifiable_trail(tmp_path: Path) -> None:
-    result = runner.invoke(root, ["sim", "run", SCENARIO, "--json", "--workdir", str(tmp_path)])
+    result = runner.invoke(
+        root, ["sim", "run", SCENARIO, "--json", "--investigate", "--workdir", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output.strip().splitlines()[-1])
-    [investigation] = out["investigations"]
+    [investigation] = out["after_the_fact"]["investigations"]  # extra information, not the verdict
     assert investigation["matched_service"] and investigation["matched_kind"]
 
     url = f"sqlite:///{tmp_path / 'autoheal.db'}"

@@ -3,8 +3,11 @@
 Starts an embedded Autoheal (temporary SQLite database, simulated clock), plays the ``demo-story``
 scenario through its real webhook endpoint (a flapping alert, a checkout release that breaks orders,
 the same class of fault again three hours later), prints what Autoheal concluded next to the ground
-truth, then leaves the API running until Ctrl-C (``--no-serve`` exits; ``--json`` prints a summary
-whose last line is one JSON object with ``seconds`` and ``ground_truth_matched``).
+truth — every investigation the pipeline ran during the story, judged when it finished, the first
+report of each fault counting most (:mod:`autoheal.sim.judge`) — then leaves the API running until
+Ctrl-C with its URL, tokens and database printed (``--no-serve`` exits; ``--json`` prints a summary
+whose last line is one JSON object with ``seconds`` and ``ground_truth_matched``, and ``api`` only
+while something is left running).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from autoheal.cli.common import console, err_console, guarded, print_json
@@ -62,37 +66,56 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                 )
 
                 def progress(i: int, n: int) -> None:
-                    status.update(f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n}")
+                    status.update(
+                        f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n} "
+                        "(triage and investigations run as they arrive)"
+                    )
 
                 respond = incidents.after_delivery(server, run, None if quiet else progress)
-                result = play(run, server, on_delivery=respond, memory=True)
+                # the pipeline's own investigations are judged; the after-the-fact per-fault
+                # investigations (extra information, not the verdict) show the context graph's
+                # memory: each fault re-investigated with what was learned from the earlier ones
+                result = play(
+                    run,
+                    server,
+                    on_delivery=respond,
+                    on_step=None if quiet else status.update,
+                    investigate=True,
+                    memory=True,
+                )
             except BaseException:
                 server.stop()
                 incidents.stop()
                 raise
         out = result.to_dict()
-        summary = {
+        summary: dict[str, Any] = {
             "scenario": story.name,
             "simulated": {"from": run.start.isoformat(), "to": run.end.isoformat(), **run.summary()},
             "story": _story(out),
+            "faults": out["faults"],
+            "first_reports_correct": out["first_reports_correct"],
+            "final_reports_correct": out["final_reports_correct"],
+            "false_findings": out["false_findings"],
+            "false_finding_reports": out["false_finding_reports"],
             "investigations": out["investigations"],
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
-            "api": server.url,
-            "console": f"{server.url}/console",
             "ground_truth_matched": out["ground_truth_matched"],
-            "memory": memory_summary(out["investigations"]),
+            "memory": memory_summary(out["after_the_fact"]["investigations"]),
             "seconds": round(time.perf_counter() - started, 3),
         }
         summary["incident"] = incidents.summary(server, run)
         summary["ground_truth_matched"] = summary["ground_truth_matched"] and summary["incident"]["matched"]
+        if serve:  # only while something is left running
+            summary["api"] = _access(server)
+            summary["console"] = f"{server.url}/console"
         if not quiet:
-            _print(summary, out)
+            _print(summary)
             from autoheal.sim.story_incidents import print_summary
 
             print_summary(console, summary["incident"])
         if serve:
-            _serve(server)
+            _serve(server, summary["api"])
         else:
             server.stop()
         incidents.stop()
@@ -100,7 +123,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
 
 
 def _story(out: dict[str, Any]) -> list[dict[str, Any]]:
-    """One line per (alert, service): the ground truth and what Autoheal concluded."""
+    """One line per (alert, service, fault): the ground truth and what Autoheal concluded."""
     lines: dict[tuple[str, str, str], dict[str, Any]] = {}
     for a in out["alerts"]:
         key = (a["alert"], a["service"], str(a["fault"]))
@@ -113,6 +136,7 @@ def _story(out: dict[str, Any]) -> list[dict[str, Any]]:
                 "episodes": 0,
                 "truth": a["expected"],
                 "cause": a["cause"],
+                "fault": a["fault"],
                 "verdicts": [],
                 "flapping": a["flapping"],
                 "committed": a["committed"],
@@ -127,7 +151,21 @@ def _story(out: dict[str, Any]) -> list[dict[str, Any]]:
     return list(lines.values())
 
 
-def _print(summary: dict[str, Any], out: dict[str, Any]) -> None:
+def _access(server: Any) -> dict[str, str]:
+    """How to reach what is left running: the API, its admin token, the webhook and its token."""
+    return {
+        "url": server.url,
+        "admin_token": server.admin_token,
+        "webhook_url": f"{server.url}/api/v1/alerts/alertmanager",
+        "source_token": server.source_token,
+        "database": str(server.workdir / "autoheal.db"),
+    }
+
+
+def _print(summary: dict[str, Any]) -> None:
+    """Tables that fit 80 columns: the alerts, then each fault's first and final report."""
+    from autoheal.cli.sim import print_false_findings, print_faults, yes
+
     sim = summary["simulated"]
     console.rule("[bold]Autoheal demo")
     console.print(
@@ -135,15 +173,11 @@ def _print(summary: dict[str, Any], out: dict[str, Any]) -> None:
         f"{sim['series']} metric series, {sim['logs']} log lines, {sim['spans']} spans, {sim['changes']} changes; "
         f"{sim['alerts']} alert episodes sent as {sim['deliveries']} Alertmanager webhooks."
     )
-    table = Table(title="What happened, and what Autoheal made of it")
-    for column in ("first fired", "alert", "service", "episodes", "ground truth", "Autoheal", "ok"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="What happened, and what triage made of it", box=box.SIMPLE_HEAD)
+    for column in ("fired", "alert", "service", "n", "truth", "Autoheal", "ok"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("alert", "service"))
     for line in summary["story"]:
-        truth = (
-            "noise"
-            if line["truth"] == "noise"
-            else f"signal: {line['cause']['kind']} on {line['cause']['service']}"
-        )
+        truth = "noise" if line["truth"] == "noise" else f"fault {line['fault']}"
         seen = ", ".join(sorted(set(line["verdicts"]))) or (
             "stored" if line["committed"] else "[red]lost[/red]"
         )
@@ -156,39 +190,51 @@ def _print(summary: dict[str, Any], out: dict[str, Any]) -> None:
             str(line["episodes"]),
             truth,
             seen,
-            "[green]yes[/green]" if line["matched"] else "[red]no[/red]",
+            yes(line["matched"]),
         )
     console.print(table)
-    from autoheal.cli.sim import _print_investigations
-
-    _print_investigations(summary["investigations"])
+    print_faults(summary["faults"])
+    print_false_findings(summary["false_finding_reports"])
     for anchor in summary["memory"]["anchors"]:  # the context graph at work (docs/graph.md)
         console.print(
-            f"  memory: fault {anchor['fault']} anchored on incident {anchor['anchored_on']}: "
-            f"{anchor['tool_calls']} tool calls instead of {anchor['tool_calls_without_memory']}"
+            f"  memory (after the story, not judged): fault {anchor['fault']} anchored on incident "
+            f"{anchor['anchored_on']}: {anchor['tool_calls']} tool calls instead of "
+            f"{anchor['tool_calls_without_memory']}"
         )
     for name, ok in summary["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
     if not summary["verdicts_available"]:
         err_console.print(
-            "  triage verdicts are not exposed by this build yet: ingestion and the deep investigation are compared."
+            "  triage verdicts are not exposed by this build yet: ingestion and investigations are compared."
         )
     console.print(
         f"ground truth matched: [bold]{summary['ground_truth_matched']}[/bold] in {summary['seconds']} s"
     )
 
 
-def _serve(server: Any) -> None:
+def explore_lines(access: dict[str, str]) -> list[str]:
+    """What ``make demo`` prints to explore the running server (URL, tokens, webhook, database,
+    one ready ``export`` line)."""
+    return [
+        f"API:          {access['url']}  (GET /healthz, /api/v1/alerts, /api/v1/investigations)",
+        f"console:      {access['url']}/console  (log in with the admin token)",
+        f"admin token:  {access['admin_token']}",
+        f"webhook:      {access['webhook_url']}",
+        f"source token: {access['source_token']}  (Authorization: Bearer ... on the webhook)",
+        f"database:     {access['database']}  (removed on exit)",
+        "",
+        f"export AUTOHEAL_URL={access['url']} AUTOHEAL_TOKEN={access['admin_token']}",
+        "",
+        'example:      curl -H "Authorization: Bearer $AUTOHEAL_TOKEN" $AUTOHEAL_URL/api/v1/alerts',
+        f"send one:     AUTOHEAL_SOURCE_TOKEN={access['source_token']} autoheal alert send FILE "
+        "--source alertmanager",
+    ]
+
+
+def _serve(server: Any, access: dict[str, str]) -> None:
     console.rule("[bold]Explore")
-    console.print(
-        f"API:          {server.url}  (GET /healthz, /api/v1/alerts, /api/v1/groups)", highlight=False
-    )
-    console.print(f"console:      {server.url}/console  (log in with the admin token)", highlight=False)
-    console.print(f"admin token:  {server.admin_token}", highlight=False)
-    console.print(
-        f"example:      curl -H 'Authorization: Bearer {server.admin_token}' {server.url}/api/v1/alerts",
-        highlight=False,
-    )
+    for line in explore_lines(access):
+        console.print(line, highlight=False, soft_wrap=True)
     console.print("Ctrl-C to stop.")
     stop = threading.Event()
     try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from autoheal.cli.common import console, err_console, guarded, print_json
@@ -64,7 +65,11 @@ def run(
     workdir: Path = typer.Option(
         None, help="keep the database and telemetry here (default: a temporary dir)"
     ),
-    investigate: bool = typer.Option(True, help="run the deep investigation on every fault"),
+    investigate: bool = typer.Option(
+        False,
+        help="also run an after-the-fact investigation of every fault (extra information, not part "
+        "of the verdict; the verdict judges the investigations the pipeline ran during the run)",
+    ),
     backend: str = typer.Option(
         "embedded",
         help="where the prometheus.* tools read metrics: embedded (the embedded store), prometheus "
@@ -144,7 +149,7 @@ def _print(out: dict) -> None:
         if a["verdict"]:
             seen.append(a["verdict"])
         if a["top_cause"]:
-            seen.append(f"top cause {a['top_cause']['kind']} @ {a['top_cause']['service']}")
+            seen.append(f"latest report: {a['top_cause']['kind']} @ {a['top_cause']['service']}")
         if a["flapping"]:
             seen.append("flapping")
         if a["deliveries"]:
@@ -160,7 +165,9 @@ def _print(out: dict) -> None:
             match,
         )
     console.print(table)
-    _print_investigations(out["investigations"])
+    print_faults(out["faults"])
+    print_false_findings(out["false_finding_reports"])
+    _print_investigations(out["after_the_fact"]["investigations"])
     for name, ok in out["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
     if not out["verdicts_available"]:
@@ -173,10 +180,47 @@ def _print(out: dict) -> None:
     )
 
 
+def yes(ok: bool) -> str:
+    return "[green]yes[/green]" if ok else "[red]no[/red]"
+
+
+def cause_text(top: dict[str, Any] | None) -> str:
+    if not top:
+        return "-"
+    component = f" {top['component']}" if top.get("kind") in ("bad_deploy", "config_change") else ""
+    return f"{top.get('kind')}{component} @ {top.get('service')} ({float(top.get('confidence') or 0):.0%})"
+
+
+def print_faults(faults: list[dict[str, Any]]) -> None:
+    """Per fault: the report a responder read first, the last one, and when one was right."""
+    if not faults:
+        return
+    table = Table(title="Investigations during the run, judged when they finished", box=box.SIMPLE_HEAD)
+    for column in ("fault", "report", "top cause", "right"):
+        table.add_column(column, overflow="fold")
+    for f in faults:
+        truth = f"{f['fault']}: {f['truth']['kind']} @ {f['truth']['service']}"
+        t = f["seconds_to_correct"]
+        when = f"right after {t:.0f} s" if t is not None else "never right"
+        table.add_row(truth, "first", cause_text(f["first_top"]), yes(f["first_correct"]))
+        if f["final_report"] != f["first_report"]:
+            table.add_row("", "final", cause_text(f["final_top"]), yes(f["final_correct"]))
+        table.add_row(f"[dim]{len(f['investigations'])} report(s)[/dim]", "", f"[dim]{when}[/dim]", "")
+    console.print(table)
+
+
+def print_false_findings(reports: list[dict[str, Any]]) -> None:
+    for r in reports:
+        console.print(
+            f"  [red]false finding[/red] on noise ({', '.join(r['alerts'])}): {cause_text(r['top'])}",
+            highlight=False,
+        )
+
+
 def _print_investigations(investigations: list[dict]) -> None:
     if not investigations:
         return
-    table = Table(title="Deep investigation per fault: top cause vs. ground truth")
+    table = Table(title="After the fact (extra, not in the verdict): one investigation per fault")
     for column in ("fault", "ground truth", "top cause", "confidence", "verdict", "tool calls", "match"):
         table.add_column(column, overflow="fold")
     for inv in investigations:

@@ -78,9 +78,10 @@ def record_investigation(
                 session.commit()
             seq += 1
             yield event
-    except BaseException:
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         with sessions() as session:
-            reasoning_store.fail_investigation(session, investigation_id, clock.now())
+            reasoning_store.fail_investigation(session, investigation_id, clock.now(), reason, seq)
             session.commit()
         raise
 

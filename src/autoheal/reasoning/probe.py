@@ -67,11 +67,23 @@ class Shift:
     def cite(self, ctx: InvestigationContext) -> Evidence:
         """This shift as cited evidence: the query, what it showed, and the service's series (at
         most ``CHART_POINTS``) so a reader can see it (the console draws it)."""
-        return ctx.cite(self.evidence, self.describe(), series_data(self.metric, self.service, self.points))
+        series = series_data(self.metric, self.service, self.points) or {}
+        return ctx.cite(self.evidence, self.describe(), {**self.data(), **series})
 
     def beyond(self, z_limit: float) -> bool:
         """A shift: robust z at least ``z_limit`` and a change of at least ``min_change``."""
         return self.z >= z_limit and abs(self.incident - self.reference) >= self.min_change
+
+    def data(self) -> dict[str, Any]:
+        """What the shift measured, for the evidence item that cites it."""
+        return {
+            "service": self.service,
+            "metric": self.metric,
+            "reference": round(self.reference, 6),
+            "incident": round(self.incident, 6),
+            "robust_z": round(self.z, 3),
+            "onset": self.onset.isoformat() if self.onset else None,
+        }
 
     def describe(self) -> str:
         when = f", from {self.onset:%H:%M:%S}" if self.onset else ""

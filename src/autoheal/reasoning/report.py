@@ -22,6 +22,7 @@ from autoheal.domain.investigation import (
 )
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.generators.changes import CHANGE_KINDS
 
 NO_EVIDENCE = "cites no evidence gathered through a governed tool in this investigation"
 
@@ -73,17 +74,35 @@ def typical_scores(hypotheses: Iterable[Hypothesis]) -> dict[tuple[str, str], fl
 
 def specific_score(hypothesis: Hypothesis, typical: Mapping[tuple[str, str], float]) -> float:
     """The part of a finding's score above its generator's typical other suspect (``typical``,
-    :func:`typical_scores`; the whole score without it)."""
+    :func:`typical_scores`; the whole score without it). A change is an event, not a shift that
+    many suspects share: another deploy elsewhere does not make this one less specific, so a
+    change keeps its whole score."""
+    if hypothesis.kind in CHANGE_KINDS:
+        return max(0.0, hypothesis.score)
     return max(0.0, hypothesis.score - typical.get((hypothesis.generator, hypothesis.service), 0.0))
+
+
+def explains(hypothesis: Hypothesis, verification: Verification) -> bool:
+    """A supported explanation of its service's anomalies: a change that came before the symptoms,
+    or a saturated resource (``KIND_ORDER`` below 2)."""
+    if verification.verdict is not Verdict.SUPPORTED or KIND_ORDER.get(hypothesis.kind, 2) >= 2:
+        return False
+    lead = hypothesis.attributes.get("lead_seconds")
+    return hypothesis.kind not in CHANGE_KINDS or lead is None or float(lead) >= 0
 
 
 def rank(
     findings: Sequence[tuple[Hypothesis, Verification]],
     typical: Mapping[tuple[str, str], float] | None = None,
 ) -> list[tuple[Hypothesis, Verification, float]]:
-    """Services by their best finding; within a service, the most actionable explanation first
-    (a change explains why a service is anomalous, so it ranks above the anomaly itself) and the
-    corroborated confidence.
+    """Every finding in the order of its confidence; ties keep the services by their best finding
+    and, within a service, the most actionable explanation first (a change explains why a service
+    is anomalous, so it ranks above the anomaly itself).
+
+    A supported explanation (:func:`explains`: a change before the symptoms, a saturated resource)
+    carries the confidence of the service's anomalies it explains when theirs is higher: they are
+    its evidence. So the explanation leads its service, and the service's best confidence (hence
+    the order of the services) is unchanged.
 
     Corroboration fuses the *evidence*, not the confidences: a finding's score is combined with
     the service's other findings' scores (noisy-OR, each at ``CORROBORATION_WEIGHT``), then its
@@ -111,10 +130,14 @@ def rank(
                 if oh is not h:
                     miss *= 1.0 - CORROBORATION_WEIGHT * min(1.0, specific_score(oh, typical))
             boosted.append((h, v, confidence_of(1.0 - miss, v)))
+        explained = max((c for h, v, c in boosted if not explains(h, v)), default=0.0)
+        boosted = [(h, v, max(c, explained) if explains(h, v) else c) for h, v, c in boosted]
         boosted.sort(key=lambda f: (KIND_ORDER.get(f[0].kind, 2), -f[2]))
         ranked.append((max(f[2] for f in boosted), items[0][0].service, boosted))
     ranked.sort(key=lambda r: (-r[0], r[1]))
-    return [f for _, _, items in ranked for f in items]
+    order = [(i, j, f) for i, (_, _, items) in enumerate(ranked) for j, f in enumerate(items)]
+    order.sort(key=lambda x: (-round(x[2][2], 9), x[0], x[1]))
+    return [f for _, _, f in order]
 
 
 def cited(hypothesis: Hypothesis, ctx: InvestigationContext) -> bool:

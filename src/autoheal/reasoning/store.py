@@ -271,11 +271,51 @@ def append_event(session: Session, investigation_id: str, seq: int, event: Inves
             row.top_service = causes[0]["hypothesis"]["service"] if causes else None
 
 
-def fail_investigation(session: Session, investigation_id: str, at: datetime) -> None:
+FAILED_EVENT = "failed"
+MAX_REASON = 500
+
+
+def fail_investigation(
+    session: Session, investigation_id: str, at: datetime, reason: str | None = None, seq: int | None = None
+) -> None:
+    """Mark a running investigation failed; ``reason`` (why, at most ``MAX_REASON`` characters) is
+    stored as a last ``failed`` event of its stream, which :func:`failure_reason` reads back."""
     row = session.get(InvestigationRow, investigation_id)
     if row is not None and row.status == "running":
         row.status = "failed"
         row.finished_at = at
+        if reason:
+            if seq is None:
+                last = session.scalar(
+                    select(func.max(InvestigationEventRow.seq)).where(
+                        InvestigationEventRow.investigation_id == investigation_id
+                    )
+                )
+                seq = -1 if last is None else int(last)
+                seq += 1
+            session.add(
+                InvestigationEventRow(
+                    investigation_id=investigation_id,
+                    seq=seq,
+                    kind=FAILED_EVENT,
+                    at=at,
+                    payload={"error": reason[:MAX_REASON]},
+                )
+            )
+
+
+def failure_reason(session: Session, investigation_id: str) -> str | None:
+    """Why a failed investigation failed (its ``failed`` event), or None."""
+    payload = session.scalar(
+        select(InvestigationEventRow.payload)
+        .where(
+            InvestigationEventRow.investigation_id == investigation_id,
+            InvestigationEventRow.kind == FAILED_EVENT,
+        )
+        .order_by(InvestigationEventRow.seq.desc())
+        .limit(1)
+    )
+    return str(payload.get("error")) if isinstance(payload, dict) and payload.get("error") else None
 
 
 def get_investigation(session: Session, investigation_id: str) -> InvestigationRow:

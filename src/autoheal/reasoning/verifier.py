@@ -2,6 +2,10 @@
 
 Verdict rule: any failed check refutes (its reason is the verdict's reason); at least
 ``supported_min_passed`` passed checks and none failed support; anything else is inconclusive.
+A prime suspect (a change on an alerted service just before the symptoms began,
+``attributes["prime_suspect"]``) needs a strong refutation: a decisive check (``DECISIVE``: it
+came after the symptoms, or the symptoms outlived its rollback) or two failed checks; one other
+failed check leaves it inconclusive, with that check's reason.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from autoheal.domain.investigation import (
     VerificationCheck,
 )
 from autoheal.reasoning.base import FalsificationCheck, InvestigationContext
+
+DECISIVE = frozenset({"temporal_precedence", "recovery"})
 
 
 def merge(hypotheses: Sequence[Hypothesis]) -> list[Hypothesis]:
@@ -74,6 +80,15 @@ def verify(
     passed = [c for c in results if c.outcome is CheckOutcome.PASSED]
     if failed:
         reason = "; ".join(f"{c.name}: {c.detail}" for c in failed)
+        strong = len(failed) >= 2 or any(c.name in DECISIVE for c in failed)
+        if hypothesis.attributes.get("prime_suspect") and not strong:
+            return Verification(
+                hypothesis.id,
+                Verdict.INCONCLUSIVE,
+                tuple(results),
+                f"a change on the alerted service just before the symptoms needs a strong refutation; "
+                f"only one check failed — {reason}",
+            )
         return Verification(hypothesis.id, Verdict.REFUTED, tuple(results), f"refuted — {reason}")
     if len(passed) >= min_passed:
         names = ", ".join(c.name for c in passed)

@@ -118,13 +118,22 @@ def play_on(
 
 
 def conclusions(result: PlayResult) -> dict[str, Any]:
-    """What parity is judged on: per alert its verdict, per fault its investigation's ranked causes."""
+    """What parity is judged on: per alert its verdict, per investigation the pipeline ran (in
+    the order they finished) and per after-the-fact fault investigation, the ranked causes."""
     return {
         "verdicts": [
             (o.at, o.alert, o.service, o.fingerprint, o.verdict, _cause(o.top_cause)) for o in result.outcomes
         ],
         "investigations": [
-            (i.fault, _cause(i.top), [(c["service"], c["kind"], c["confidence"]) for c in i.ranked])
+            (f"{j.finished_at} {','.join(j.alerts)}", _cause(j.top), list(j.ranked))
+            for j in result.judgement.investigations
+        ]
+        + [
+            (
+                f"fault {i.fault}",
+                _cause(i.top),
+                [(c["service"], c["kind"], c["confidence"]) for c in i.ranked],
+            )
             for i in result.investigations
         ],
     }
@@ -157,10 +166,12 @@ def differences(a: BackendRun, b: BackendRun) -> list[str]:
             break  # the first one explains the rest
     for ia, ib in zip(ca["investigations"], cb["investigations"], strict=False):
         fault = ia[0]
-        if ia[1] != ib[1]:
-            out.append(f"fault {fault} top cause: {a.backend} {ia[1]} vs {b.backend} {ib[1]}")
+        if ia[0] != ib[0]:
+            out.append(f"investigation {ia[0]} on {a.backend} vs {ib[0]} on {b.backend}")
+        elif ia[1] != ib[1]:
+            out.append(f"{fault} top cause: {a.backend} {ia[1]} vs {b.backend} {ib[1]}")
         elif not _same_ranking(ia[2], ib[2]):
-            out.append(f"fault {fault} ranked causes: {a.backend} {ia[2]} vs {b.backend} {ib[2]}")
+            out.append(f"{fault} ranked causes: {a.backend} {ia[2]} vs {b.backend} {ib[2]}")
     return out
 
 
@@ -182,7 +193,8 @@ def parity_summary(embedded: BackendRun, real: BackendRun) -> dict[str, Any]:
         "identical": not diff,
         "differences": diff,
         "alerts": len(embedded.result.outcomes),
-        "investigations": len(embedded.result.investigations),
+        "investigations": len(embedded.result.judgement.investigations),
+        "after_the_fact_investigations": len(embedded.result.investigations),
         "metric_tool_calls": len(real.metric_calls),
         "prometheus_queries": real.prometheus_queries,
         "seconds": {r.backend: round(r.result.seconds, 3) for r in (embedded, real)},

@@ -6,10 +6,13 @@ uvicorn in a thread on 127.0.0.1 with a temporary SQLite database and a :class:`
 ``/api/v1/alerts/alertmanager`` with the configured bearer token, setting the clock to the
 delivery's simulated time first, and finally reads back what Autoheal concluded through its API.
 
-What is compared today: each alert was committed once (re-deliveries are idempotent), flapping
-alerts are marked flapping, resolved alerts are resolved; and, when Autoheal exposes them, the
-triage verdict (noise vs. signal) and the investigation's top cause (``triage`` / ``investigation``
-keys of ``GET /api/v1/groups/{id}``).
+What is compared: each alert was committed once (re-deliveries are idempotent), flapping alerts
+are marked flapping, resolved alerts are resolved; the triage verdict (noise vs. signal, the
+``triage`` key of ``GET /api/v1/groups/{id}``); and every investigation the pipeline ran during
+the run, judged against the truth at the time it finished (:mod:`autoheal.sim.judge`): the first
+report of each fault must name it, and no investigation of noise may state a supported cause.
+The after-the-fact per-fault investigation (:mod:`autoheal.sim.investigate`, ``investigate=True``)
+is extra information in ``after_the_fact``, never part of the verdict.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ import httpx
 
 from autoheal.clock import ManualClock
 from autoheal.sim.engine import SimulatedRun
+from autoheal.sim.judge import Judgement, judge, read_investigations
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 
 NOISE_VERDICTS = {"noise", "duplicate"}
+PLAY_TIMEOUT_SECONDS = 600.0
 SIGNAL_VERDICTS = {"signal", "known_issue", "duplicate"}
 
 
@@ -220,15 +225,17 @@ class PlayResult:
     distinct_alerts: int
     rows: int
     seconds: float
-    investigations: list[Any] = field(default_factory=list)
+    investigations: list[Any] = field(default_factory=list)  # after the fact: extra information
     backend: str = "embedded"
+    judgement: Judgement = field(default_factory=Judgement)
 
     @property
     def verdicts_available(self) -> bool:
         return any(o.verdict is not None for o in self.outcomes)
 
     def checks(self) -> dict[str, bool]:
-        """Conclusions that can be checked with what Autoheal exposes today."""
+        """The verdict: ingestion, triage, and the pipeline's own investigations judged when they
+        finished (the after-the-fact ``investigations`` are not part of it)."""
         out = {
             "every_delivery_accepted": not self.rejected,
             "one_alert_per_fingerprint": self.rows == self.distinct_alerts,
@@ -236,14 +243,7 @@ class PlayResult:
         }
         if self.verdicts_available:
             out["triage_matches_ground_truth"] = all(o.triage_matched is not False for o in self.outcomes)
-        if self.investigations:
-            out["investigation_top_cause_matches_ground_truth"] = all(
-                i.matched_service and i.matched_kind for i in self.investigations
-            )
-        if any(o.top_cause is not None for o in self.outcomes):
-            out["top_cause_matches_ground_truth"] = all(
-                "top cause" not in " ".join(o.notes) for o in self.outcomes if o.expected == "signal"
-            )
+        out.update(self.judgement.checks())
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -259,7 +259,11 @@ class PlayResult:
             "checks": checks,
             "ground_truth_matched": all(checks.values()),
             "seconds": round(self.seconds, 3),
-            "investigations": [i.to_dict() for i in self.investigations],
+            **self.judgement.to_dict(),
+            "after_the_fact": {
+                "note": "one investigation per fault run after the story, not part of the verdict",
+                "investigations": [i.to_dict() for i in self.investigations],
+            },
             "alerts": [o.to_dict() for o in self.outcomes],
         }
 
@@ -271,17 +275,19 @@ def play(
     on_delivery: Callable[[int, int], None] | None = None,
     investigate: bool = True,
     memory: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> PlayResult:
-    """Send the run's deliveries, read back Autoheal's conclusions; with ``investigate``, also run
-    the deep investigation on every fault (see :mod:`autoheal.sim.investigate`), its tool calls
-    audited into the embedded app's trail; with ``memory``, each fault is investigated with what
-    the context graph (in the app's database) learned from the earlier ones."""
+    """Send the run's deliveries, read back Autoheal's conclusions and judge every investigation
+    the pipeline ran (:mod:`autoheal.sim.judge`); with ``investigate``, also run the after-the-fact
+    investigation on every fault (:mod:`autoheal.sim.investigate`, extra information, its tool
+    calls audited into the embedded app's trail)."""
     started = time.perf_counter()
     run.write_to(server.telemetry)
     scenario = run.scenario
     headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
     rejected: list[str] = []
-    with httpx.Client(base_url=server.url, timeout=30.0) as client:
+    # inline jobs: a delivery answers once its triage and investigation ran (minutes on a busy machine)
+    with httpx.Client(base_url=server.url, timeout=PLAY_TIMEOUT_SECONDS) as client:
         for i, delivery in enumerate(run.deliveries):
             server.clock.set(delivery.at)
             response = client.post("/api/v1/alerts/alertmanager", content=delivery.body(), headers=headers)
@@ -290,6 +296,8 @@ def play(
             if on_delivery:
                 on_delivery(i + 1, len(run.deliveries))
         server.clock.set(max(run.end, server.clock.now()))
+        step = on_step or (lambda _text: None)
+        step("reading back alerts, triage verdicts and investigations through the API...")
         admin = {"Authorization": f"Bearer {server.admin_token}"}
         rows = client.get("/api/v1/alerts", params={"limit": 1000}, headers=admin).json().get("alerts", [])
         by_fp = {r["fingerprint"]: r for r in rows if r.get("source") == "alertmanager"}
@@ -332,10 +340,15 @@ def play(
                     groups[gid] = client.get(f"/api/v1/groups/{gid}", headers=admin).json()
                 _read_conclusions(out, groups.get(gid) if gid is not None else None)
             outcomes.append(out)
+        live = read_investigations(client, admin)
+        step(f"judging {len(live)} investigations against the ground truth when each finished...")
+        judgement = judge(run, live)
+    _mark_faults(outcomes, judgement)
     investigations = []
     if investigate:
         from autoheal.sim.investigate import investigate_faults
 
+        step(f"after-the-fact investigation of {len(scenario.faults)} fault(s) (extra information)...")
         app = server.autoheal  # audited into the app's own trail, under the app's policy and engine config
         investigations = investigate_faults(
             run,
@@ -358,6 +371,7 @@ def play(
         time.perf_counter() - started,
         investigations,
         server.backend,
+        judgement,
     )
 
 
@@ -415,10 +429,16 @@ def _read_conclusions(out: AlertOutcome, group: dict[str, Any] | None) -> None:
                 "confidence": causes[0].get("confidence"),
             }
     out.matched = out.triage_matched
-    if (
-        out.top_cause is not None
-        and out.cause is not None
-        and out.top_cause.get("service") != out.cause["service"]
-    ):
-        out.notes.append(f"top cause {out.top_cause.get('service')} != {out.cause['service']}")
+
+
+def _mark_faults(outcomes: list[AlertOutcome], judgement: Judgement) -> None:
+    """An alert of a fault matches only when that fault's first report named it."""
+    first = {f.fault: f for f in judgement.faults}
+    for out in outcomes:
+        f = first.get(out.fault) if out.fault is not None else None
+        if f is None or f.first_correct:
+            continue
+        top = f.first_top
+        seen = f"{top.get('kind')} @ {top.get('service')}" if top else "no report"
+        out.notes.append(f"first report of fault {f.fault}: {seen}")
         out.matched = False

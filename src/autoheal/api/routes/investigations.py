@@ -3,7 +3,8 @@
 * ``POST /api/v1/investigations`` ``{"target": ALERT_OR_GROUP_ID}`` (responder) — 202 with the id;
   the investigation runs in the background and is stored event by event.
 * ``GET /api/v1/investigations`` — the most recent ones.
-* ``GET /api/v1/investigations/{id}`` — status and, once finished, the report.
+* ``GET /api/v1/investigations/{id}`` — status and, once finished, the report; a failed one says
+  why in ``error`` (the exception that stopped it).
 * ``GET /api/v1/investigations/{id}/events?after=SEQ`` — the events as a JSON list, or, with
   ``Accept: text/event-stream``, as server-sent events that follow the stream until the report.
 """
@@ -106,7 +107,8 @@ def list_investigations(
 def get_investigation(investigation_id: str, app: Autoheal = Depends(services)) -> dict[str, Any]:
     with app.sessions() as session:
         row = store.get_investigation(session, investigation_id)
-        return {**_summary(row), "report": row.report}
+        error = store.failure_reason(session, investigation_id) if row.status == "failed" else None
+        return {**_summary(row), "report": row.report, "error": error}
 
 
 @router.get(

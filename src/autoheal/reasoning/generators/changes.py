@@ -3,6 +3,10 @@
 Every change from ``change_lookback`` before the onset to the end of the incident window becomes a
 hypothesis (closest to the onset first); changes *after* the onset are raised too, so that the
 verifier can rule them out in the open instead of silently ignoring them.
+
+A change on an alerted service that landed at most ``incident_before_onset_seconds`` before the
+symptoms began is a *prime suspect* (``attributes["prime_suspect"]``): the strongest evidence a
+responder has, which only a strong refutation sets aside (:func:`autoheal.reasoning.verifier.verify`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class ChangeGenerator:
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
         changes, ev, _ok = probe.changes(ctx, self.config)
         start = probe.onset(ctx)
+        alerted = probe.symptomatic(ctx)
         candidates = [c for c in changes if c.kind in KINDS]
         candidates.sort(key=lambda c: abs((c.at - start).total_seconds()))
         out: list[Hypothesis] = []
@@ -44,7 +49,19 @@ class ChangeGenerator:
                 score = 0.2
                 when = f"{-lead / 60:.0f} min after the symptoms began"
             what = f"{change.kind} {change.version or ''}".strip()
-            cited = ctx.cite(ev, f"{what} on {change.service} at {change.at:%H:%M:%S} ({change.summary})")
+            cited = ctx.cite(
+                ev,
+                f"{what} on {change.service} at {change.at:%H:%M:%S} ({change.summary})",
+                data={
+                    "id": change.id,
+                    "service": change.service,
+                    "kind": change.kind,
+                    "version": change.version,
+                    "at": change.at.isoformat(),
+                    "summary": change.summary,
+                    "seconds_before_symptoms": round(lead, 1),
+                },
+            )
             out.append(
                 Hypothesis(
                     id=f"changes:{change.service}:{i}",
@@ -60,6 +77,9 @@ class ChangeGenerator:
                         "change_id": change.id,
                         "change_kind": change.kind,
                         "summary": change.summary,
+                        "lead_seconds": round(lead, 1),
+                        "prime_suspect": change.service in alerted
+                        and 0 <= lead <= self.config.incident_before_onset_seconds,
                     },
                 )
             )

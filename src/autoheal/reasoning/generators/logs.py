@@ -21,7 +21,8 @@ both; it is calibrated on 0..1 with ``HALF`` (absolute, so
 a weak signal stays weak beside another generator's strong one), callers explained by an
 anomalous dependency halved. Every hypothesis is raised (no cap on their number) and carries
 ``cause_at``, when its evidence first showed: the first incident unit that took the changed path,
-or the first incident line at the surging template's level. ``reference`` overrides the context's reference window for logs when the
+or the first incident line at the surging template's level. With no line at all in the reference
+window(s) there is no baseline: nothing is raised (every template would read as new). ``reference`` overrides the context's reference window for logs when the
 fault-free logs live elsewhere (a list of windows is pooled).
 """
 
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from autoheal.analysis.logs import TemplateMiner, log_level, parse_line
+from autoheal.analysis.logs import TemplateMiner, TemplateSurge, log_level, parse_line
 from autoheal.analysis.patterns import (
     END,
     CallSpan,
@@ -43,7 +44,7 @@ from autoheal.analysis.patterns import (
     span_events,
 )
 from autoheal.analysis.signals import log_signal
-from autoheal.domain.investigation import Evidence, Hypothesis
+from autoheal.domain.investigation import Evidence, Hypothesis, InvestigationEvent
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
 from autoheal.telemetry.model import LogRecord
@@ -193,6 +194,17 @@ class LogTemplateGenerator:
         )
         if not inc_cited:
             return []
+        if not ref_entries:
+            # no baseline: with no line in any reference window every template would read as
+            # new, which says nothing (telemetry that began minutes ago, a retention gap)
+            ctx.emit(
+                InvestigationEvent(
+                    "step",
+                    ctx.clock.now(),
+                    {"step": "logs", "note": "no log lines in the reference window: no baseline to compare"},
+                )
+            )
+            return []
         evidence += inc_cited[:4]
         ref = _records(ref_entries)
         inc = _records(inc_entries)
@@ -262,25 +274,37 @@ class LogTemplateGenerator:
                     generator=self.name,
                     score=round(weight[service], 4),
                     component=component,
-                    evidence=list(evidence),
+                    evidence=[
+                        ctx.cite(
+                            inc_cited[0],
+                            statement[:300],
+                            data={
+                                "templates": [_surge_dict(s) for s in surges[:5]],
+                                **({"path_break": _break_dict(path, names)} if path is not None else {}),
+                            },
+                        ),
+                        *evidence,
+                    ],
                     attributes={
                         "log_score": round(raw[service], 3),
                         **({"cause_at": datetime.fromtimestamp(began, UTC).isoformat()} if began else {}),
                         **({"path_break": _break_dict(path, names)} if path is not None else {}),
-                        "templates": [
-                            {
-                                "template": s.template[:200],
-                                "level": s.level,
-                                "new": s.new,
-                                "reference": s.reference_count,
-                                "incident": s.incident_count,
-                            }
-                            for s in surges[:5]
-                        ],
+                        "templates": [_surge_dict(s) for s in surges[:5]],
                     },
                 )
             )
         return out
+
+
+def _surge_dict(s: TemplateSurge) -> dict[str, Any]:
+    return {
+        "template": s.template[:200],
+        "level": s.level,
+        "new": s.new,
+        "reference": s.reference_count,
+        "incident": s.incident_count,
+        "p_value": None if s.p_value is None else float(f"{s.p_value:.3g}"),
+    }
 
 
 def _first_line(records: Sequence[LogRecord], service: str, level: str) -> float | None:

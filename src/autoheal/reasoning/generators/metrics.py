@@ -130,11 +130,25 @@ class MetricAnomalyGenerator:
                     evidence=[
                         ctx.cite(
                             ev,
-                            f"{top.metric} of {service}: reference median {top.reference_median:.4g}, "
-                            f"incident peak {top.incident_peak:.4g} (robust z {top.score:.1f})",
-                            probe.series_data(
-                                top.metric, service, sorted(charted.get((service, top.metric), {}).items())
-                            ),
+                            f"{service}: {top.metric} {top.reference_median:.4g} -> {top.incident_peak:.4g} "
+                            f"(robust z {top.score:.1f})",
+                            {
+                                "metrics": [
+                                    {
+                                        "metric": m.metric,
+                                        "robust_z": round(m.score, 3),
+                                        "reference_median": m.reference_median,
+                                        "incident_peak": m.incident_peak,
+                                    }
+                                    for m in metrics
+                                ],
+                                **(
+                                    probe.series_data(
+                                        top.metric, service, sorted(charted.get((service, top.metric), {}).items())
+                                    )
+                                    or {}
+                                ),
+                            },
                         )
                     ],
                     attributes={
