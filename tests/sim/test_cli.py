@@ -104,6 +104,8 @@ def test_demo_runs_the_incident_response(demo: tuple[int, dict]) -> None:
     assert incident["interactions"] >= 4 * incident["opened"]
     assert incident["acknowledged_s"] == 120.0 and incident["on_call"] == ["alice"]
     assert incident["matched"] is True
+
+
 def test_demo_tables_fit_80_columns(demo: tuple[int, dict]) -> None:
     from autoheal.cli import demo as demo_cli
     from autoheal.cli.common import console

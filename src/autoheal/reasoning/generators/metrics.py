@@ -144,7 +144,9 @@ class MetricAnomalyGenerator:
                                 ],
                                 **(
                                     probe.series_data(
-                                        top.metric, service, sorted(charted.get((service, top.metric), {}).items())
+                                        top.metric,
+                                        service,
+                                        sorted(charted.get((service, top.metric), {}).items()),
                                     )
                                     or {}
                                 ),
