@@ -108,6 +108,7 @@ AREA_TABLE_MODULES: list[str] = [
     "autoheal.governance.store",
     "autoheal.jobs.store",
     "autoheal.reasoning.store",
+    "autoheal.fixes.store",
 ]
 
 for _module in AREA_TABLE_MODULES:
