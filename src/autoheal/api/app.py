@@ -17,7 +17,10 @@ from autoheal.errors import AutohealError
 log = logging.getLogger(__name__)
 
 # Routers of other areas, mounted when their module is present: (module, attribute).
-OPTIONAL_ROUTERS: list[tuple[str, str]] = []
+OPTIONAL_ROUTERS: list[tuple[str, str]] = [
+    ("autoheal.api.routes.fixes", "router"),
+    ("autoheal.api.routes.reports", "router"),
+]
 
 
 def create_app(autoheal: Autoheal) -> FastAPI:

@@ -62,6 +62,10 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                     status.update(f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n}")
 
                 result = play(run, server, on_delivery=None if quiet else progress)
+                status.update("generating preventive fixes (checked with promtool) and the on-call report...")
+                from autoheal.fixes.demo import story_extras
+
+                extras = story_extras(server, run)
             except BaseException:
                 server.stop()
                 raise
@@ -73,12 +77,17 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "investigations": out["investigations"],
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
+            "fixes": extras["fixes"],
+            "report": extras["report_summary"],
             "api": server.url,
             "ground_truth_matched": out["ground_truth_matched"],
             "seconds": round(time.perf_counter() - started, 3),
         }
         if not quiet:
             _print(summary, out)
+            from autoheal.fixes.demo import print_extras
+
+            print_extras({**summary, "report": extras["report"]}, console)
         if serve:
             _serve(server)
         else:

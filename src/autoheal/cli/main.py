@@ -30,6 +30,8 @@ _GROUPS: list[tuple[str, str]] = [
     ("bench", "bench"),
     ("sim", "sim"),
     ("triage", "triage"),
+    ("fixes", "fixes"),
+    ("report", "report"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

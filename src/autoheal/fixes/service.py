@@ -35,7 +35,14 @@ class GenerationResult:
         return {
             "source_ref": self.source_ref,
             "offered": [
-                {"id": i, "kind": f.kind.value, "service": f.service, "title": f.title, "figures": f.figures}
+                {
+                    "id": i,
+                    "kind": f.kind.value,
+                    "service": f.service,
+                    "title": f.title,
+                    "figures": f.figures,
+                    "checks": [c.name for c in f.checks],
+                }
                 for i, f in self.offered
             ],
             "failed": [
@@ -96,3 +103,41 @@ class FixService:
                 result.offered.append((row.id, fix))
         result.notes = list(ctx.notes)
         return result
+
+
+def generate_for_investigation(
+    app: Any,
+    investigation_id: str,
+    *,
+    incident_id: str | None = None,
+    timeline: Sequence[Any] = (),
+    resolved_at: Any = None,
+) -> GenerationResult:
+    """Fixes for one stored investigation of a running :class:`~autoheal.app.Autoheal`: metrics read
+    through its governance gateway (caller ``fixes``), its ``fixes`` settings, its database."""
+    from autoheal.errors import InputError
+    from autoheal.fixes.base import GatewaySeries
+    from autoheal.fixes.context import context_for_investigation
+    from autoheal.fixes.promtool import Promtool
+
+    config = app.settings.fixes
+    series = GatewaySeries(app.governance.gateway, investigation_id=f"fixes-{investigation_id}")
+    with app.sessions() as session:
+        ctx = context_for_investigation(
+            session,
+            investigation_id,
+            series,
+            config,
+            app.clock.now(),
+            timeline=timeline,
+            resolved_at=resolved_at,
+            ref=incident_id or investigation_id,
+        )
+    if ctx is None:
+        raise InputError(
+            f"investigation {investigation_id!r} has not finished with a root cause: no fixes to generate"
+        )
+    service = FixService(app.sessions, app.clock, promtool=Promtool(config.promtool))
+    result = service.generate(ctx, incident_id=incident_id)
+    result.notes += series.failures
+    return result
