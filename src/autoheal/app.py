@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, policy_from
+from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
 from autoheal.pipeline.builder import build_pipeline
@@ -66,6 +68,7 @@ class Autoheal:
     governance: Governance
     triage: Triage
     investigator: Investigator
+    incidents: IncidentsRuntime
 
     @classmethod
     def create(
@@ -79,9 +82,12 @@ class Autoheal:
         transport: httpx.BaseTransport | None = None,
         extra_tools: Sequence[Tool] = (),
         run_migrations: bool = True,
+        paging_transport: httpx.BaseTransport | None = None,
+        slack_client: Any | None = None,
     ) -> Autoheal:
         """``extra_tools`` join the configured ones behind the same gateway (e.g. a simulated
-        cluster's Kubernetes tools)."""
+        cluster's Kubernetes tools). ``paging_transport`` / ``slack_client`` stand in for
+        PagerDuty, Opsgenie and Slack (the in-repo fakes; see autoheal.incidents.wiring)."""
         clock = clock or SystemClock()
         metrics = SelfMetrics()
         if model is None:
@@ -110,6 +116,15 @@ class Autoheal:
         del tools  # from here on, only the gateway holds them
         governance, investigator = assembly.governance, assembly.investigator
         triage = Triage(governance.gateway, clock, settings.triage)
+        incidents = build_incidents(
+            settings.incidents,
+            sessions,
+            clock,
+            redactor=governance.gateway.redactor,
+            audit=governance.audit,
+            paging_transport=paging_transport,
+            slack_client=slack_client,
+        )
         FollowUps(
             sessions,
             clock,
@@ -118,6 +133,7 @@ class Autoheal:
             investigator,
             settings.pipeline.stale_after_seconds,
             reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
+            escalation=incidents.escalation,
         ).register()
 
         pipeline = build_pipeline()
@@ -142,6 +158,7 @@ class Autoheal:
             governance,
             triage,
             investigator,
+            incidents,
         )
 
     def expire_stale(self) -> int:
@@ -155,5 +172,6 @@ class Autoheal:
     def close(self) -> None:
         self.ingestor.close()
         self.jobs.close()
+        self.incidents.close()
         self.governance.close()
         self.engine.dispose()

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from autoheal.errors import ConfigError
 from autoheal.fixes.config import FixesConfig
+from autoheal.incidents.config import IncidentsConfig
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.models.config import ModelSettings
 from autoheal.reasoning.triage.config import TriageConfig
@@ -162,6 +163,7 @@ class Settings(_Model):
     model: ModelSettings = Field(default_factory=ModelSettings, description="see docs/investigation.md")
     fixes: FixesConfig = Field(default_factory=FixesConfig, description="see docs/fixes.md")
     reports: ReportsConfig = Field(default_factory=ReportsConfig, description="see docs/fixes.md")
+    incidents: IncidentsConfig = Field(default_factory=IncidentsConfig, description="see docs/incidents.md")
     log_level: str = "INFO"
 
 
@@ -178,6 +180,10 @@ ENVIRONMENT: dict[str, str] = {
     "AUTOHEAL_MODEL": "model.model",
     "AUTOHEAL_MODEL_BASE_URL": "model.base_url",
     "AUTOHEAL_MODEL_API_KEY": "model.api_key",
+    "AUTOHEAL_SLACK_BOT_TOKEN": "incidents.slack.bot_token",
+    "AUTOHEAL_SLACK_SIGNING_SECRET": "incidents.slack.signing_secret",
+    "AUTOHEAL_PAGERDUTY_ROUTING_KEY": "incidents.paging.pagerduty.routing_key",
+    "AUTOHEAL_OPSGENIE_API_KEY": "incidents.paging.opsgenie.api_key",
 }
 
 

@@ -11,6 +11,8 @@
     ├── PolicyError                 a policy file is invalid
     ├── AuditIntegrityError         the audit trail failed verification
     ├── NotFoundError               an object that does not exist was asked for (404)
+    ├── ConflictError               the change conflicts with the object's state (409), e.g.
+    │                               an illegal incident status transition
     └── StoreError                  the database refused or is unreachable
 
 Failures caused by the outside world at run time (a tool timing out, a model refusing, a server
@@ -73,6 +75,10 @@ class AuditIntegrityError(AutohealError):
 
 class NotFoundError(AutohealError):
     status_code = 404
+
+
+class ConflictError(AutohealError):
+    status_code = 409
 
 
 class StoreError(AutohealError):

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # Routers of other areas, mounted when their module is present: (module, attribute).
 OPTIONAL_ROUTERS: list[tuple[str, str]] = [
+    ("autoheal.api.routes.incidents", "router"),
     ("autoheal.api.routes.fixes", "router"),
     ("autoheal.api.routes.reports", "router"),
 ]

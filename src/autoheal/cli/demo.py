@@ -43,6 +43,7 @@ def register(root: typer.Typer) -> None:
 def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool = False) -> dict[str, Any]:
     from autoheal.sim import load_scenario, simulate
     from autoheal.sim.play import EmbeddedAutoheal, play
+    from autoheal.sim.story_incidents import IncidentStory
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="autoheal-demo-") as tmp:
@@ -52,7 +53,8 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             story = load_scenario(scenario)
             run = simulate(story)
             status.update("starting an embedded Autoheal (temporary database)...")
-            server = EmbeddedAutoheal.for_run(run, Path(tmp), port=port)
+            incidents = IncidentStory.start()  # fake Slack and PagerDuty, a scripted responder
+            server = EmbeddedAutoheal.for_run(run, Path(tmp), port=port, incidents=incidents)
             try:
                 status.update(
                     f"telemetry: {len(run.logs)} log lines, {len(run.spans)} spans, {len(run.changes)} changes"
@@ -61,13 +63,15 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                 def progress(i: int, n: int) -> None:
                     status.update(f"sending alerts through POST /api/v1/alerts/alertmanager: {i}/{n}")
 
-                result = play(run, server, on_delivery=None if quiet else progress)
+                respond = incidents.after_delivery(server, run, None if quiet else progress)
+                result = play(run, server, on_delivery=respond)
                 status.update("generating preventive fixes (checked with promtool) and the on-call report...")
                 from autoheal.fixes.demo import story_extras
 
                 extras = story_extras(server, run)
             except BaseException:
                 server.stop()
+                incidents.stop()
                 raise
         out = result.to_dict()
         summary = {
@@ -83,8 +87,13 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "ground_truth_matched": out["ground_truth_matched"],
             "seconds": round(time.perf_counter() - started, 3),
         }
+        summary["incident"] = incidents.summary(server, run)
+        summary["ground_truth_matched"] = summary["ground_truth_matched"] and summary["incident"]["matched"]
         if not quiet:
             _print(summary, out)
+            from autoheal.sim.story_incidents import print_summary
+
+            print_summary(console, summary["incident"])
             from autoheal.fixes.demo import print_extras
 
             print_extras({**summary, "report": extras["report"]}, console)
@@ -92,6 +101,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             _serve(server)
         else:
             server.stop()
+        incidents.stop()
     return summary
 
 

@@ -30,6 +30,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("bench", "bench"),
     ("sim", "sim"),
     ("triage", "triage"),
+    ("incidents", "incidents"),
     ("fixes", "fixes"),
     ("report", "report"),
 ]
@@ -47,6 +48,7 @@ def _load() -> None:
     for module_name, command in _GROUPS:
         module = importlib.import_module(f"autoheal.cli.{module_name}")
         root.add_typer(module.app, name=command)
+    root.add_typer(importlib.import_module("autoheal.cli.incidents").oncall_app, name="oncall")
     for module_name in _COMMANDS:
         module = importlib.import_module(f"autoheal.cli.{module_name}")
         module.register(root)

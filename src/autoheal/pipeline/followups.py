@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,6 +94,8 @@ class FollowUps:
     # a group's investigation answers its re-fires this long (unless new alerts join the group)
     reinvestigate_after_seconds: float = 1800.0
     on_event: Callable[[str, InvestigationEvent], None] | None = None
+    # incidents (autoheal.incidents.escalation.Escalation): the opening rules and the timeline
+    escalation: Any | None = None
 
     def register(self) -> None:
         self.jobs.register("triage", self.run_triage)
@@ -104,7 +107,12 @@ class FollowUps:
             group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
         if not alerts:
             return
-        verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
+        try:
+            verdict = self.triage.assess(group, alerts, SqlAlertHistory(self.sessions))
+        except Exception as exc:
+            if self.escalation is not None:  # errs on the side of paging, then fails the job as before
+                self.escalation.triage_failed(group, alerts, f"{type(exc).__name__}: {exc}")
+            raise
         with self.sessions() as session:
             investigation_id: str | None = None
             reused = False
@@ -131,6 +139,14 @@ class FollowUps:
                 **({"investigation": investigation_id, "reused": reused} if investigation_id else {}),
             },
         )
+        if self.escalation is not None:
+            self.escalation.after_triage(
+                group,
+                alerts,
+                verdict,
+                verdict_id=verdict_id,
+                investigation_id=investigation_id,
+            )
 
     def _started(self, investigation_id: str) -> bool:
         with self.sessions() as session:
@@ -152,8 +168,13 @@ class FollowUps:
                 if row is not None and row.investigation_id != investigation_id:
                     row.investigation_id = investigation_id
                     session.commit()
+        report: Any = None
         for event in record_investigation(
             self.investigator, self.sessions, self.clock, subject, alerts, investigation_id
         ):
             if self.on_event is not None:
                 self.on_event(investigation_id, event)
+            if event.kind == "report":
+                report = event.payload.get("report")
+        if self.escalation is not None and isinstance(report, dict):
+            self.escalation.after_investigation(subject, investigation_id, report)

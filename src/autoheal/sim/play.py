@@ -65,6 +65,7 @@ class EmbeddedAutoheal:
         prometheus_url: str | None = None,
         maintenance: Sequence[dict[str, Any]] = (),
         topology: Path | None = None,
+        incidents: Any | None = None,
     ) -> EmbeddedAutoheal:
         """With ``prometheus_url`` the ``prometheus.*`` tools read that server (``tools.prometheus.url``)
         instead of the embedded metric store; logs, traces and changes stay embedded.
@@ -95,12 +96,19 @@ class EmbeddedAutoheal:
             raw["tools"] = tools
         if maintenance:
             raw["triage"] = {"maintenance": [dict(w) for w in maintenance]}
+        if incidents is not None:  # autoheal.sim.story_incidents.IncidentStory: Slack and paging fakes
+            raw["incidents"] = incidents.config
         settings = Settings.model_validate(raw)
         telemetry = EmbeddedTelemetry(workdir / "telemetry.db")
         # Inline jobs: triage (when registered) has finished when the webhook is answered, so the
         # simulated clock cannot move on under it and runs are deterministic.
         autoheal = Autoheal.create(
-            settings, clock=clock, jobs=InlineQueue(), telemetry=telemetry, extra_tools=extra_tools
+            settings,
+            clock=clock,
+            jobs=InlineQueue(),
+            telemetry=telemetry,
+            extra_tools=extra_tools,
+            **(incidents.create_kwargs if incidents is not None else {}),
         )
         config = uvicorn.Config(
             create_app(autoheal), host=host, port=port, log_config=None, access_log=False, lifespan="off"
@@ -131,7 +139,13 @@ class EmbeddedAutoheal:
 
     @classmethod
     def for_run(
-        cls, run: SimulatedRun, workdir: Path, *, prometheus_url: str | None = None, port: int = 0
+        cls,
+        run: SimulatedRun,
+        workdir: Path,
+        *,
+        prometheus_url: str | None = None,
+        port: int = 0,
+        incidents: Any | None = None,
     ) -> EmbeddedAutoheal:
         """The embedded Autoheal configured for ``run`` as an operator of that system would: its
         topology as ``tools.topology.file``, its maintenance windows as ``triage.maintenance``, the
@@ -148,6 +162,7 @@ class EmbeddedAutoheal:
             prometheus_url=prometheus_url,
             maintenance=maintenance_config(run),
             topology=write_topology(run, workdir / "app-topology.yaml"),
+            incidents=incidents,
         )
 
     def stop(self) -> None:

@@ -106,6 +106,7 @@ class ApiTokenRow(Base):
 AREA_TABLE_MODULES: list[str] = [
     "autoheal.audit.store",
     "autoheal.governance.store",
+    "autoheal.incidents.store",
     "autoheal.jobs.store",
     "autoheal.reasoning.store",
     "autoheal.fixes.store",
