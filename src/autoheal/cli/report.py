@@ -44,7 +44,6 @@ def oncall(
             parse_when(until, now),
             team=team,
             service=service,
-            incidents=incident_figures(),
         )
     if as_json:
         print_json(report.to_dict())
@@ -57,17 +56,6 @@ def oncall(
         return
     print_report(report.to_dict())
     print_json(report.summary() | {"missing": report.missing})
-
-
-def incident_figures() -> Any:
-    """The incidents package's report figures, when it is installed (None: not in this build)."""
-    import importlib
-
-    try:
-        module = importlib.import_module("autoheal.incidents.report")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "report_figures", None)
 
 
 def print_report(report: dict[str, Any]) -> None:

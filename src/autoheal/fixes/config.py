@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class FixesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(True, description="generate fixes when an incident is resolved")
+    enabled: bool = Field(True, description="generate fixes at all")
+    on_resolution: bool = Field(True, description="generate a resolved incident's fixes when it is resolved")
     rules_dir: Path | None = Field(
         None, description="the rules repository (Prometheus rule files) patches are made against"
     )

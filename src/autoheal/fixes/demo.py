@@ -1,6 +1,7 @@
 """What ``autoheal demo`` adds after the story is played: the preventive fixes of each resolved
 fault (:mod:`autoheal.fixes.simulated`) and the on-call report over the story, for a team owning
-every simulated service. The story's responder first records that the scenario's declared noise
+every simulated service. The story's responder (scripted) accepts and merges the first leading
+indicator rule and rejects the first SLO rules (:func:`respond`). It first records that the scenario's declared noise
 alerts were not actionable (as a human would with ``autoheal triage outcome``)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from autoheal.fixes.simulated import fixes_for_run, record_noise_outcomes
+from autoheal.fixes.simulated import RESPONDER, fixes_for_run, record_noise_outcomes
 from autoheal.reports.config import ReportsConfig
 from autoheal.reports.oncall import build_report
 from autoheal.sim.engine import SimulatedRun
@@ -22,7 +23,13 @@ TEAM = "shop"
 def story_extras(server: Any, run: SimulatedRun) -> dict[str, Any]:
     app = server.autoheal
     marked = record_noise_outcomes(app, run)
-    per_fault = [f.to_dict() for f in fixes_for_run(app, run, Path(server.workdir))]
+    decisions: list[dict[str, Any]] = []
+    per_fault = [
+        f.to_dict()
+        for f in fixes_for_run(
+            app, run, Path(server.workdir), decide=lambda r: decisions.extend(respond(app, r))
+        )
+    ]
     offered = [o for f in per_fault for o in f["offered"]]
     failed = [o for f in per_fault for o in f.get("failed", [])]
     suppressed = [o for f in per_fault for o in f.get("suppressed", [])]
@@ -32,6 +39,7 @@ def story_extras(server: Any, run: SimulatedRun) -> dict[str, Any]:
         )
     return {
         "noise_outcomes_recorded": marked,
+        "decisions": decisions,
         "fixes": {
             "generated": len(offered) + len(failed),
             "offered": len(offered),
@@ -44,6 +52,34 @@ def story_extras(server: Any, run: SimulatedRun) -> dict[str, Any]:
         "report": report.to_dict(),
         "report_summary": report.summary(),
     }
+
+
+def respond(app: Any, result: Any) -> list[dict[str, Any]]:
+    """The story's responder on the first fault's fixes: accepts and merges the leading-indicator
+    rule, rejects the SLO rules (the team keeps its SLOs elsewhere) — so the recurrence shows a
+    rejected fix not proposed again, and the report a merged one."""
+    from autoheal.fixes.decisions import decide
+
+    out = []
+    for fix_id, fix in result.offered:
+        steps: list[tuple[str, str | None]] = []
+        if fix.kind.value == "leading_indicator":
+            steps = [("accept", "catches the bad release earlier"), ("merged", None)]
+        elif fix.kind.value == "slo_burn_rate":
+            steps = [("reject", "our SLOs live in the SLO tool, not in hand-written rules")]
+        for decision, reason in steps:
+            out.append(
+                decide(
+                    app.sessions,
+                    app.governance.audit,
+                    app.clock,
+                    fix_id,
+                    decision,
+                    by=RESPONDER,
+                    reason=reason,
+                )
+            )
+    return out
 
 
 def _count(items: Any) -> dict[str, int]:

@@ -7,6 +7,7 @@ read through the app's governance gateway, and regression tests run against the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -104,8 +105,15 @@ def record_noise_outcomes(app: Any, run: SimulatedRun) -> int:
 
 
 def fixes_for_run(
-    app: Any, run: SimulatedRun, workdir: Path, *, scenario: str | None = None
+    app: Any,
+    run: SimulatedRun,
+    workdir: Path,
+    *,
+    scenario: str | None = None,
+    decide: Callable[[GenerationResult], None] | None = None,
 ) -> list[FaultFixes]:
+    """Each fault's fixes, generated in fault order; ``decide`` (the story's responder) acts on
+    each fault's result before the next fault's are generated, so what it rejects is learned."""
     rules_dir = Path(workdir) / "rules-repo"
     write_rules(run, rules_dir)
     config = FixesConfig(rules_dir=rules_dir)
@@ -124,7 +132,47 @@ def fixes_for_run(
             continue
         ctx.sim_scenario = scenario or run.scenario.name
         ctx.sim_fault = index
-        result = service.generate(ctx)
+        incident = incident_for_fault(app, run, index)
+        if incident is not None:
+            from autoheal.fixes.resolution import timeline_entries
+
+            ctx.ref = incident.ref
+            ctx.timeline = timeline_entries(app, incident.ref)
+            ctx.resolved_at = incident.resolved_at
+        result = service.generate(ctx, incident_id=incident.ref if incident is not None else None)
         result.notes += series.failures
         out.append(FaultFixes(index, found, result))
+        if decide is not None:
+            decide(result)
     return out
+
+
+def incident_for_fault(app: Any, run: SimulatedRun, fault: int) -> Any | None:
+    """The incident Autoheal opened for the fault: the first one joined by the group of the
+    fault's first alert, opened at or after that alert (None: no incident was opened)."""
+    from sqlalchemy import select
+
+    from autoheal.incidents.store import IncidentGroupRow, IncidentRow
+    from autoheal.sim.webhook import fingerprint
+    from autoheal.store.models import AlertGroupRow, AlertRow
+
+    mine = sorted((a for a in run.alerts if a.cause == fault), key=lambda a: a.starts_at)
+    if not mine:
+        return None
+    first = mine[0].starts_at
+    with app.sessions() as session:
+        key = session.scalar(
+            select(AlertGroupRow.key)
+            .join(AlertRow, AlertRow.group_id == AlertGroupRow.id)
+            .where(AlertRow.fingerprint == fingerprint(mine[0].labels))
+        )
+        if key is None:
+            return None
+        found = session.scalar(
+            select(IncidentRow.id)
+            .join(IncidentGroupRow, IncidentGroupRow.incident_id == IncidentRow.id)
+            .where(IncidentGroupRow.group_key == key, IncidentRow.opened_at >= first - timedelta(seconds=60))
+            .order_by(IncidentRow.opened_at)
+            .limit(1)
+        )
+    return None if found is None else app.incidents.service.get(found)

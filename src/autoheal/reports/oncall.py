@@ -1,9 +1,8 @@
 """The on-call report: the toil given back, for a team or a service over a time window, each
 figure with the rows behind it (docs/fixes.md, "The on-call report", defines every figure).
 
-Figures that need incidents (pages sent, time to acknowledge, time to resolution, resolution to
-prevention) come from the incidents package when it is installed; without it they are ``None``
-and ``missing`` says why.
+Pages sent, time to acknowledge and time to resolution come from the incidents package's tables
+(``incidents``, ``incident_events``); a figure with no rows is ``None`` and ``missing`` says why.
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ def reason_key(explanation: str) -> str:
     text = explanation.split(";")[0].strip()
     text = re.sub(r"\b[a-z]+-[0-9a-f]{6,}\b", "<id>", text)
     text = re.sub(r"\b(triage-verdict|inv)-[\w-]+", "<id>", text)
-    return re.sub(r"\d+(\.\d+)?", "N", text)[:120]
+    return re.sub(r"\d+(\.\d+)?", "N", text).rstrip(".")[:120]
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -104,7 +103,6 @@ def build_report(
     *,
     team: str | None = None,
     service: str | None = None,
-    incidents: Any = None,
 ) -> OncallReport:
     if until <= since:
         raise InputError(f"--until ({until.isoformat()}) must be after --since ({since.isoformat()})")
@@ -306,15 +304,11 @@ def build_report(
         )
     )
 
-    if incidents is None:
-        for name in ("pages_sent", "time_to_acknowledge_s_median", "time_to_resolution_s_median"):
-            figures.append(Figure(name, None, "needs the incidents package (not installed in this build)"))
+    figures.extend(incident_figures(session, services, since, until))
+    if not prevention:
         missing.append(
-            "pages_sent, time_to_acknowledge_s_median, time_to_resolution_s_median: the incidents package is not "
-            "part of this build yet; resolution_to_prevention counts only fixes with a recorded resolution"
+            "resolution_to_prevention_s_median: no merged fix of a resolved incident in the window"
         )
-    else:
-        figures.extend(incidents(session, services, since, until))
     return OncallReport(
         {"team": team, "service": service, "services": sorted(services)}, since, until, figures, missing
     )
@@ -364,3 +358,84 @@ def parse_when(text: str, now: datetime) -> datetime:
             f"{text!r} is neither a duration (7d, 24h) nor an ISO time (2026-01-06T09:00:00Z)"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def incident_figures(session: Session, services: set[str], since: datetime, until: datetime) -> list[Figure]:
+    """Pages, time to acknowledge and to resolution, from the incidents package's tables."""
+    from autoheal.incidents.store import IncidentEventRow, IncidentRow
+
+    rows = list(
+        session.scalars(
+            select(IncidentRow)
+            .where(
+                IncidentRow.service.in_(services),
+                IncidentRow.opened_at >= since,
+                IncidentRow.opened_at <= until,
+            )
+            .order_by(IncidentRow.id)
+        )
+    )
+    ids = [r.id for r in rows]
+    pages = (
+        list(
+            session.execute(
+                select(IncidentEventRow.incident_id, IncidentEventRow.at, IncidentEventRow.data)
+                .where(IncidentEventRow.incident_id.in_(ids), IncidentEventRow.kind == "page_sent")
+                .order_by(IncidentEventRow.id)
+            )
+        )
+        if ids
+        else []
+    )
+    acked = [
+        {
+            "incident_id": r.id,
+            "opened_at": utc(r.opened_at).isoformat(),
+            "acknowledged_at": utc(r.acknowledged_at).isoformat(),
+            "seconds": round((utc(r.acknowledged_at) - utc(r.opened_at)).total_seconds(), 3),
+        }
+        for r in rows
+        if r.acknowledged_at is not None
+    ]
+    resolved = [
+        {
+            "incident_id": r.id,
+            "opened_at": utc(r.opened_at).isoformat(),
+            "resolved_at": utc(r.resolved_at).isoformat(),
+            "seconds": round((utc(r.resolved_at) - utc(r.opened_at)).total_seconds(), 3),
+        }
+        for r in rows
+        if r.resolved_at is not None
+    ]
+    return [
+        Figure(
+            "incidents",
+            len(rows),
+            "incidents opened in the window on the scope's services",
+            [
+                {"incident_id": r.id, "title": r.title, "status": r.status, "severity": r.severity}
+                for r in rows
+            ],
+        ),
+        Figure(
+            "pages_sent",
+            len(pages),
+            "page_sent events on those incidents",
+            [
+                {"incident_id": i, "at": utc(at).isoformat(), "provider": (d or {}).get("provider")}
+                for i, at, d in pages
+            ],
+        ),
+        Figure(
+            "time_to_acknowledge_s_median",
+            _median([x["seconds"] for x in acked]),
+            "per acknowledged incident: acknowledged minus opened",
+            acked,
+        ),
+        Figure(
+            "time_to_resolution_s_median",
+            _median([x["seconds"] for x in resolved]),
+            "per resolved incident: resolved minus opened",
+            resolved,
+        ),
+    ]

@@ -23,7 +23,6 @@ def oncall(
     until: str = "now",
     app: Autoheal = Depends(services),
 ) -> dict[str, Any]:
-    from autoheal.cli.report import incident_figures
     from autoheal.reports.oncall import build_report, parse_when
 
     now = app.clock.now()
@@ -35,7 +34,6 @@ def oncall(
             parse_when(until, now),
             team=team,
             service=service,
-            incidents=incident_figures(),
         )
     out = report.to_dict()
     out["summary"] = report.summary()

@@ -98,6 +98,7 @@ def _timeline(entries: Any) -> list[str]:
         at = str(entry.get("at", ""))[:19].replace("T", " ")
         who = entry.get("actor") or entry.get("who") or "someone"
         what = entry.get("kind") or entry.get("action") or "note"
-        text = entry.get("text") or entry.get("detail") or entry.get("summary") or ""
+        data = entry.get("data") if isinstance(entry.get("data"), Mapping) else {}
+        text = data.get("text") or data.get("status") or entry.get("text") or ""
         out.append(f"* {at} {quoted(who, 60)} {what}" + (f": {quoted(text, 200)}" if text else ""))
     return out
