@@ -34,7 +34,12 @@ class MemorySeries:
             name = s.metric
             if f'service="{s.labels.get("service")}"' not in query:
                 continue
-            if query.startswith(name + "{") or f'"{name}|' in query or f'|{name}"' in query or query.startswith("{service"):
+            if (
+                query.startswith(name + "{")
+                or f'"{name}|' in query
+                or f'|{name}"' in query
+                or query.startswith("{service")
+            ):
                 samples = [(t, v) for t, v in s.samples if start.timestamp() <= t <= end.timestamp()]
                 out.append(Series(s.labels, samples))
         return out
@@ -77,15 +82,29 @@ REPORT: Mapping[str, Any] = {
                 "kind": "bad_deploy",
                 "statement": "deploy 2.14.0 on checkout caused it; unhandled NullPointerException in CartHandler",
                 "generator": "changes",
-                "evidence": [{"id": "ev1", "tool": "changes.list", "args": {"service": "checkout"},
-                              "summary": "deploy 2.14.0 on checkout at 10:09:30"}],
+                "evidence": [
+                    {
+                        "id": "ev1",
+                        "tool": "changes.list",
+                        "args": {"service": "checkout"},
+                        "summary": "deploy 2.14.0 on checkout at 10:09:30",
+                    }
+                ],
             },
-            "verification": {"verdict": "supported", "reason": "", "checks": [
-                {"name": "temporal_precedence", "outcome": "passed", "detail": "the cause began first"}]},
+            "verification": {
+                "verdict": "supported",
+                "reason": "",
+                "checks": [
+                    {"name": "temporal_precedence", "outcome": "passed", "detail": "the cause began first"}
+                ],
+            },
         }
     ],
     "ruled_out": [
-        {"hypothesis": {"statement": "frontend `rm -rf` errors"}, "verification": {"reason": "refuted: a victim"}}
+        {
+            "hypothesis": {"statement": "frontend `rm -rf` errors"},
+            "verification": {"reason": "refuted: a victim"},
+        }
     ],
     "next_checks": [],
 }

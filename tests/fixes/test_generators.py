@@ -83,7 +83,9 @@ def test_slo_rules_follow_the_workbook_and_pass_promtool(make_ctx, promtool):
     assert fix.figures["objective"] == 0.995  # healthy 0.2 % errors: 99.9 % is not met, 99.5 % is
     doc = yaml.safe_load(fix.files[fix.rule_file])["groups"][0]["rules"]
     records = [r["record"] for r in doc if "record" in r]
-    assert [f"slo:sli_error:ratio_rate{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")] == records[1:]
+    assert [f"slo:sli_error:ratio_rate{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")] == records[
+        1:
+    ]
     alerts = {r["alert"]: r for r in doc if "alert" in r}
     assert alerts["ErrorBudgetBurnFast"]["labels"]["severity"] == "page"
     assert "(14.4 * 0.005)" in alerts["ErrorBudgetBurnFast"]["expr"]
@@ -97,7 +99,9 @@ def test_slo_rules_follow_the_workbook_and_pass_promtool(make_ctx, promtool):
 
 def test_no_slo_rules_when_the_service_has_one(make_ctx):
     found, first = _requests(0.5)
-    existing = ExistingRule("slo.yml", "g", "CheckoutBurn", 'slo:sli_error:ratio_rate1h{service="checkout"} > 0.1', 0, {}, {})
+    existing = ExistingRule(
+        "slo.yml", "g", "CheckoutBurn", 'slo:sli_error:ratio_rate1h{service="checkout"} > 0.1', 0, {}, {}
+    )
     ctx = make_ctx(found, first, rules=[existing])
     assert SloBurnRateGenerator().generate(ctx) == []
     assert "already has an SLO alert (CheckoutBurn)" in ctx.notes[0]
@@ -105,8 +109,18 @@ def test_no_slo_rules_when_the_service_has_one(make_ctx):
 
 def _firing(minutes_in: int, lasted_s: float, verdict: str, outcome: str, incident: bool) -> Firing:
     start = T0 + timedelta(minutes=minutes_in)
-    return Firing("HighLatencyP99", "recommendation", "fp1", start, start + timedelta(seconds=lasted_s),
-                  verdict, outcome, incident, 'latency_p99_ms{service="recommendation"} > 900', {"severity": "warning"})
+    return Firing(
+        "HighLatencyP99",
+        "recommendation",
+        "fp1",
+        start,
+        start + timedelta(seconds=lasted_s),
+        verdict,
+        outcome,
+        incident,
+        'latency_p99_ms{service="recommendation"} > 900',
+        {"severity": "warning"},
+    )
 
 
 def test_tuning_proposes_the_shortest_for_that_silences_noise_and_misses_no_incident(make_ctx, promtool):
@@ -116,10 +130,21 @@ def test_tuning_proposes_the_shortest_for_that_silences_noise_and_misses_no_inci
     for f in noise:
         i = int((f.starts_at - T0).total_seconds() // STEP) - 4  # true for 2 min before firing (for: 2m)
         latency[i : i + 6] = 980.0
-    existing = ExistingRule("shop.yml", "shop", "HighLatencyP99", 'latency_p99_ms{service="recommendation"} > 900', 120,
-                            {"severity": "warning"}, {"summary": "p99 high"})
-    ctx = make_ctx([series("latency_p99_ms", "recommendation", latency)], alert("HighErrorRate", "checkout", T0 + timedelta(hours=2)),
-                   firings=[*noise, incident], rules=[existing])
+    existing = ExistingRule(
+        "shop.yml",
+        "shop",
+        "HighLatencyP99",
+        'latency_p99_ms{service="recommendation"} > 900',
+        120,
+        {"severity": "warning"},
+        {"summary": "p99 high"},
+    )
+    ctx = make_ctx(
+        [series("latency_p99_ms", "recommendation", latency)],
+        alert("HighErrorRate", "checkout", T0 + timedelta(hours=2)),
+        firings=[*noise, incident],
+        rules=[existing],
+    )
     [fix] = NoisyAlertTuningGenerator().generate(ctx)
     f = fix.figures
     assert (f["for_seconds_before"], f["for_seconds_after"]) == (120, 300)
@@ -132,7 +157,9 @@ def test_tuning_proposes_the_shortest_for_that_silences_noise_and_misses_no_inci
 def test_tuning_proposes_nothing_that_would_miss_an_incident(make_ctx):
     noise = [_firing(10 * i, 60, "noise", "unknown", False) for i in range(1, 6)]
     short_incident = _firing(80, 30, "signal", "actionable", True)  # as short as the noise
-    ctx = make_ctx([], alert("HighErrorRate", "checkout", T0 + timedelta(hours=2)), firings=[*noise, short_incident])
+    ctx = make_ctx(
+        [], alert("HighErrorRate", "checkout", T0 + timedelta(hours=2)), firings=[*noise, short_incident]
+    )
     assert NoisyAlertTuningGenerator().generate(ctx) == []
     assert "without missing an incident" in ctx.notes[0]
 
@@ -143,8 +170,14 @@ def test_parse_threshold():
 
 
 def test_runbook_quotes_untrusted_text_and_writes_the_timeline(make_ctx):
-    timeline = [{"at": "2026-03-02T10:20:00+00:00", "actor": "slack:U0ALICE", "kind": "note",
-                 "data": {"text": "rolled back `checkout`; [click](http://evil)"}}]
+    timeline = [
+        {
+            "at": "2026-03-02T10:20:00+00:00",
+            "actor": "slack:U0ALICE",
+            "kind": "note",
+            "data": {"text": "rolled back `checkout`; [click](http://evil)"},
+        }
+    ]
     ctx = make_ctx([], alert("HighErrorRate", "checkout", T0 + timedelta(hours=1)), timeline=timeline)
     [fix] = RunbookGenerator().generate(ctx)
     text = fix.files["runbooks/checkout.md"]
@@ -155,7 +188,10 @@ def test_runbook_quotes_untrusted_text_and_writes_the_timeline(make_ctx):
 
 
 def test_regression_test_needs_a_known_code_path_and_a_runnable_target(make_ctx):
-    assert failing_exception(make_ctx([], alert("X", "checkout", T0)).report, "checkout") == "NullPointerException"
+    assert (
+        failing_exception(make_ctx([], alert("X", "checkout", T0)).report, "checkout")
+        == "NullPointerException"
+    )
     ctx = make_ctx([], alert("HighErrorRate", "checkout", T0 + timedelta(hours=1)))
     assert RegressionTestGenerator().generate(ctx) == []
     assert "no runnable target" in ctx.notes[0]

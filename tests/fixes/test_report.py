@@ -35,8 +35,13 @@ def story(tmp_path_factory):
         record_noise_outcomes(app, run)
         with app.sessions() as s, s.begin():
             ids = [
-                store.save_fix(s, Fix(kind, "checkout", kind.value, "", "t", f"{kind.value}:checkout", {"f": "x"}),
-                               source_ref="INC-1", at=app.clock.now(), resolved_at=run.start).id
+                store.save_fix(
+                    s,
+                    Fix(kind, "checkout", kind.value, "", "t", f"{kind.value}:checkout", {"f": "x"}),
+                    source_ref="INC-1",
+                    at=app.clock.now(),
+                    resolved_at=run.start,
+                ).id
                 for kind in (FixKind.LEADING_INDICATOR, FixKind.SLO_BURN_RATE, FixKind.RUNBOOK)
             ]
         decide(app.sessions, app.governance.audit, app.clock, ids[0], "accept", by="alice")
@@ -53,11 +58,15 @@ def test_report_figures_match_counts_from_the_stored_rows(story):
     app = server.autoheal
     services = run.topology.names()
     with app.sessions() as s:
-        report = build_report(s, ReportsConfig(teams={"shop": services}), run.start, app.clock.now(), team="shop")
+        report = build_report(
+            s, ReportsConfig(teams={"shop": services}), run.start, app.clock.now(), team="shop"
+        )
         sql = lambda q: s.execute(text(q)).all()  # noqa: E731
         fired = sql("SELECT count(*) FROM alert_transitions WHERE status = 'firing'")[0][0]
         kinds = dict(sql("SELECT kind, count(*) FROM triage_verdicts GROUP BY kind"))
-        quiet = sql("SELECT count(*) FROM triage_verdicts WHERE kind IN ('noise', 'duplicate', 'known_issue')")[0][0]
+        quiet = sql(
+            "SELECT count(*) FROM triage_verdicts WHERE kind IN ('noise', 'duplicate', 'known_issue')"
+        )[0][0]
         incidents = sql("SELECT count(*) FROM incidents")[0][0]
         pages = sql("SELECT count(*) FROM incident_events WHERE kind = 'page_sent'")[0][0]
         acked = sql("SELECT opened_at, acknowledged_at, resolved_at FROM incidents")
@@ -73,11 +82,15 @@ def test_report_figures_match_counts_from_the_stored_rows(story):
     assert sum(report.figure("handled_without_page_why").value.values()) <= quiet
     assert f["incidents"] == incidents == 2 and f["pages_sent"] == pages == 2
     assert f["time_to_acknowledge_s_median"] is not None
-    assert f["time_to_resolution_s_median"] is not None and len(report.figure("time_to_resolution_s_median").rows) == len(
-        [r for r in acked if r[2] is not None]
-    )
+    assert f["time_to_resolution_s_median"] is not None and len(
+        report.figure("time_to_resolution_s_median").rows
+    ) == len([r for r in acked if r[2] is not None])
     assert (f["fixes_proposed"], f["fixes_accepted"], f["fixes_merged"], f["fixes_rejected"]) == (
-        sum(fixes.values()), 1, fixes["merged"], fixes["rejected"])
+        sum(fixes.values()),
+        1,
+        fixes["merged"],
+        fixes["rejected"],
+    )
     assert len(report.figure("resolution_to_prevention_s_median").rows) == 1
     keys = Counter((c[0]["hypothesis"]["service"], c[0]["hypothesis"]["kind"]) for c in causes if c)
     assert f["root_cause_kinds"] == dict(Counter(k for _, k in keys.elements()))
@@ -105,8 +118,21 @@ def test_report_scope_and_bad_input(story):
 def test_report_cli_prints_a_table_and_a_last_json_line(story, tmp_path):
     run, server = story
     db = f"sqlite:///{server.workdir / 'autoheal.db'}"
-    result = CliRunner().invoke(root, ["report", "oncall", "--service", "checkout", "--since", run.start.isoformat(),
-                                       "--until", run.end.isoformat(), "--db", db])
+    result = CliRunner().invoke(
+        root,
+        [
+            "report",
+            "oncall",
+            "--service",
+            "checkout",
+            "--since",
+            run.start.isoformat(),
+            "--until",
+            run.end.isoformat(),
+            "--db",
+            db,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "on-call report, service checkout" in result.output
     last = json.loads(result.output.strip().splitlines()[-1])

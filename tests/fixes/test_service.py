@@ -39,8 +39,19 @@ class Broken:
 
     def generate(self, ctx):
         rule = "groups:\n- name: g\n  rules:\n  - alert: Bad\n    expr: rate(x[5m] > 1\n"
-        return [Fix(FixKind.LEADING_INDICATOR, "checkout", "bad", "", "x", "bad", {"r.yml": rule, "r.test.yml": ""},
-                    rule_file="r.yml", test_file="r.test.yml")]
+        return [
+            Fix(
+                FixKind.LEADING_INDICATOR,
+                "checkout",
+                "bad",
+                "",
+                "x",
+                "bad",
+                {"r.yml": rule, "r.test.yml": ""},
+                rule_file="r.yml",
+                test_file="r.test.yml",
+            )
+        ]
 
 
 def test_only_fixes_that_pass_promtool_are_stored_and_rejected_ones_are_learned(app, make_ctx, promtool):
@@ -49,28 +60,38 @@ def test_only_fixes_that_pass_promtool_are_stored_and_rejected_ones_are_learned(
     result = service.generate(make_ctx(found, first))
     assert [f.title for f in result.failed] == ["bad"]
     assert not result.failed[0].checks[0].ok  # promtool check rules refused the expression
-    [(fix_id, fix)] = result.offered
+    [(fix_id, _)] = result.offered
     with app.sessions() as s:
         assert [r.id for r in store.list_fixes(s)] == [fix_id]
         assert store.get_fix(s, fix_id).status == "proposed"
-    again = FixService(app.sessions, app.clock, [LeadingIndicatorGenerator()], promtool=promtool).generate(make_ctx(found, first))
+    again = FixService(app.sessions, app.clock, [LeadingIndicatorGenerator()], promtool=promtool).generate(
+        make_ctx(found, first)
+    )
     assert not again.offered and "already offered as fix" in again.suppressed[0][1]
 
     with pytest.raises(InputError, match="needs a reason"):
         decide(app.sessions, app.governance.audit, app.clock, fix_id, "reject", by="alice")
-    out = decide(app.sessions, app.governance.audit, app.clock, fix_id, "reject", by="alice", reason="too noisy for us")
+    out = decide(
+        app.sessions, app.governance.audit, app.clock, fix_id, "reject", by="alice", reason="too noisy for us"
+    )
     assert out["status"] == "rejected" and out["decided_by"] == "alice"
     with pytest.raises(InputError, match="it can become nothing"):
         decide(app.sessions, app.governance.audit, app.clock, fix_id, "accept", by="alice")
-    learned = FixService(app.sessions, app.clock, [LeadingIndicatorGenerator()], promtool=promtool).generate(make_ctx(found, first))
+    learned = FixService(app.sessions, app.clock, [LeadingIndicatorGenerator()], promtool=promtool).generate(
+        make_ctx(found, first)
+    )
     assert not learned.offered
     assert learned.suppressed[0][1] == "rejected before for checkout: too noisy for us"
 
 
 def test_accept_then_merged_and_the_transition_table(app):
     with app.sessions() as s, s.begin():
-        fix_id = store.save_fix(s, Fix(FixKind.RUNBOOK, "checkout", "t", "", "x", "s", {"runbooks/c.md": "# c\n"}),
-                                source_ref="inv-1", at=app.clock.now()).id
+        fix_id = store.save_fix(
+            s,
+            Fix(FixKind.RUNBOOK, "checkout", "t", "", "x", "s", {"runbooks/c.md": "# c\n"}),
+            source_ref="inv-1",
+            at=app.clock.now(),
+        ).id
     with pytest.raises(InputError, match="can become accepted, rejected, not merged"):
         decide(app.sessions, app.governance.audit, app.clock, fix_id, "merged", by="bob")
     decide(app.sessions, app.governance.audit, app.clock, fix_id, "accept", by="bob")
@@ -96,8 +117,12 @@ def test_delivery_as_files_and_as_a_patch(tmp_path):
 
 def test_api_viewer_reads_responder_decides(app):
     with app.sessions() as s, s.begin():
-        fix_id = store.save_fix(s, Fix(FixKind.RUNBOOK, "checkout", "t", "", "x", "s", {"runbooks/c.md": "# c\n"}),
-                                source_ref="inv-1", at=app.clock.now()).id
+        fix_id = store.save_fix(
+            s,
+            Fix(FixKind.RUNBOOK, "checkout", "t", "", "x", "s", {"runbooks/c.md": "# c\n"}),
+            source_ref="inv-1",
+            at=app.clock.now(),
+        ).id
     with app.sessions() as s:
         tokens = {role: create_token(s, role, f"t-{role.value}", app.clock.now()) for role in Role}
     h = {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
@@ -106,13 +131,19 @@ def test_api_viewer_reads_responder_decides(app):
         listed = client.get("/api/v1/fixes", headers=h[Role.VIEWER]).json()["fixes"]
         assert [f["id"] for f in listed] == [fix_id] and "files" not in listed[0]
         assert client.get(f"/api/v1/fixes/{fix_id}", headers=h[Role.VIEWER]).json()["files"]
-        assert "+++ b/runbooks/c.md" in client.get(f"/api/v1/fixes/{fix_id}/patch", headers=h[Role.VIEWER]).text
-        assert client.post(f"/api/v1/fixes/{fix_id}/accept", json={}, headers=h[Role.VIEWER]).status_code == 403
+        assert (
+            "+++ b/runbooks/c.md" in client.get(f"/api/v1/fixes/{fix_id}/patch", headers=h[Role.VIEWER]).text
+        )
+        assert (
+            client.post(f"/api/v1/fixes/{fix_id}/accept", json={}, headers=h[Role.VIEWER]).status_code == 403
+        )
         r = client.post(f"/api/v1/fixes/{fix_id}/reject", json={}, headers=h[Role.RESPONDER])
         assert r.status_code == 400 and "needs a reason" in r.json()["error"]
         r = client.post(f"/api/v1/fixes/{fix_id}/accept", json={"reason": "ok"}, headers=h[Role.RESPONDER])
         assert r.status_code == 200 and r.json()["status"] == "accepted"
         assert client.get("/api/v1/fixes?status=bogus", headers=h[Role.VIEWER]).status_code == 400
         assert client.get("/api/v1/fixes/999", headers=h[Role.VIEWER]).status_code == 404
-        r = client.post("/api/v1/fixes/generate", json={"investigation_id": "nope"}, headers=h[Role.RESPONDER])
+        r = client.post(
+            "/api/v1/fixes/generate", json={"investigation_id": "nope"}, headers=h[Role.RESPONDER]
+        )
         assert r.status_code == 404

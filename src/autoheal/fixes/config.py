@@ -32,7 +32,7 @@ class FixesConfig(BaseModel):
     )
     slo_period_days: int = Field(30, gt=0, description="SLO period the burn rates refer to")
     tuning_for_ladder_seconds: list[float] = Field(
-        default_factory=lambda: [120, 300, 600, 900, 1800],
+        default_factory=lambda: [120.0, 300.0, 600.0, 900.0, 1800.0],
         description="for: values tried for a noisy alert, shortest first",
     )
     tuning_min_silenced: float = Field(

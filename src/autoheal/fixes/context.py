@@ -75,7 +75,7 @@ def firing_history(session: Session, since: datetime, now: datetime) -> list[Fir
                 for at, k, o in verdicts.get(row.fingerprint, [])
                 if start <= at and (end is None or at <= end)
             ]
-            kind, outcome = seen[0] if seen else (None, None)
+            kind, outcome = seen[0] if seen else ("", "")
             incident = outcome == "actionable" or (kind in INCIDENT_VERDICTS and outcome != "not_actionable")
             out.append(
                 Firing(
@@ -84,8 +84,8 @@ def firing_history(session: Session, since: datetime, now: datetime) -> list[Fir
                     row.fingerprint,
                     start,
                     end,
-                    kind,
-                    outcome,
+                    kind or None,
+                    outcome or None,
                     incident,
                     expr or None,
                     {str(k): str(v) for k, v in (row.labels or {}).items()},

@@ -216,7 +216,7 @@ def build_report(
     figures.append(
         Figure(
             "time_to_root_cause_s_median",
-            _median([x["seconds"] for x in rc_rows]),
+            _median([float(x["seconds"]) for x in rc_rows]),
             "per investigation with a root cause: its report's time minus the first firing of its alerts",
             rc_rows,
         )
@@ -285,7 +285,7 @@ def build_report(
                 [{"fix_id": f.id, "kind": f.kind, "reason": f.reason} for f in reached],
             )
         )
-    prevention = [
+    prevention: list[dict[str, Any]] = [
         {
             "fix_id": f.id,
             "resolved_at": utc(f.resolved_at).isoformat(),
@@ -298,7 +298,7 @@ def build_report(
     figures.append(
         Figure(
             "resolution_to_prevention_s_median",
-            _median([p["seconds"] for p in prevention]),
+            _median([float(p["seconds"]) for p in prevention]),
             "per merged fix of a resolved incident: merged time minus the incident's resolution",
             prevention,
         )
@@ -387,7 +387,7 @@ def incident_figures(session: Session, services: set[str], since: datetime, unti
         if ids
         else []
     )
-    acked = [
+    acked: list[dict[str, Any]] = [
         {
             "incident_id": r.id,
             "opened_at": utc(r.opened_at).isoformat(),
@@ -397,7 +397,7 @@ def incident_figures(session: Session, services: set[str], since: datetime, unti
         for r in rows
         if r.acknowledged_at is not None
     ]
-    resolved = [
+    resolved: list[dict[str, Any]] = [
         {
             "incident_id": r.id,
             "opened_at": utc(r.opened_at).isoformat(),
@@ -428,13 +428,13 @@ def incident_figures(session: Session, services: set[str], since: datetime, unti
         ),
         Figure(
             "time_to_acknowledge_s_median",
-            _median([x["seconds"] for x in acked]),
+            _median([float(x["seconds"]) for x in acked]),
             "per acknowledged incident: acknowledged minus opened",
             acked,
         ),
         Figure(
             "time_to_resolution_s_median",
-            _median([x["seconds"] for x in resolved]),
+            _median([float(x["seconds"]) for x in resolved]),
             "per resolved incident: resolved minus opened",
             resolved,
         ),

@@ -98,7 +98,8 @@ def _timeline(entries: Any) -> list[str]:
         at = str(entry.get("at", ""))[:19].replace("T", " ")
         who = entry.get("actor") or entry.get("who") or "someone"
         what = entry.get("kind") or entry.get("action") or "note"
-        data = entry.get("data") if isinstance(entry.get("data"), Mapping) else {}
+        raw = entry.get("data")
+        data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         text = data.get("text") or data.get("status") or entry.get("text") or ""
         out.append(f"* {at} {quoted(who, 60)} {what}" + (f": {quoted(text, 200)}" if text else ""))
     return out

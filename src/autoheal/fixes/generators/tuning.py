@@ -157,8 +157,7 @@ class NoisyAlertTuningGenerator:
     ) -> tuple[dict[str, str], str, str]:
         test_path = f"autoheal/{service}-{rule.name}-tuned.test.yml"
         if existing is not None and ctx.config.rules_dir is not None:
-            path = ctx.config.rules_dir / existing.file
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.safe_load((ctx.config.rules_dir / existing.file).read_text(encoding="utf-8"))
             for group in doc.get("groups", []):
                 if group.get("name") != existing.group:
                     continue
