@@ -50,7 +50,8 @@ class GenerationResult:
                 for f in self.failed
             ],
             "suppressed": [
-                {"kind": f.kind.value, "title": f.title, "why": why} for f, why in self.suppressed
+                {"kind": f.kind.value, "title": f.title, "why": why, "figures": f.figures}
+                for f, why in self.suppressed
             ],
             "notes": list(self.notes),
         }
