@@ -157,7 +157,9 @@ def triage(
 
 @app.command("fixes")
 def fixes(
-    only: str = typer.Option(None, "--only", help="the scenarios whose name contains this"),
+    only: str = typer.Option(
+        None, "--only", help="the scenarios whose name contains one of these (comma-separated)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print per-scenario results as JSON lines"),
 ) -> None:
     """Preventive fixes of every simulator scenario with a fault: rules valid and tested, lead time."""
@@ -167,11 +169,15 @@ def fixes(
     from autoheal.fixes.bench import bench_scenario, summarise
     from autoheal.sim.scenario import catalogue
 
-    names = [s.name for s in catalogue() if s.faults and (only is None or only in s.name)]
+    parts = [p.strip() for p in only.split(",")] if only else []
+    names = [s.name for s in catalogue() if s.faults and (not parts or any(p in s.name for p in parts))]
     results = [bench_scenario(n) for n in names]
     if as_json:
         for r in results:
             typer.echo(json.dumps(r, default=str))
+    for r in results:
+        if r.get("error"):
+            Console().print(f"[red]{r['scenario']}: {r['error']}[/red]")
     table = Table(title="preventive fixes per scenario fault")
     for col in ("scenario", "fault", "offered", "failed", "leading lead s", "s"):
         table.add_column(col)
