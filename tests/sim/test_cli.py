@@ -70,3 +70,14 @@ def test_demo_every_conclusion_matches_the_ground_truth(demo: tuple[int, dict]) 
     code, out = demo
     assert out["ground_truth_matched"] is True
     assert code == 0
+
+
+def test_demo_offers_checked_fixes_and_the_report(demo: tuple[int, dict]) -> None:
+    _, out = demo
+    fixes = out["fixes"]
+    assert fixes["offered"] >= 4 and fixes["valid"] == fixes["offered"] and fixes["failed_checks"] == 0
+    assert {"leading_indicator", "slo_burn_rate", "regression_test", "runbook"} <= set(fixes["by_kind"])
+    # the responder merged the leading rule and rejected the SLO rules: the recurrence does not get them again
+    second = fixes["per_fault"][1]
+    assert any("rejected before" in s["why"] for s in second["suppressed"])
+    assert out["report"]["fixes_merged"] == 1 and out["report"]["incidents"] == 2

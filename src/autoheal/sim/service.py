@@ -38,8 +38,15 @@ class SimulatedService:
 
     @classmethod
     def load(
-        cls, scenario: str | Path, service: str, *, without_fault: int | None = None
+        cls,
+        scenario: str | Path,
+        service: str,
+        *,
+        without_fault: int | None = None,
+        until: datetime | None = None,
     ) -> SimulatedService:
+        """``until``: simulate only up to that time (a test's window), which is cheaper; what the
+        scenario holds after it is left out."""
         from autoheal.sim import load_scenario, simulate
 
         spec = load_scenario(scenario)
@@ -49,6 +56,15 @@ class SimulatedService:
             spec = spec.model_copy(
                 update={"faults": [f for i, f in enumerate(spec.faults) if i != without_fault]}
             )
+        if until is not None:
+            cut = max(spec.step * 8, (until - spec.start).total_seconds() + spec.step)
+            if cut < spec.duration:
+                update: dict[str, object] = {"duration": cut}
+                for key in ("faults", "noise", "red_herrings", "maintenance"):
+                    events = getattr(spec, key, None)
+                    if events is not None:
+                        update[key] = [e for e in events if float(e.at) < cut]
+                spec = spec.model_copy(update=update)
         return cls(simulate(spec), service)
 
     def requests(self, start: datetime, end: datetime, *, per_step: int = 20) -> list[Answer]:

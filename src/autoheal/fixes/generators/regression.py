@@ -136,7 +136,9 @@ HEALTHY_WORST_ERROR_RATIO = {worst}
 
 @functools.cache
 def _answers():
-    service = SimulatedService.load(SCENARIO, "{service}", without_fault=int(WITHOUT) if WITHOUT else None)
+    service = SimulatedService.load(
+        SCENARIO, "{service}", without_fault=int(WITHOUT) if WITHOUT else None, until=WINDOW[1]
+    )
     return service.requests(*WINDOW, per_step={per_step})
 
 
