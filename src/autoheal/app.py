@@ -149,7 +149,7 @@ class Autoheal:
             settings.sources.rules,
             jobs=jobs,
         )
-        return cls(
+        app = cls(
             settings,
             clock,
             engine,
@@ -164,6 +164,11 @@ class Autoheal:
             investigator,
             incidents,
         )
+        if settings.fixes.enabled and settings.fixes.on_resolution:
+            from autoheal.fixes.resolution import on_resolution
+
+            incidents.service.subscribe(on_resolution(app), kinds=["resolved"])
+        return app
 
     def expire_stale(self) -> int:
         with self.sessions() as session:

@@ -15,10 +15,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from autoheal.errors import ConfigError
+from autoheal.fixes.config import FixesConfig
 from autoheal.incidents.config import IncidentsConfig
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.models.config import ModelSettings
 from autoheal.reasoning.triage.config import TriageConfig
+from autoheal.reports.config import ReportsConfig
 from autoheal.sources.rules import LabelRules
 from autoheal.tools.registry import ToolsConfig
 
@@ -164,6 +166,8 @@ class Settings(_Model):
     triage: TriageConfig = Field(default_factory=TriageConfig, description="see docs/investigation.md")
     investigation: EngineConfig = Field(default_factory=EngineConfig, description="see docs/investigation.md")
     model: ModelSettings = Field(default_factory=ModelSettings, description="see docs/investigation.md")
+    fixes: FixesConfig = Field(default_factory=FixesConfig, description="see docs/fixes.md")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig, description="see docs/fixes.md")
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig, description="see docs/incidents.md")
     log_level: str = "INFO"
 

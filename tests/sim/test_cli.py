@@ -136,3 +136,12 @@ def test_demo_explore_lines_name_everything_a_new_user_needs() -> None:
     text = "\n".join(explore_lines(access))
     assert "export AUTOHEAL_URL=http://127.0.0.1:1234 AUTOHEAL_TOKEN=ah_admin_x" in text
     assert "/api/v1/alerts/alertmanager" in text and "src" in text and "/tmp/d/autoheal.db" in text
+def test_demo_offers_checked_fixes_and_the_report(demo: tuple[int, dict]) -> None:
+    _, out = demo
+    fixes = out["fixes"]
+    assert fixes["offered"] >= 4 and fixes["valid"] == fixes["offered"] and fixes["failed_checks"] == 0
+    assert {"leading_indicator", "slo_burn_rate", "regression_test", "runbook"} <= set(fixes["by_kind"])
+    # the responder merged the leading rule and rejected the SLO rules: the recurrence does not get them again
+    second = fixes["per_fault"][1]
+    assert any("rejected before" in s["why"] for s in second["suppressed"])
+    assert out["report"]["fixes_merged"] == 1 and out["report"]["incidents"] == 2

@@ -28,7 +28,11 @@ from autoheal.app import Autoheal
 log = logging.getLogger(__name__)
 
 # Routers of other areas, mounted when their module is present: (module, attribute).
-OPTIONAL_ROUTERS: list[tuple[str, str]] = [("autoheal.api.routes.incidents", "router")]
+OPTIONAL_ROUTERS: list[tuple[str, str]] = [
+    ("autoheal.api.routes.incidents", "router"),
+    ("autoheal.api.routes.fixes", "router"),
+    ("autoheal.api.routes.reports", "router"),
+]
 
 
 def create_app(autoheal: Autoheal) -> FastAPI:

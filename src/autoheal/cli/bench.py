@@ -251,3 +251,44 @@ def decisions(
                 f"labelled {j.message.action}/{j.message.target}/{j.message.service}"
             )
     typer.echo(json.dumps(summary(judged)))
+@app.command("fixes")
+def fixes(
+    only: str = typer.Option(
+        None, "--only", help="the scenarios whose name contains one of these (comma-separated)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print per-scenario results as JSON lines"),
+) -> None:
+    """Preventive fixes of every simulator scenario with a fault: rules valid and tested, lead time."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from autoheal.fixes.bench import bench_scenario, summarise
+    from autoheal.sim.scenario import catalogue
+
+    parts = [p.strip() for p in only.split(",")] if only else []
+    names = [s.name for s in catalogue() if s.faults and (not parts or any(p in s.name for p in parts))]
+    results = [bench_scenario(n) for n in names]
+    if as_json:
+        for r in results:
+            typer.echo(json.dumps(r, default=str))
+    for r in results:
+        if r.get("error"):
+            Console().print(f"[red]{r['scenario']}: {r['error']}[/red]")
+    table = Table(title="preventive fixes per scenario fault")
+    for col in ("scenario", "fault", "offered", "failed", "leading lead s", "s"):
+        table.add_column(col)
+    for r in results:
+        for f in r["faults"]:
+            lead = [
+                o["figures"]["lead_time_s"] for o in f.get("offered", []) if o["kind"] == "leading_indicator"
+            ]
+            table.add_row(
+                r["scenario"],
+                str(f["fault"]),
+                ", ".join(o["kind"] for o in f.get("offered", [])),
+                ", ".join(o["kind"] for o in f.get("failed", [])),
+                str(lead[0]) if lead else "-",
+                str(r["seconds"]),
+            )
+    Console().print(table)
+    typer.echo(json.dumps(summarise(results)))

@@ -83,6 +83,10 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                     investigate=True,
                     memory=True,
                 )
+                status.update("generating preventive fixes (checked with promtool) and the on-call report...")
+                from autoheal.fixes.demo import story_extras
+
+                extras = story_extras(server, run)
             except BaseException:
                 server.stop()
                 incidents.stop()
@@ -100,6 +104,8 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "investigations": out["investigations"],
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
+            "fixes": extras["fixes"],
+            "report": extras["report_summary"],
             "ground_truth_matched": out["ground_truth_matched"],
             "memory": memory_summary(out["after_the_fact"]["investigations"]),
             "seconds": round(time.perf_counter() - started, 3),
@@ -114,6 +120,9 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             from autoheal.sim.story_incidents import print_summary
 
             print_summary(console, summary["incident"])
+            from autoheal.fixes.demo import print_extras
+
+            print_extras({**summary, "report": extras["report"]}, console)
         if serve:
             _serve(server, summary["api"])
         else:

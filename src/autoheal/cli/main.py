@@ -35,6 +35,8 @@ _GROUPS: list[tuple[str, str]] = [
     ("case", "case"),
     ("graph", "graph"),
     ("incidents", "incidents"),
+    ("fixes", "fixes"),
+    ("report", "report"),
 ]
 
 # modules exposing `register(root: typer.Typer)` for top-level commands.

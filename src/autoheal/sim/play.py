@@ -91,6 +91,9 @@ class EmbeddedAutoheal:
             "database": {"url": f"sqlite:///{workdir / 'autoheal.db'}"},
             "auth": {"admin_token": admin_token},
             "sources": {"alertmanager": {"auth": {"type": "bearer", "token": source_token}}},
+            # the simulator generates each fault's fixes itself (autoheal.fixes.simulated), with a
+            # regression target the app's own listener cannot know
+            "fixes": {"on_resolution": False},
         }
         tools: dict[str, Any] = {}
         if prometheus_url:

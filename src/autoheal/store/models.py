@@ -112,6 +112,7 @@ AREA_TABLE_MODULES: list[str] = [
     "autoheal.jobs.store",
     "autoheal.reasoning.store",
     "autoheal.store.silences",
+    "autoheal.fixes.store",
 ]
 
 for _module in AREA_TABLE_MODULES:

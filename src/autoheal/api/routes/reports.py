@@ -1,0 +1,40 @@
+"""``GET /api/v1/reports/oncall`` (viewer): the on-call report (docs/fixes.md) —
+``?team=T`` or ``?service=S``, ``since`` / ``until`` (a duration back such as ``7d``, or an ISO
+time; default the last 7 days), every figure with the rows behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from autoheal.api.auth import require, services
+from autoheal.app import Autoheal
+from autoheal.store.tokens import Role
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+@router.get("/oncall", dependencies=[Depends(require(Role.VIEWER))])
+def oncall(
+    team: str | None = None,
+    service: str | None = None,
+    since: str = "7d",
+    until: str = "now",
+    app: Autoheal = Depends(services),
+) -> dict[str, Any]:
+    from autoheal.reports.oncall import build_report, parse_when
+
+    now = app.clock.now()
+    with app.sessions() as session:
+        report = build_report(
+            session,
+            app.settings.reports,
+            parse_when(since, now),
+            parse_when(until, now),
+            team=team,
+            service=service,
+        )
+    out = report.to_dict()
+    out["summary"] = report.summary()
+    return out

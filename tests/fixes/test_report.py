@@ -1,0 +1,141 @@
+"""The on-call report over the demo's story, its figures checked against counts computed
+independently (plain SQL) from the stored rows."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from autoheal.cli.main import root
+from autoheal.errors import InputError
+from autoheal.fixes import store
+from autoheal.fixes.decisions import decide
+from autoheal.fixes.model import Fix, FixKind
+from autoheal.fixes.simulated import record_noise_outcomes
+from autoheal.reports.config import ReportsConfig
+from autoheal.reports.oncall import build_report, parse_when
+from autoheal.sim import load_scenario, simulate
+from autoheal.sim.play import EmbeddedAutoheal, play
+from autoheal.sim.story_incidents import IncidentStory
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    run = simulate(load_scenario("demo-story"))
+    incidents = IncidentStory.start()
+    server = EmbeddedAutoheal.for_run(run, tmp_path_factory.mktemp("report"), incidents=incidents)
+    try:
+        play(run, server, on_delivery=incidents.after_delivery(server, run, None), investigate=False)
+        app = server.autoheal
+        record_noise_outcomes(app, run)
+        with app.sessions() as s, s.begin():
+            ids = [
+                store.save_fix(
+                    s,
+                    Fix(kind, "checkout", kind.value, "", "t", f"{kind.value}:checkout", {"f": "x"}),
+                    source_ref="INC-1",
+                    at=app.clock.now(),
+                    resolved_at=run.start,
+                ).id
+                for kind in (FixKind.LEADING_INDICATOR, FixKind.SLO_BURN_RATE, FixKind.RUNBOOK)
+            ]
+        decide(app.sessions, app.governance.audit, app.clock, ids[0], "accept", by="alice")
+        decide(app.sessions, app.governance.audit, app.clock, ids[0], "merged", by="alice")
+        decide(app.sessions, app.governance.audit, app.clock, ids[1], "reject", by="alice", reason="no")
+        yield run, server
+    finally:
+        server.stop()
+        incidents.stop()
+
+
+def test_report_figures_match_counts_from_the_stored_rows(story):
+    run, server = story
+    app = server.autoheal
+    services = run.topology.names()
+    with app.sessions() as s:
+        report = build_report(
+            s, ReportsConfig(teams={"shop": services}), run.start, app.clock.now(), team="shop"
+        )
+        sql = lambda q: s.execute(text(q)).all()  # noqa: E731
+        fired = sql("SELECT count(*) FROM alert_transitions WHERE status = 'firing'")[0][0]
+        kinds = dict(sql("SELECT kind, count(*) FROM triage_verdicts GROUP BY kind"))
+        quiet = sql(
+            "SELECT count(*) FROM triage_verdicts WHERE kind IN ('noise', 'duplicate', 'known_issue')"
+        )[0][0]
+        incidents = sql("SELECT count(*) FROM incidents")[0][0]
+        pages = sql("SELECT count(*) FROM incident_events WHERE kind = 'page_sent'")[0][0]
+        acked = sql("SELECT opened_at, acknowledged_at, resolved_at FROM incidents")
+        fixes = dict(sql("SELECT status, count(*) FROM fixes GROUP BY status"))
+        causes = [
+            json.loads(r.report or "{}").get("causes") or []
+            for r in s.execute(text("SELECT report FROM investigations WHERE status = 'finished'")).all()
+        ]
+    f = report.summary()
+    assert f["alerts_received"] == fired > 0
+    assert f["triage_verdicts"] == kinds
+    assert f["handled_without_page"] == quiet > 0
+    assert sum(report.figure("handled_without_page_why").value.values()) <= quiet
+    assert f["incidents"] == incidents == 2 and f["pages_sent"] == pages == 2
+    assert f["time_to_acknowledge_s_median"] is not None
+    assert f["time_to_resolution_s_median"] is not None and len(
+        report.figure("time_to_resolution_s_median").rows
+    ) == len([r for r in acked if r[2] is not None])
+    assert (f["fixes_proposed"], f["fixes_accepted"], f["fixes_merged"], f["fixes_rejected"]) == (
+        sum(fixes.values()),
+        1,
+        fixes["merged"],
+        fixes["rejected"],
+    )
+    assert len(report.figure("resolution_to_prevention_s_median").rows) == 1
+    keys = Counter((c[0]["hypothesis"]["service"], c[0]["hypothesis"]["kind"]) for c in causes if c)
+    assert f["root_cause_kinds"] == dict(Counter(k for _, k in keys.elements()))
+    assert f["recurrences"] == sum(n - 1 for n in keys.values())
+
+
+def test_report_scope_and_bad_input(story):
+    run, server = story
+    app = server.autoheal
+    with app.sessions() as s:
+        one = build_report(s, ReportsConfig(), run.start, app.clock.now(), service="recommendation").summary()
+        assert one["fixes_proposed"] == 0 and one["incidents"] == 0 and one["alerts_received"] > 0
+        with pytest.raises(InputError, match="exactly one of --team or --service"):
+            build_report(s, ReportsConfig(), run.start, app.clock.now())
+        with pytest.raises(InputError, match="owns no service"):
+            build_report(s, ReportsConfig(), run.start, app.clock.now(), team="nobody")
+        with pytest.raises(InputError, match="must be after"):
+            build_report(s, ReportsConfig(), app.clock.now(), run.start, service="x")
+    assert parse_when("7d", run.end) == run.end - timedelta(days=7)
+    assert parse_when("2026-01-06T09:00:00", run.end) == run.start
+    with pytest.raises(InputError, match="neither a duration"):
+        parse_when("last tuesday", run.end)
+
+
+def test_report_cli_prints_a_table_and_a_last_json_line(story, tmp_path):
+    run, server = story
+    db = f"sqlite:///{server.workdir / 'autoheal.db'}"
+    result = CliRunner().invoke(
+        root,
+        [
+            "report",
+            "oncall",
+            "--service",
+            "checkout",
+            "--since",
+            run.start.isoformat(),
+            "--until",
+            run.end.isoformat(),
+            "--db",
+            db,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "on-call report, service checkout" in result.output
+    last = json.loads(result.output.strip().splitlines()[-1])
+    assert last["fixes_proposed"] == 3 and last["fixes_merged"] == 1
+    listed = CliRunner().invoke(root, ["fixes", "list", "--json", "--db", db])
+    assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 3
