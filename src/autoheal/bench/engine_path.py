@@ -213,6 +213,8 @@ class EngineRanker:
     tool_calls: int = 0
     refused: int = 0
     causes: list[dict[str, Any]] = field(default_factory=list)  # the last report's (bench/inner.py)
+    top_confidence: float = 0.0  # the last report's top cause's confidence (0 with no cause)
+    missing: list[str] = field(default_factory=list)  # the modalities the last report lacked
 
     def __call__(self, case: BenchCase, bundle: Bundle) -> list[str]:
         if self.audit is None:
@@ -226,6 +228,9 @@ class EngineRanker:
         self.tool_calls += run.tool_calls
         self.refused += run.refused
         self.causes = inner.report_causes(run.report)
+        top = (run.report.get("causes") or [{}])[0]
+        self.top_confidence = float(top.get("confidence") or 0.0)
+        self.missing = [str(g.get("modality")) for g in run.report.get("evidence_gaps", [])]
         return run.ranking
 
 

@@ -140,6 +140,9 @@ class InvestigationReport:
     next_checks: list[str] = field(default_factory=list)
     narrative: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
+    # evidence the investigation asked for and did not get, and what it leaves unjudged
+    # (autoheal.reasoning.coverage): [{"modality", "missing", "detail"}]
+    evidence_gaps: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def top(self) -> RankedCause | None:
@@ -155,6 +158,7 @@ class InvestigationReport:
             "next_checks": list(self.next_checks),
             "narrative": self.narrative,
             "usage": dict(self.usage),
+            "evidence_gaps": [dict(g) for g in self.evidence_gaps],
         }
 
 

@@ -191,7 +191,7 @@ class LogTemplateGenerator:
             limit=MAX_LINES,
             max_bytes=MAX_BYTES,
         )
-        if not inc_cited:
+        if not inc_cited or not evidence:  # no fault-free lines: nothing tells new from usual
             return []
         evidence += inc_cited[:4]
         ref = _records(ref_entries)
