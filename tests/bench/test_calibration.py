@@ -22,15 +22,24 @@ def test_reliability_bins_ece_and_brier() -> None:
     assert ece([(0.7, True)] * 7 + [(0.7, False)] * 3) == pytest.approx(0.0)
 
 
-def test_platt_map_corrects_overconfidence() -> None:
+def test_logistic_map_corrects_overconfidence() -> None:
     # the engine says 0.9 and is right half the time; says 0.3 and is never right
-    ps = [(0.9, True), (0.9, False)] * 20 + [(0.3, False)] * 20
+    ps = [Pair("d", 0.9, True), Pair("d", 0.9, False)] * 20 + [Pair("d", 0.3, False)] * 20
     m = fit(ps)
-    assert m(0.9) == pytest.approx(0.5, abs=0.05)
-    assert m(0.3) < 0.1
-    assert ece([(m(c), h) for c, h in ps]) < ece(ps)
+    assert m(Pair("d", 0.9, True)) == pytest.approx(0.5, abs=0.05)
+    assert m(Pair("d", 0.3, True)) < 0.1
+    raw = [(p.confidence, p.hit) for p in ps]
+    assert ece([(m(p), p.hit) for p in ps]) < ece(raw)
     with pytest.raises(ValueError):
         fit([])
+
+
+def test_the_lead_over_the_next_service_is_read() -> None:
+    # same confidence; right when far ahead of the next service, wrong when level with it
+    ahead = [Pair("d", 0.6, True, second=0.1, verdict="supported")] * 20
+    level = [Pair("d", 0.6, False, second=0.59, verdict="supported")] * 20
+    m = fit(ahead + level)
+    assert m(ahead[0]) > 0.8 and m(level[0]) < 0.2
 
 
 def test_each_data_set_is_scored_by_a_map_fitted_without_it() -> None:
@@ -40,7 +49,7 @@ def test_each_data_set_is_scored_by_a_map_fitted_without_it() -> None:
     assert cal.per_dataset["a"]["fitted_on"] == ["b", "c"]
     assert cal.per_dataset["c"]["fitted_on"] == ["a", "b"]
     # the map for c learnt from a and b (right half the time at 0.9), so it lowers c's confidence
-    assert cal.maps["c"](0.9) < 0.7
+    assert cal.maps["c"](Pair("c", 0.9, True)) < 0.7
     assert cal.per_dataset["a"]["before"]["ECE"] == pytest.approx(0.4)
     assert cal.overall["after"]["cases"] == 60
 

@@ -8,15 +8,16 @@ no cause) and whether that top cause is the labelled root cause (AS@1's hit). Fi
 * **expected calibration error** (ECE): the case-weighted mean of ``|accuracy - confidence|`` over
   the bins; and the **Brier score**: the mean of ``(confidence - hit)^2``.
 
-**The calibration map, and what it is fitted on.** Platt scaling, ``p = 1 / (1 + exp(-(a *
-logit(c) + b)))`` with ``c`` clipped to [0.001, 0.999], fitted by maximum likelihood (Newton's
-method, a ridge of ``RIDGE`` on ``a`` and ``b`` so that a training set the engine gets entirely
-right stays finite). It is **cross-validated across data sets** (leave one data set out): the map
-that scores a data set's cases is fitted on the *other* data sets' cases only, never on a case of
-the data set it scores; the figures "after" are those out-of-data-set predictions. The map shipped
-for use outside the benchmark would be the one fitted on all data sets (``fit(all records)``;
-printed as ``map on all``), which this module computes but the engine does not apply: a report's
-confidence stays the engine's own (docs/benchmarks.md, "Calibration").
+**The calibration map, and what it is fitted on.** A logistic map,
+``p = sigmoid(w . features + b)``, on three features of the report alone (:func:`features`: the
+logit of the top cause's confidence, clipped to [0.001, 0.999]; its lead over the next service's
+best confidence; whether its verdict is ``supported``), fitted by maximum likelihood (Newton's
+method with backtracking, a ridge of ``RIDGE`` on the weights). It is **cross-validated across
+data sets** (leave one data set out): the map that scores a data set's cases is fitted on the
+*other* data sets' cases only, never on a case of the data set it scores; the figures "after" are
+those out-of-data-set predictions. The map fitted on all data sets is printed for reference; the
+engine does not apply any map: a report's confidence stays the engine's own
+(docs/benchmarks.md, "Calibration").
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Pair:
     dataset: str
     confidence: float
     hit: bool
+    second: float | None = None  # the next service's confidence
+    verdict: str | None = None  # the top cause's verdict
 
 
 def pairs(records: Iterable[dict[str, Any]]) -> list[Pair]:
@@ -47,7 +50,16 @@ def pairs(records: Iterable[dict[str, Any]]) -> list[Pair]:
             continue
         if r.get("confidence") is None:
             continue
-        out.append(Pair(str(r["dataset"]), float(r["confidence"]), bool(r["top1"])))
+        second = r.get("second_confidence")
+        out.append(
+            Pair(
+                str(r["dataset"]),
+                float(r["confidence"]),
+                bool(r["top1"]),
+                None if second is None else float(second),
+                r.get("verdict"),
+            )
+        )
     return out
 
 
@@ -90,15 +102,6 @@ def _logit(c: float) -> float:
     return math.log(c / (1.0 - c))
 
 
-@dataclass(frozen=True, slots=True)
-class PlattMap:
-    a: float
-    b: float
-
-    def __call__(self, c: float) -> float:
-        return _sigmoid(self.a * _logit(c) + self.b)
-
-
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -106,69 +109,90 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _loss(xs: Sequence[float], ys: Sequence[float], a: float, b: float, ridge: float) -> float:
-    """Negative log-likelihood plus the ridge towards the identity map (a = 1, b = 0)."""
-    total = 0.5 * ridge * ((a - 1.0) ** 2 + b**2)
+def features(p: Pair) -> list[float]:
+    """What the map reads of a report (nothing of the data set): the logit of the top cause's
+    confidence, its lead over the next service (``(c1 - c2) / c1``, 0 without a cause) and
+    whether its verdict is ``supported``. Records without the last two read as 0."""
+    c, second = p.confidence, p.second if p.second is not None else p.confidence
+    lead = (c - second) / c if c > 0 else 0.0
+    return [_logit(c), lead, 1.0 if p.verdict == "supported" else 0.0]
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticMap:
+    """``p = sigmoid(w . features + b)`` (:func:`features`)."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def __call__(self, p: Pair) -> float:
+        return _sigmoid(sum(w * x for w, x in zip(self.weights, features(p), strict=True)) + self.bias)
+
+    def to_json(self) -> dict[str, Any]:
+        names = ("logit_confidence", "lead_over_next", "supported")
+        return {"weights": dict(zip(names, (round(w, 4) for w in self.weights), strict=True)), "bias": round(self.bias, 4)}
+
+
+def _loss(xs: Sequence[Sequence[float]], ys: Sequence[float], w: Sequence[float], b: float, ridge: float) -> float:
+    """Negative log-likelihood plus a ridge on the weights (not the bias)."""
+    total = 0.5 * ridge * sum(v * v for v in w)
     for x, y in zip(xs, ys, strict=True):
-        z = a * x + b
-        # log(1 + exp(z)) - y * z, written stably
+        z = sum(wi * xi for wi, xi in zip(w, x, strict=True)) + b
         total += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - y * z
     return total
 
 
-def fit(ps: Sequence[tuple[float, bool]], *, ridge: float = RIDGE, steps: int = 100) -> PlattMap:
-    """Platt scaling: Newton's method with backtracking on the ridge-penalised log-likelihood."""
+def fit(ps: Sequence[Pair], *, ridge: float = RIDGE, steps: int = 100) -> LogisticMap:
+    """Logistic regression on :func:`features`: Newton's method with backtracking on the
+    ridge-penalised log-likelihood (the ridge keeps a training set the engine gets entirely right
+    finite). Without a feature that varies, its weight stays 0."""
+    import numpy as np
+
     if not ps:
         raise ValueError("no cases to fit a calibration map on")
-    xs = [_logit(c) for c, _ in ps]
-    ys = [1.0 if h else 0.0 for _, h in ps]
-    a, b = 1.0, 0.0
-    loss = _loss(xs, ys, a, b, ridge)
+    xs = [features(p) for p in ps]
+    ys = [1.0 if p.hit else 0.0 for p in ps]
+    n = len(xs[0])
+    x = np.array([[*row, 1.0] for row in xs])
+    y = np.array(ys)
+    theta = np.zeros(n + 1)
+    penalty = np.diag([ridge] * n + [0.0])
+    loss = _loss(xs, ys, theta[:n].tolist(), float(theta[n]), ridge)
     for _ in range(steps):
-        ga, gb = ridge * (a - 1.0), ridge * b
-        haa, hab, hbb = ridge, 0.0, ridge
-        for x, y in zip(xs, ys, strict=True):
-            p = _sigmoid(a * x + b)
-            ga += (p - y) * x
-            gb += p - y
-            w = p * (1.0 - p)
-            haa += w * x * x
-            hab += w * x
-            hbb += w
-        det = haa * hbb - hab * hab
-        if det <= 0:
-            break
-        da = (hbb * ga - hab * gb) / det
-        db = (haa * gb - hab * ga) / det
+        z = x @ theta
+        prob = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+        grad = x.T @ (prob - y) + penalty @ theta
+        hess = x.T @ (x * (prob * (1 - prob))[:, None]) + penalty + 1e-9 * np.eye(n + 1)
+        step = np.linalg.solve(hess, grad)
         t = 1.0
         while t > 1e-6:
-            trial = _loss(xs, ys, a - t * da, b - t * db, ridge)
+            trial_theta = theta - t * step
+            trial = _loss(xs, ys, trial_theta[:n].tolist(), float(trial_theta[n]), ridge)
             if trial <= loss:
                 break
             t /= 2
         else:
             break
-        a, b, improvement = a - t * da, b - t * db, loss - trial
-        loss = trial
+        theta, improvement, loss = trial_theta, loss - trial, trial
         if improvement < 1e-10:
             break
-    return PlattMap(a, b)
+    return LogisticMap(tuple(float(v) for v in theta[:n]), float(theta[n]))
 
 
 @dataclass(slots=True)
 class Calibration:
     per_dataset: dict[str, dict[str, Any]]
     overall: dict[str, Any]
-    maps: dict[str, PlattMap]  # data set -> the map fitted without it
-    map_all: PlattMap | None
+    maps: dict[str, LogisticMap]  # data set -> the map fitted without it
+    map_all: LogisticMap | None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "calibration": {
                 **self.per_dataset,
                 "overall": self.overall,
-                "method": "Platt scaling, leave one data set out",
-                "map_all": {"a": round(self.map_all.a, 4), "b": round(self.map_all.b, 4)} if self.map_all else None,
+                "method": "logistic map on (logit confidence, lead over the next service, supported), leave one data set out",
+                "map_all": self.map_all.to_json() if self.map_all else None,
             }
         }
 
@@ -186,16 +210,17 @@ def _figures(ps: Sequence[tuple[float, bool]]) -> dict[str, Any]:
 def calibrate(all_pairs: Sequence[Pair]) -> Calibration:
     datasets = sorted({p.dataset for p in all_pairs})
     per: dict[str, dict[str, Any]] = {}
-    maps: dict[str, PlattMap] = {}
+    maps: dict[str, LogisticMap] = {}
     after_all: list[tuple[float, bool]] = []
     for d in datasets:
-        mine = [(p.confidence, p.hit) for p in all_pairs if p.dataset == d]
-        others = [(p.confidence, p.hit) for p in all_pairs if p.dataset != d]
+        own = [p for p in all_pairs if p.dataset == d]
+        mine = [(p.confidence, p.hit) for p in own]
+        others = [p for p in all_pairs if p.dataset != d]
         entry: dict[str, Any] = {"before": _figures(mine), "bins": [_bin(b) for b in reliability(mine)]}
         if others:
             m = fit(others)
             maps[d] = m
-            after = [(m(c), h) for c, h in mine]
+            after = [(m(p), p.hit) for p in own]
             after_all += after
             entry["after"] = _figures(after)
             entry["fitted_on"] = sorted({p.dataset for p in all_pairs if p.dataset != d})
@@ -206,7 +231,7 @@ def calibrate(all_pairs: Sequence[Pair]) -> Calibration:
     if len(after_all) == len(pooled) and pooled:
         overall["after"] = _figures(after_all)
         overall["bins_after"] = [_bin(b) for b in reliability(after_all)]
-    return Calibration(per, overall, maps, fit(pooled) if pooled else None)
+    return Calibration(per, overall, maps, fit(all_pairs) if all_pairs else None)
 
 
 def _bin(b: Bin) -> dict[str, Any]:
@@ -237,5 +262,7 @@ def render(cal: Calibration) -> list[str]:
             text += f"\n  after:  ECE {af['ECE']:.4f}, Brier {af['Brier']:.4f} (map fitted on {fitted})"
         lines.append(text)
     if cal.map_all:
-        lines.append(f"map on all data sets: p = sigmoid({cal.map_all.a:.4f} * logit(c) + {cal.map_all.b:.4f})")
+        w = cal.map_all.to_json()
+        terms = " + ".join(f"{v} * {k}" for k, v in w["weights"].items())
+        lines.append(f"map fitted on all data sets (not used to score any): p = sigmoid({terms} + {w['bias']})")
     return lines

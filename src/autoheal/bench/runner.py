@@ -43,6 +43,8 @@ class RcaResult:
     # the engine path's report per case: its top cause's confidence (0 with no cause) and which
     # modalities answered nothing (bench/calibration.py reads the first)
     confidence: dict[str, float] = field(default_factory=dict)
+    second: dict[str, float] = field(default_factory=dict)  # the next service's confidence
+    verdict: dict[str, str] = field(default_factory=dict)  # the top cause's verdict
     missing: dict[str, list[str]] = field(default_factory=dict)
 
     def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
@@ -81,6 +83,8 @@ class RcaResult:
                 "ranking": ranks.get(c.id, [])[:5],
                 "top1": bool(ranks.get(c.id)) and ranks[c.id][0] == c.root_cause,
                 "confidence": self.confidence.get(c.id),
+                "second_confidence": self.second.get(c.id),
+                "verdict": self.verdict.get(c.id),
                 "missing": self.missing.get(c.id, []),
                 **self.ablation.to_json(),
             }
@@ -157,6 +161,8 @@ def run_rca(
         ours[case.id] = rank(case, bundle)
         if engine_ranker is not None:
             result.confidence[case.id] = engine_ranker.top_confidence
+            result.second[case.id] = engine_ranker.second_confidence
+            result.verdict[case.id] = engine_ranker.top_verdict
             result.missing[case.id] = list(engine_ranker.missing)
             if case.inner:
                 keys = inner.ranking(engine_ranker.causes, case.root_cause, case.inner)
