@@ -55,8 +55,8 @@ def test_each_data_set_is_scored_by_a_map_fitted_without_it() -> None:
 
 
 def test_pairs_keep_full_modality_records_only() -> None:
-    base = {"dataset": "d", "confidence": 0.8, "top1": True, "modalities": ["metrics", "traces", "logs"]}
-    records = [base, {**base, "drop_fraction": 0.3}, {**base, "modalities": ["metrics"]}, {**base, "confidence": None}]
+    base = {"dataset": "d", "confidence": 0.8, "top1": True, "full": True}
+    records = [base, {**base, "full": False}, {k: v for k, v in base.items() if k != "full"}, {**base, "confidence": None}]
     assert pairs(records) == [Pair("d", 0.8, True)]
 
 
@@ -70,8 +70,7 @@ def test_calibration_command_reads_case_records(tmp_path: Path) -> None:
                         "dataset": d,
                         "confidence": 0.8,
                         "top1": i < 8,
-                        "modalities": ["metrics", "traces", "logs"],
-                        "drop_fraction": 0.0,
+                        "full": True,
                     }
                 )
             )

@@ -42,11 +42,11 @@ class Pair:
 
 
 def pairs(records: Iterable[dict[str, Any]]) -> list[Pair]:
-    """Pairs from ``--cases-out`` records (full-modality rows only: the ``all`` row of a matrix,
-    or a run without ablation)."""
+    """Pairs from ``--cases-out`` records whose input is the data set as published (``full``: a
+    run without ablation, or the matrix row whose input is the ``all`` row's)."""
     out = []
     for r in records:
-        if r.get("drop_fraction") or sorted(r.get("modalities", [])) != ["logs", "metrics", "traces"]:
+        if not r.get("full"):
             continue
         if r.get("confidence") is None:
             continue

@@ -137,6 +137,35 @@ def _figures(result: RcaResult, method: str) -> dict[str, float]:
     return {k: s[k] for k in FIGURES}
 
 
+@dataclass(frozen=True, slots=True)
+class Task:
+    dataset: str
+    ablation: Ablation
+    baselines: bool  # the data set's one baseline run rides on its first task
+
+
+def _run(task: Task, data_dir: Path, limit: int | None) -> RcaResult:
+    return run_rca(
+        task.dataset, data_dir, limit=limit, with_baselines=task.baselines, ablation=task.ablation
+    )
+
+
+def plan(matrix: Matrix, with_baselines: bool) -> list[Task]:
+    """One task per distinct input of each data set (and per seed where minutes are dropped)."""
+    tasks: list[Task] = []
+    for dataset in matrix.datasets:
+        seen: set[tuple[frozenset[str], float]] = set()
+        for row in matrix.rows:
+            have, drop = effective(row, dataset)
+            if (have, drop) in seen:
+                continue
+            seen.add((have, drop))
+            for seed in matrix.seeds if drop else [0]:
+                first = with_baselines and not any(t.dataset == dataset for t in tasks)
+                tasks.append(Task(dataset, Ablation(have, drop, seed), first))
+    return tasks
+
+
 def run_matrix(
     datasets: str,
     data_dir: Path,
@@ -147,62 +176,82 @@ def run_matrix(
     limit: int | None = None,
     cases_out: Path | None = None,
     progress: Callable[[str], Any] | None = None,
+    jobs: int = 1,
 ) -> Matrix:
+    """Every cell; ``jobs`` > 1 runs that many tasks at once in worker processes (the figures do
+    not depend on it: each task is one deterministic ``run_rca``)."""
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {jobs}")
     out = Matrix(parse_datasets(datasets), parse_rows(cells), parse_seeds(seeds))
     started = time.monotonic()
+    tasks = plan(out, with_baselines)
+    results: dict[Task, RcaResult] = {}
+
+    def done(task: Task, result: RcaResult) -> None:
+        results[task] = result
+        if progress is not None:
+            f = _figures(result, "autoheal")
+            progress(
+                f"  {task.dataset:13s} {task.ablation.label():28s} AS@1 {f['AS@1']:.3f} AS@3 {f['AS@3']:.3f} "
+                f"({result.seconds:.0f} s)"
+            )
+
+    if jobs == 1:
+        for task in tasks:
+            done(task, _run(task, data_dir, limit))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_run, t, data_dir, limit): t for t in tasks}
+            for future in as_completed(futures):
+                done(futures[future], future.result())
     for dataset in out.datasets:
-        baselines: dict[str, dict[str, float]] | None = None
-        done: dict[tuple[frozenset[str], float], str] = {}  # input -> the row that ran it
+        mine = [t for t in tasks if t.dataset == dataset]
+        baselines: dict[str, dict[str, float]] = {}
+        for t in mine:
+            if t.baselines:
+                r = results[t]
+                baselines = {m: _figures(r, m) for m in r.methods() if m != "autoheal"}
+                if r.baseline_message:
+                    out.baseline_notes[dataset] = r.baseline_message
+        first_row: dict[tuple[frozenset[str], float], str] = {}
+        full = effective(ROWS[3], dataset)  # the "all" row's input: the data set as published
         for row in out.rows:
-            have, drop = effective(row, dataset)
-            if (have, drop) in done:
-                first = out.cells[(dataset, done[(have, drop)])]
-                out.cells[(dataset, row.name)] = Cell(
-                    dataset, row.name, f"same input as {first.row}", first.autoheal, first.per_seed, first.baselines
-                )
-                continue
-            results: list[RcaResult] = []
-            for seed in out.seeds if drop else [0]:
-                result = run_rca(
-                    dataset,
-                    data_dir,
-                    limit=limit,
-                    with_baselines=with_baselines and baselines is None,
-                    ablation=Ablation(have, drop, seed),
-                )
-                results.append(result)
-                if baselines is None and with_baselines:
-                    baselines = {m: _figures(result, m) for m in result.methods() if m != "autoheal"}
-                    if result.baseline_message:
-                        out.baseline_notes[dataset] = result.baseline_message
-                if cases_out is not None:
-                    _append(cases_out, result, row.name)
-                if progress is not None:
-                    figures = _figures(result, "autoheal")
-                    progress(
-                        f"  {dataset:13s} {row.name:15s} seed {seed}: AS@1 {figures['AS@1']:.3f} "
-                        f"AS@3 {figures['AS@3']:.3f} ({result.seconds:.0f} s)"
-                    )
+            key = effective(row, dataset)
+            runs = [t for t in mine if (t.ablation.modalities, t.ablation.drop_fraction) == key]
             per_seed = (
-                [{"seed": s, **_figures(r, "autoheal")} for s, r in zip(out.seeds, results, strict=True)]
-                if drop
-                else []
+                [{"seed": t.ablation.seed, **_figures(results[t], "autoheal")} for t in runs] if key[1] else []
             )
-            mean = {k: round(statistics.fmean(_figures(r, "autoheal")[k] for r in results), 4) for k in FIGURES}
+            mean = {
+                k: round(statistics.fmean(_figures(results[t], "autoheal")[k] for t in runs), 4) for k in FIGURES
+            }
+            source = "run" if key not in first_row else f"same input as {first_row[key]}"
+            first_row.setdefault(key, row.name)
             out.cells[(dataset, row.name)] = Cell(
-                dataset, row.name, "run", mean, per_seed, baselines or {}, sum(r.seconds for r in results)
+                dataset,
+                row.name,
+                source,
+                mean,
+                per_seed,
+                baselines,
+                sum(results[t].seconds for t in runs) if source == "run" else 0.0,
             )
-            done[(have, drop)] = row.name
+            if cases_out is not None and source == "run":
+                for t in runs:
+                    _append(cases_out, results[t], row.name, full=key == full)
     out.seconds = time.monotonic() - started
     return out
 
 
-def _append(path: Path, result: RcaResult, row: str) -> None:
+def _append(path: Path, result: RcaResult, row: str, *, full: bool) -> None:
+    """The run's case records, with the row and whether its input is the data set as published
+    (``full``: what ``autoheal bench calibration`` reads)."""
     import json
 
     with path.open("a") as fh:
         for record in result.case_records():
-            fh.write(json.dumps({**record, "row": row}) + "\n")
+            fh.write(json.dumps({**record, "row": row, "full": full}) + "\n")
 
 
 def render(matrix: Matrix) -> list[str]:

@@ -87,6 +87,7 @@ class RcaResult:
                 "verdict": self.verdict.get(c.id),
                 "missing": self.missing.get(c.id, []),
                 **self.ablation.to_json(),
+                "full": self.ablation.is_full,
             }
             for c in self.cases
         ]

@@ -103,6 +103,7 @@ def rca(
         None, "--cells", help="with --matrix: only these rows, comma-separated (default: every row)"
     ),
     seeds: str = typer.Option("0,1,2", "--seeds", help="with --matrix: seeds of the drop rows"),
+    jobs: int = typer.Option(1, "--jobs", help="with --matrix: runs at once (worker processes)"),
     cases_out: str = typer.Option(
         None, "--cases-out", help="append one JSON line per case (for autoheal bench calibration)"
     ),
@@ -123,6 +124,7 @@ def rca(
             limit=limit,
             cases_out=Path(cases_out) if cases_out else None,
             progress=None if as_json else typer.echo,
+            jobs=jobs,
         )
         if not as_json:
             for line in render(done):
