@@ -34,8 +34,8 @@ from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.generators import default_generators
 from autoheal.reasoning.generators.logs import LogTemplateGenerator
-from autoheal.reasoning.generators.traces import TraceAttributionGenerator
 from autoheal.reasoning.generators.trace_paths import TracePathGenerator
+from autoheal.reasoning.generators.traces import TraceAttributionGenerator
 from autoheal.reasoning.models import LanguageModel
 
 

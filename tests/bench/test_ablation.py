@@ -69,6 +69,10 @@ def test_matrix_rows_give_a_metrics_only_data_set_the_metrics_input() -> None:
     assert parse_datasets("all") == ["nezha", "rcd-sockshop", "petshop"]
     assert [r.name for r in parse_rows("metrics,all")] == ["metrics", "all"]
     assert parse_seeds("0,1,2") == [0, 1, 2]
-    for bad in (lambda: parse_datasets("nezha,kafka"), lambda: parse_rows("all -90%"), lambda: parse_seeds("a")):
+    for bad in (
+        lambda: parse_datasets("nezha,kafka"),
+        lambda: parse_rows("all -90%"),
+        lambda: parse_seeds("a"),
+    ):
         with pytest.raises(ConfigError):
             bad()

@@ -56,7 +56,12 @@ def test_each_data_set_is_scored_by_a_map_fitted_without_it() -> None:
 
 def test_pairs_keep_full_modality_records_only() -> None:
     base = {"dataset": "d", "confidence": 0.8, "top1": True, "full": True}
-    records = [base, {**base, "full": False}, {k: v for k, v in base.items() if k != "full"}, {**base, "confidence": None}]
+    records = [
+        base,
+        {**base, "full": False},
+        {k: v for k, v in base.items() if k != "full"},
+        {**base, "confidence": None},
+    ]
     assert pairs(records) == [Pair("d", 0.8, True)]
 
 

@@ -82,7 +82,9 @@ def _minute(epoch: float) -> int:
     return math.floor(epoch / 60.0)
 
 
-def dropped_minutes(minutes: Iterable[int], fraction: float, seed: int, modality: str, group: str) -> set[int]:
+def dropped_minutes(
+    minutes: Iterable[int], fraction: float, seed: int, modality: str, group: str
+) -> set[int]:
     """``round(fraction * n)`` of the ``n`` distinct minutes, drawn with a seeded generator."""
     pool = sorted(set(minutes))
     count = round(fraction * len(pool))
@@ -102,7 +104,11 @@ def apply(bundle: Bundle, ablation: Ablation, group: str) -> Bundle:
     logs = list(bundle.logs) if "logs" in keep else []
     if ablation.drop_fraction:
         gone = dropped_minutes(
-            (_minute(s.start.timestamp()) for s in spans), ablation.drop_fraction, ablation.seed, "traces", group
+            (_minute(s.start.timestamp()) for s in spans),
+            ablation.drop_fraction,
+            ablation.seed,
+            "traces",
+            group,
         )
         spans = [s for s in spans if _minute(s.start.timestamp()) not in gone]
         gone = dropped_minutes(

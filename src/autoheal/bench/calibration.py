@@ -130,10 +130,15 @@ class LogisticMap:
 
     def to_json(self) -> dict[str, Any]:
         names = ("logit_confidence", "lead_over_next", "supported")
-        return {"weights": dict(zip(names, (round(w, 4) for w in self.weights), strict=True)), "bias": round(self.bias, 4)}
+        return {
+            "weights": dict(zip(names, (round(w, 4) for w in self.weights), strict=True)),
+            "bias": round(self.bias, 4),
+        }
 
 
-def _loss(xs: Sequence[Sequence[float]], ys: Sequence[float], w: Sequence[float], b: float, ridge: float) -> float:
+def _loss(
+    xs: Sequence[Sequence[float]], ys: Sequence[float], w: Sequence[float], b: float, ridge: float
+) -> float:
     """Negative log-likelihood plus a ridge on the weights (not the bias)."""
     total = 0.5 * ridge * sum(v * v for v in w)
     for x, y in zip(xs, ys, strict=True):
@@ -248,7 +253,9 @@ def render(cal: Calibration) -> list[str]:
     sections = [*cal.per_dataset.items(), ("overall", cal.overall)]
     for name, entry in sections:
         lines.append(f"{name}: reliability of the top cause's confidence (before | after the map)")
-        lines.append(f"  {'bin':9s} {'cases':>5s} {'conf':>6s} {'acc':>6s} | {'cases':>5s} {'conf':>6s} {'acc':>6s}")
+        lines.append(
+            f"  {'bin':9s} {'cases':>5s} {'conf':>6s} {'acc':>6s} | {'cases':>5s} {'conf':>6s} {'acc':>6s}"
+        )
         after = entry.get("bins_after") or [None] * len(entry["bins"])
         for b, a in zip(entry["bins"], after, strict=True):
             left = f"  {b['bin']:9s} {b['cases']:5d} {b['confidence']:6.3f} {b['accuracy']:6.3f}"
@@ -264,5 +271,7 @@ def render(cal: Calibration) -> list[str]:
     if cal.map_all:
         w = cal.map_all.to_json()
         terms = " + ".join(f"{v} * {k}" for k, v in w["weights"].items())
-        lines.append(f"map fitted on all data sets (not used to score any): p = sigmoid({terms} + {w['bias']})")
+        lines.append(
+            f"map fitted on all data sets (not used to score any): p = sigmoid({terms} + {w['bias']})"
+        )
     return lines

@@ -235,7 +235,11 @@ class EngineRanker:
         self.top_confidence = float(top.get("confidence") or 0.0)
         first = top.get("hypothesis", {}).get("service")
         self.second_confidence = max(
-            (float(c.get("confidence") or 0.0) for c in causes if c.get("hypothesis", {}).get("service") != first),
+            (
+                float(c.get("confidence") or 0.0)
+                for c in causes
+                if c.get("hypothesis", {}).get("service") != first
+            ),
             default=0.0,
         )
         self.top_verdict = str(top.get("verification", {}).get("verdict", ""))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,9 @@ def parse_datasets(text: str) -> list[str]:
     names = list(LOADERS) if text.strip() == "all" else [p.strip() for p in text.split(",") if p.strip()]
     unknown = [n for n in names if n not in LOADERS]
     if unknown or not names:
-        raise ConfigError(f"unknown data set {', '.join(unknown) or '(none)'}; choose from {', '.join(LOADERS)} or all")
+        raise ConfigError(
+            f"unknown data set {', '.join(unknown) or '(none)'}; choose from {', '.join(LOADERS)} or all"
+        )
     return names
 
 
@@ -118,7 +120,9 @@ def parse_rows(text: str | None) -> list[Row]:
     names = [p.strip() for p in text.split(",") if p.strip()]
     unknown = [n for n in names if n not in by_name]
     if unknown or not names:
-        raise ConfigError(f"unknown matrix row {', '.join(unknown) or '(none)'}; choose from {', '.join(by_name)}")
+        raise ConfigError(
+            f"unknown matrix row {', '.join(unknown) or '(none)'}; choose from {', '.join(by_name)}"
+        )
     return [by_name[n] for n in names]
 
 
@@ -145,9 +149,7 @@ class Task:
 
 
 def _run(task: Task, data_dir: Path, limit: int | None) -> RcaResult:
-    return run_rca(
-        task.dataset, data_dir, limit=limit, with_baselines=task.baselines, ablation=task.ablation
-    )
+    return run_rca(task.dataset, data_dir, limit=limit, with_baselines=task.baselines, ablation=task.ablation)
 
 
 def plan(matrix: Matrix, with_baselines: bool) -> list[Task]:
@@ -221,10 +223,13 @@ def run_matrix(
             key = effective(row, dataset)
             runs = [t for t in mine if (t.ablation.modalities, t.ablation.drop_fraction) == key]
             per_seed = (
-                [{"seed": t.ablation.seed, **_figures(results[t], "autoheal")} for t in runs] if key[1] else []
+                [{"seed": t.ablation.seed, **_figures(results[t], "autoheal")} for t in runs]
+                if key[1]
+                else []
             )
             mean = {
-                k: round(statistics.fmean(_figures(results[t], "autoheal")[k] for t in runs), 4) for k in FIGURES
+                k: round(statistics.fmean(_figures(results[t], "autoheal")[k] for t in runs), 4)
+                for k in FIGURES
             }
             source = "run" if key not in first_row else f"same input as {first_row[key]}"
             first_row.setdefault(key, row.name)
@@ -268,7 +273,9 @@ def render(matrix: Matrix) -> list[str]:
             for m in methods:
                 figures = cell.autoheal if m == "autoheal" else cell.baselines.get(m)
                 line += (
-                    f" | {figures['AS@1']:>13.3f} {figures['AS@3']:>5.3f}" if figures else f" | {'-':>13s} {'-':>5s}"
+                    f" | {figures['AS@1']:>13.3f} {figures['AS@3']:>5.3f}"
+                    if figures
+                    else f" | {'-':>13s} {'-':>5s}"
                 )
             if cell.source != "run":
                 line += f"   ({cell.source}: the data set has no {', '.join(sorted(row.modalities - AVAILABLE[dataset])) or 'more'})"

@@ -10,8 +10,10 @@ its narrative ends with them). A modality never asked for is no gap: no generato
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning.base import InvestigationContext
@@ -46,7 +48,7 @@ class Gap:
         return {"modality": self.modality, "missing": self.what, "detail": self.detail}
 
 
-def _in_incident(ctx: InvestigationContext, args: dict[str, object]) -> bool | None:
+def _in_incident(ctx: InvestigationContext, args: Mapping[str, Any]) -> bool | None:
     """Whether a call's window lies inside the incident window (None: the call has no window)."""
     start, end = args.get("start"), args.get("end")
     if start is None or end is None:
