@@ -152,19 +152,28 @@ def _run(task: Task, data_dir: Path, limit: int | None) -> RcaResult:
     return run_rca(task.dataset, data_dir, limit=limit, with_baselines=task.baselines, ablation=task.ablation)
 
 
+# the order cells are run in: the data set as published first (the figure that must not drop),
+# then one modality missing, then minutes missing (a partial run has the most telling cells)
+RUN_ORDER = ("all", "metrics+traces", "metrics", "metrics+logs", "all -30%", "all -60%")
+
+
 def plan(matrix: Matrix, with_baselines: bool) -> list[Task]:
-    """One task per distinct input of each data set (and per seed where minutes are dropped)."""
-    tasks: list[Task] = []
-    for dataset in matrix.datasets:
+    """One task per distinct input of each data set (and per seed where minutes are dropped), in
+    :data:`RUN_ORDER` across data sets; each data set's baselines ride on its first task."""
+    pending: list[tuple[int, int, str, Ablation]] = []
+    for d, dataset in enumerate(matrix.datasets):
         seen: set[tuple[frozenset[str], float]] = set()
-        for row in matrix.rows:
+        for row in sorted(matrix.rows, key=lambda r: RUN_ORDER.index(r.name)):
             have, drop = effective(row, dataset)
             if (have, drop) in seen:
                 continue
             seen.add((have, drop))
             for seed in matrix.seeds if drop else [0]:
-                first = with_baselines and not any(t.dataset == dataset for t in tasks)
-                tasks.append(Task(dataset, Ablation(have, drop, seed), first))
+                pending.append((RUN_ORDER.index(row.name), d, dataset, Ablation(have, drop, seed)))
+    tasks: list[Task] = []
+    for _, _, dataset, ablation in sorted(pending, key=lambda p: (p[0], p[1], p[3].seed)):
+        first = with_baselines and not any(t.dataset == dataset for t in tasks)
+        tasks.append(Task(dataset, ablation, first))
     return tasks
 
 
@@ -191,6 +200,9 @@ def run_matrix(
 
     def done(task: Task, result: RcaResult) -> None:
         results[task] = result
+        if cases_out is not None:  # as each run ends: a matrix stopped early keeps what it ran
+            full = (task.ablation.modalities, task.ablation.drop_fraction) == effective(ROWS[3], task.dataset)
+            _append(cases_out, result, task.ablation.label(), full=full)
         if progress is not None:
             f = _figures(result, "autoheal")
             progress(
@@ -218,7 +230,6 @@ def run_matrix(
                 if r.baseline_message:
                     out.baseline_notes[dataset] = r.baseline_message
         first_row: dict[tuple[frozenset[str], float], str] = {}
-        full = effective(ROWS[3], dataset)  # the "all" row's input: the data set as published
         for row in out.rows:
             key = effective(row, dataset)
             runs = [t for t in mine if (t.ablation.modalities, t.ablation.drop_fraction) == key]
@@ -242,9 +253,6 @@ def run_matrix(
                 baselines,
                 sum(results[t].seconds for t in runs) if source == "run" else 0.0,
             )
-            if cases_out is not None and source == "run":
-                for t in runs:
-                    _append(cases_out, results[t], row.name, full=key == full)
     out.seconds = time.monotonic() - started
     return out
 
