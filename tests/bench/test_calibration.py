@@ -91,3 +91,13 @@ def test_calibration_command_reads_case_records(tmp_path: Path) -> None:
     bad.write_text("{not json\n")
     result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(bad)])
     assert result.exit_code != 0 and "not a JSON line" in result.output
+
+
+def test_reliability_diagram_is_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from autoheal.bench.diagram import reliability_png
+
+    data = [Pair("a", 0.6, i % 3 > 0) for i in range(12)] + [Pair("b", 0.4, i % 2 > 0) for i in range(12)]
+    out = tmp_path / "reliability.png"
+    reliability_png(calibrate(data), out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
