@@ -10,9 +10,12 @@ raises nothing, though the spans still show the paths: a request that stopped ca
 This generator runs the same path analysis (:func:`~autoheal.analysis.patterns.path_breaks`, same
 ``MIN_SUPPORT`` and ``Z_CAP``, calibrated with the log generator's ``HALF``) on the spans only:
 every span is a unit that opens with ``span <operation>`` and holds its calls into other services.
-It **abstains when logs answered** for the incident window and every reference window: then the
-log generator reads these same paths, with the lines besides, and counting them twice would
-reward the services that happen to have more evidence. Its hypotheses are ``code_error`` with the
+It **abstains when logs answered for the incident window** (whatever the reference windows
+hold): then the log generator reads these same paths, with the lines besides, and counting them
+twice would reward the services that happen to have more evidence. (A first version also ran when
+only a reference window lacked logs; in the simulator, whose reference windows can precede its
+logs, that ran the span analysis in every investigation and slowed the pipeline past the sim's
+30 s webhook timeout: it runs only where the incident has no logs at all.) Its hypotheses are ``code_error`` with the
 same evidence (the governed ``traces.spans`` calls, answered once per investigation: the trace
 generator asks the same questions).
 """
@@ -69,7 +72,7 @@ class TracePathGenerator:
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
         references = self.references or [ctx.reference]
-        if self._logs_answered(ctx, [*references, ctx.incident]):
+        if self._logs_answered(ctx, [ctx.incident]):
             return []  # the log generator reads these paths, with the lines besides
         ref_spans: list[CallSpan] = []
         evidence: list[Evidence] = []
