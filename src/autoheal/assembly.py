@@ -34,6 +34,7 @@ from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.generators import default_generators
 from autoheal.reasoning.generators.logs import LogTemplateGenerator
+from autoheal.reasoning.generators.trace_paths import TracePathGenerator
 from autoheal.reasoning.generators.traces import TraceAttributionGenerator
 from autoheal.reasoning.models import LanguageModel
 
@@ -78,6 +79,8 @@ def build_investigator(
             generator = LogTemplateGenerator(reference=reference)
         elif reference and isinstance(generator, TraceAttributionGenerator):
             generator = TraceAttributionGenerator(reference=reference)
+        elif reference and isinstance(generator, TracePathGenerator):
+            generator = TracePathGenerator(reference=reference)
         generators.append(generator)
     if any(name.startswith("kubernetes.") for name in gateway.tool_names()):
         from autoheal.k8s.router import KubernetesGenerator

@@ -136,6 +136,8 @@ def test_demo_explore_lines_name_everything_a_new_user_needs() -> None:
     text = "\n".join(explore_lines(access))
     assert "export AUTOHEAL_URL=http://127.0.0.1:1234 AUTOHEAL_TOKEN=ah_admin_x" in text
     assert "/api/v1/alerts/alertmanager" in text and "src" in text and "/tmp/d/autoheal.db" in text
+
+
 def test_demo_offers_checked_fixes_and_the_report(demo: tuple[int, dict]) -> None:
     _, out = demo
     fixes = out["fixes"]

@@ -213,6 +213,10 @@ class EngineRanker:
     tool_calls: int = 0
     refused: int = 0
     causes: list[dict[str, Any]] = field(default_factory=list)  # the last report's (bench/inner.py)
+    top_confidence: float = 0.0  # the last report's top cause's confidence (0 with no cause)
+    second_confidence: float = 0.0  # the best confidence of another service in the last report
+    top_verdict: str = ""  # the last report's top cause's verdict ("" with no cause)
+    missing: list[str] = field(default_factory=list)  # the modalities the last report lacked
 
     def __call__(self, case: BenchCase, bundle: Bundle) -> list[str]:
         if self.audit is None:
@@ -226,6 +230,20 @@ class EngineRanker:
         self.tool_calls += run.tool_calls
         self.refused += run.refused
         self.causes = inner.report_causes(run.report)
+        causes = run.report.get("causes") or [{}]
+        top = causes[0]
+        self.top_confidence = float(top.get("confidence") or 0.0)
+        first = top.get("hypothesis", {}).get("service")
+        self.second_confidence = max(
+            (
+                float(c.get("confidence") or 0.0)
+                for c in causes
+                if c.get("hypothesis", {}).get("service") != first
+            ),
+            default=0.0,
+        )
+        self.top_verdict = str(top.get("verification", {}).get("verdict", ""))
+        self.missing = [str(g.get("modality")) for g in run.report.get("evidence_gaps", [])]
         return run.ranking
 
 

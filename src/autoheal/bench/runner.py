@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from autoheal.bench import baselines, direct, inner, nezha, petshop, sockshop
+from autoheal.bench.ablation import Ablation, apply
 from autoheal.bench.engine_path import EngineRanker
 from autoheal.bench.model import BenchCase, Bundle
 from autoheal.bench.published import PUBLISHED
@@ -38,6 +39,13 @@ class RcaResult:
     refused_calls: int = 0
     # the engine's inner-service ranking where the data set labels one (nezha): id -> (keys, truth)
     inner: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    ablation: Ablation = field(default_factory=Ablation)
+    # the engine path's report per case: its top cause's confidence (0 with no cause) and which
+    # modalities answered nothing (bench/calibration.py reads the first)
+    confidence: dict[str, float] = field(default_factory=dict)
+    second: dict[str, float] = field(default_factory=dict)  # the next service's confidence
+    verdict: dict[str, str] = field(default_factory=dict)  # the top cause's verdict
+    missing: dict[str, list[str]] = field(default_factory=dict)
 
     def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
         ranks = self.rankings.get(method, {})
@@ -63,6 +71,27 @@ class RcaResult:
         groups = {g: scored(cs) for g, cs in self.groups().items()}
         return {**scored(self.cases), "groups": {g: v for g, v in groups.items() if v["cases"]}}
 
+    def case_records(self) -> list[dict[str, Any]]:
+        """One record per case (``--cases-out``; ``autoheal bench calibration`` reads them): the
+        truth, the engine's first five services, its top cause's confidence and the ablation."""
+        ranks = self.rankings.get("autoheal", {})
+        return [
+            {
+                "dataset": self.dataset,
+                "id": c.id,
+                "truth": c.root_cause,
+                "ranking": ranks.get(c.id, [])[:5],
+                "top1": bool(ranks.get(c.id)) and ranks[c.id][0] == c.root_cause,
+                "confidence": self.confidence.get(c.id),
+                "second_confidence": self.second.get(c.id),
+                "verdict": self.verdict.get(c.id),
+                "missing": self.missing.get(c.id, []),
+                **self.ablation.to_json(),
+                "full": self.ablation.is_full,
+            }
+            for c in self.cases
+        ]
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "dataset": self.dataset,
@@ -82,6 +111,8 @@ class RcaResult:
             out["baselines_note"] = self.baseline_message
         if self.inner:
             out["inner"] = self.inner_summary()
+        if not self.ablation.is_full:
+            out["ablation"] = self.ablation.to_json()
         if self.dataset == "petshop":
             out["splits"] = {
                 split: {
@@ -104,9 +135,12 @@ def run_rca(
     with_baselines: bool = True,
     ranker: Ranker | None = None,
     path: str = "engine",
+    ablation: Ablation | None = None,
 ) -> RcaResult:
     """Score every case; ``path`` is ``engine`` (the whole investigation engine through governed
-    tools, the default) or ``direct`` (the analysis functions on the records, for diagnosis)."""
+    tools, the default) or ``direct`` (the analysis functions on the records, for diagnosis).
+    ``ablation`` (:mod:`autoheal.bench.ablation`) removes modalities or minutes from every group
+    before anything reads it; the baselines read the metrics, which no ablation drops."""
     if dataset not in LOADERS:
         raise ConfigError(f"unknown data set {dataset!r}; choose one of {', '.join(LOADERS)}")
     if path not in PATHS:
@@ -114,20 +148,32 @@ def run_rca(
     engine_ranker = EngineRanker() if ranker is None and path == "engine" else None
     rank = ranker or engine_ranker or direct.ranking
     started = time.monotonic()
-    result = RcaResult(dataset=dataset, path=path)
+    ablation = ablation or Ablation()
+    result = RcaResult(dataset=dataset, path=path, ablation=ablation)
     kept: list[tuple[BenchCase, Bundle]] = []
     ours: dict[str, list[str]] = {}
-    for case, bundle in LOADERS[dataset](data_dir):
+    ablated: tuple[str, Bundle, Bundle] | None = None  # (group, original, ablated): one group at a time
+    for case, original in LOADERS[dataset](data_dir):
         if limit is not None and len(kept) >= limit:
             break
+        if ablated is None or ablated[0] != case.group or ablated[1] is not original:
+            ablated = (case.group, original, apply(original, ablation, case.group))
+        bundle = ablated[2]
         ours[case.id] = rank(case, bundle)
-        if engine_ranker is not None and case.inner:
-            keys = inner.ranking(engine_ranker.causes, case.root_cause, case.inner)
-            result.inner[case.id] = (keys, f"{case.root_cause}:{case.inner}")
+        if engine_ranker is not None:
+            result.confidence[case.id] = engine_ranker.top_confidence
+            result.second[case.id] = engine_ranker.second_confidence
+            result.verdict[case.id] = engine_ranker.top_verdict
+            result.missing[case.id] = list(engine_ranker.missing)
+            if case.inner:
+                keys = inner.ranking(engine_ranker.causes, case.root_cause, case.inner)
+                result.inner[case.id] = (keys, f"{case.root_cause}:{case.inner}")
         result.cases.append(case)
-        kept.append((case, bundle))
+        kept.append((case, original))
     result.rankings["autoheal"] = ours
-    if with_baselines:
+    if with_baselines and "metrics" not in ablation.modalities:
+        result.baseline_message = "baselines skipped: they read metrics, which this ablation removes"
+    elif with_baselines:
         run = baselines.run(dataset, kept)
         if run.available:
             for method in baselines.METHODS:

@@ -88,7 +88,9 @@ def _data_dir(value: str | None) -> Path:
 
 @app.command("rca")
 def rca(
-    dataset: str = typer.Option(..., "--dataset", help="nezha | rcd-sockshop | petshop"),
+    dataset: str = typer.Option(
+        ..., "--dataset", help="nezha | rcd-sockshop | petshop (with --matrix: comma-separated, or all)"
+    ),
     data_dir: str = typer.Option(
         None, "--data-dir", help="bench data directory (default: $AUTOHEAL_BENCH_DATA or ../shared/bench)"
     ),
@@ -100,17 +102,73 @@ def rca(
         "--path",
         help="engine (the investigation engine through governed tools) | direct (diagnosis)",
     ),
+    ablate: str = typer.Option(
+        "metrics,traces,logs",
+        "--ablate",
+        "--modalities",
+        help="the modalities the engine may read, comma-separated: metrics, traces, logs",
+    ),
+    drop_fraction: float = typer.Option(
+        0.0, "--drop-fraction", help="share of trace minutes and of log minutes removed at random (0..1)"
+    ),
+    seed: int = typer.Option(0, "--seed", help="seed of the minutes removed by --drop-fraction"),
+    matrix: bool = typer.Option(
+        False, "--matrix", help="run the ablation matrix (bench/matrix.py) on the --dataset list"
+    ),
+    cells: str = typer.Option(
+        None, "--cells", help="with --matrix: only these rows, comma-separated (default: every row)"
+    ),
+    seeds: str = typer.Option("0,1,2", "--seeds", help="with --matrix: seeds of the drop rows"),
+    jobs: int = typer.Option(1, "--jobs", help="with --matrix: runs at once (worker processes)"),
+    cases_out: str = typer.Option(
+        None, "--cases-out", help="append one JSON line per case (for autoheal bench calibration)"
+    ),
 ) -> None:
     """Root-cause ranking on real incident data, with RCAEval's BARO and NSigma side by side."""
+    from autoheal.bench.ablation import Ablation, parse_modalities
     from autoheal.bench.runner import run_rca, table_rows
 
-    result = run_rca(dataset, _data_dir(data_dir), limit=limit, with_baselines=not no_baselines, path=path)
+    if matrix:
+        from autoheal.bench.matrix import render, run_matrix
+
+        done = run_matrix(
+            dataset,
+            _data_dir(data_dir),
+            cells=cells,
+            seeds=seeds,
+            with_baselines=not no_baselines,
+            limit=limit,
+            cases_out=Path(cases_out) if cases_out else None,
+            progress=None if as_json else typer.echo,
+            jobs=jobs,
+        )
+        if not as_json:
+            for line in render(done):
+                typer.echo(line)
+        typer.echo(json.dumps(done.to_json()))
+        return
+    ablation = Ablation(parse_modalities(ablate), drop_fraction, seed)
+    result = run_rca(
+        dataset,
+        _data_dir(data_dir),
+        limit=limit,
+        with_baselines=not no_baselines,
+        path=path,
+        ablation=ablation,
+    )
+    if cases_out:
+        with Path(cases_out).open("a") as fh:
+            for record in result.case_records():
+                fh.write(json.dumps(record) + "\n")
     if not as_json:
         methods = result.methods()
         head = f"{'group':28s} {'cases':>5s}"
         for m in methods:
             head += f" | {m + ' AS@1':>13s} {'AS@3':>6s} {'AS@5':>6s} {'Avg@5':>6s}"
-        typer.echo(f"{dataset}: {len(result.cases)} cases, {result.seconds:.1f} s, path={result.path}")
+        typer.echo(
+            f"{dataset}: {len(result.cases)} cases, {result.seconds:.1f} s, path={result.path}, "
+            f"reads {ablation.label()}"
+        )
         typer.echo(head)
         for row in table_rows(result):
             line = f"{row[0]:28s} {row[1]:>5s}"
@@ -251,6 +309,8 @@ def decisions(
                 f"labelled {j.message.action}/{j.message.target}/{j.message.service}"
             )
     typer.echo(json.dumps(summary(judged)))
+
+
 @app.command("fixes")
 def fixes(
     only: str = typer.Option(
@@ -292,3 +352,53 @@ def fixes(
             )
     Console().print(table)
     typer.echo(json.dumps(summarise(results)))
+
+
+@app.command("calibration")
+def calibration(
+    cases: list[str] = typer.Option(
+        None, "--cases", help="--cases-out files of earlier runs (repeatable); default: run the data sets now"
+    ),
+    data_dir: str = typer.Option(
+        None, "--data-dir", help="bench data directory (default: $AUTOHEAL_BENCH_DATA or ../shared/bench)"
+    ),
+    datasets: str = typer.Option("all", "--datasets", help="without --cases: comma-separated, or all"),
+    png: str = typer.Option(None, "--png", help="write the reliability diagram here (needs matplotlib)"),
+    as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
+) -> None:
+    """Reliability of the report's top-cause confidence: bins, ECE, Brier, before and after a map
+    fitted leaving each data set out."""
+    from autoheal.bench import calibration as cal
+    from autoheal.bench.matrix import parse_datasets
+    from autoheal.bench.runner import run_rca
+
+    records: list[dict[str, object]] = []
+    if cases:
+        for name in cases:
+            path = Path(name)
+            if not path.is_file():
+                raise typer.BadParameter(f"{name} is not a file (write one with bench rca --cases-out)")
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if line.strip():
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise typer.BadParameter(f"{name}:{n} is not a JSON line: {exc}") from exc
+    else:
+        for dataset in parse_datasets(datasets):
+            result = run_rca(dataset, _data_dir(data_dir), with_baselines=False)
+            records += result.case_records()
+    found = cal.pairs(records)
+    if not found:
+        raise typer.BadParameter("no full-modality case records with a confidence to calibrate")
+    result_cal = cal.calibrate(found)
+    if not as_json:
+        for line in cal.render(result_cal):
+            typer.echo(line)
+    if png:
+        from autoheal.bench.diagram import reliability_png
+
+        reliability_png(result_cal, Path(png))
+        if not as_json:
+            typer.echo(f"reliability diagram: {png}")
+    typer.echo(json.dumps(result_cal.to_json()))

@@ -142,6 +142,9 @@ class InvestigationReport:
     usage: dict[str, Any] = field(default_factory=dict)
     # similar past incidents and what became of them (anchored on one, or checked and not confirmed)
     memory: dict[str, Any] = field(default_factory=dict)
+    # evidence the investigation asked for and did not get, and what it leaves unjudged
+    # (autoheal.reasoning.coverage): [{"modality", "missing", "detail"}]
+    evidence_gaps: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def top(self) -> RankedCause | None:
@@ -158,6 +161,7 @@ class InvestigationReport:
             "narrative": self.narrative,
             "usage": dict(self.usage),
             "memory": dict(self.memory),
+            "evidence_gaps": [dict(g) for g in self.evidence_gaps],
         }
 
 

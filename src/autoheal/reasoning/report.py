@@ -21,6 +21,7 @@ from autoheal.domain.investigation import (
     Verification,
 )
 from autoheal.domain.tools import ToolStatus
+from autoheal.reasoning import coverage
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 
@@ -171,6 +172,9 @@ def build(
     )
     report.next_checks = next_checks(report, ctx)
     report.narrative = template_narrative(report)
+    gaps = coverage.gaps(ctx)
+    report.evidence_gaps = [g.to_dict() for g in gaps]
+    report.narrative = "\n".join(p for p in (report.narrative, coverage.narrative(gaps)) if p)
     statuses = list(ctx.statuses.values())
     report.usage = {
         "tool_calls": sum(1 for e in ctx.evidence if "." not in e.id),

@@ -18,6 +18,8 @@ _OPTIONAL = (
     ("autoheal.reasoning.generators.metrics", "MetricAnomalyGenerator"),
     ("autoheal.reasoning.generators.logs", "LogTemplateGenerator"),
     ("autoheal.reasoning.generators.traces", "TraceAttributionGenerator"),
+    # request paths from spans alone, where no logs answered (issue 21)
+    ("autoheal.reasoning.generators.trace_paths", "TracePathGenerator"),
 )
 
 

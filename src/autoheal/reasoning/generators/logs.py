@@ -192,7 +192,7 @@ class LogTemplateGenerator:
             limit=MAX_LINES,
             max_bytes=MAX_BYTES,
         )
-        if not inc_cited:
+        if not inc_cited or not evidence:  # no fault-free lines: nothing tells new from usual
             return []
         if not ref_entries:
             # no baseline: with no line in any reference window every template would read as

@@ -1,0 +1,101 @@
+"""Which evidence an investigation did not get, and what that leaves unjudged.
+
+Read from the investigation's own tool calls (``ctx.evidence`` and ``ctx.statuses``; nothing is
+asked again): each modality (metrics = ``prometheus.*``, logs = ``logs.*``, traces = ``traces.*``)
+that was asked for and never answered with data, or whose incident or reference window came back
+empty while the other answered, is a gap. Each gap says what the engine could not judge without it,
+so a reader weighs the conclusion accordingly (the report lists them under ``evidence_gaps`` and
+its narrative ends with them). A modality never asked for is no gap: no generator wanted it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from autoheal.domain.tools import ToolStatus
+from autoheal.reasoning.base import InvestigationContext
+
+PREFIXES = {"metrics": "prometheus.", "logs": "logs.", "traces": "traces."}
+
+# What the engine cannot judge without each modality (the limit on the conclusion).
+LIMITS = {
+    "metrics": (
+        "symptom shifts, saturation and the checks' metric comparisons (timing, peers, specificity) "
+        "could not be judged; causes rest on logs and traces alone"
+    ),
+    "logs": (
+        "error templates and changed code paths could not be read: a code-level fault (an exception, "
+        "an early return) shows only through its effect on metrics or spans, or not at all"
+    ),
+    "traces": (
+        "the call graph seen in traces and per-service span latency were not available: the "
+        "dependency checks rest on the declared topology alone (they abstain where it says nothing), "
+        "and a fault visible only in request latency may rank lower or be missed"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    modality: str
+    what: str  # "none" | "incident" | "reference"
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"modality": self.modality, "missing": self.what, "detail": self.detail}
+
+
+def _in_incident(ctx: InvestigationContext, args: Mapping[str, Any]) -> bool | None:
+    """Whether a call's window lies inside the incident window (None: the call has no window)."""
+    start, end = args.get("start"), args.get("end")
+    if start is None or end is None:
+        return None
+    try:
+        lo, hi = (datetime.fromisoformat(str(v).replace("Z", "+00:00")).timestamp() for v in (start, end))
+    except ValueError:
+        return None
+    return lo >= ctx.incident.start.timestamp() - 1.0 and hi <= ctx.incident.end.timestamp() + 1.0
+
+
+def gaps(ctx: InvestigationContext) -> list[Gap]:
+    out: list[Gap] = []
+    for modality, prefix in PREFIXES.items():
+        calls = [e for e in ctx.evidence if "." not in e.id and e.tool.startswith(prefix)]
+        if not calls:
+            continue
+        ok = [e for e in calls if ctx.statuses.get(e.id) is ToolStatus.OK]
+        if not ok:
+            out.append(Gap(modality, "none", f"no {modality} answered with data: {LIMITS[modality]}"))
+            continue
+        if modality == "metrics":  # one query spans both windows
+            continue
+        windows = {id(e): _in_incident(ctx, e.args) for e in calls}
+        answered = {windows[id(e)] for e in ok}
+        asked = {w for w in windows.values() if w is not None}
+        if True in asked and True not in answered:
+            out.append(
+                Gap(
+                    modality,
+                    "incident",
+                    f"no {modality} in the incident window (they answered for the reference only): "
+                    f"{LIMITS[modality]}",
+                )
+            )
+        elif False in asked and False not in answered:
+            out.append(
+                Gap(
+                    modality,
+                    "reference",
+                    f"no fault-free {modality} to compare the incident with: what is new or changed "
+                    f"in them could not be told from what is usual",
+                )
+            )
+    return out
+
+
+def narrative(found: list[Gap]) -> str:
+    """The narrative's closing lines for the gaps (empty when there are none)."""
+    return "\n".join(f"Evidence missing — {g.detail}." for g in found)
