@@ -120,9 +120,9 @@ def test_backtest_writes_nothing_to_the_configured_database(tmp_path: Path) -> N
 
 def test_cli_needs_exactly_one_input(tmp_path: Path) -> None:
     out = CliRunner().invoke(root, ["backtest"])
-    assert out.exit_code != 0 and "--from FILE or --alertmanager URL" in out.output
+    assert out.exit_code != 0 and "--from FILE or --alertmanager URL" in " ".join(out.output.split())
     missing = CliRunner().invoke(root, ["backtest", "--from", str(tmp_path / "none.jsonl")])
-    assert missing.exit_code != 0 and "no such file" in missing.output
+    assert missing.exit_code != 0 and "no such file" in " ".join(missing.output.split())
 
 
 @pytest.mark.realservice

@@ -138,7 +138,7 @@ def test_api_viewer_reads_responder_decides(app):
             client.post(f"/api/v1/fixes/{fix_id}/accept", json={}, headers=h[Role.VIEWER]).status_code == 403
         )
         r = client.post(f"/api/v1/fixes/{fix_id}/reject", json={}, headers=h[Role.RESPONDER])
-        assert r.status_code == 400 and "needs a reason" in r.json()["error"]
+        assert r.status_code == 400 and "needs a reason" in r.json()["detail"]
         r = client.post(f"/api/v1/fixes/{fix_id}/accept", json={"reason": "ok"}, headers=h[Role.RESPONDER])
         assert r.status_code == 200 and r.json()["status"] == "accepted"
         assert client.get("/api/v1/fixes?status=bogus", headers=h[Role.VIEWER]).status_code == 400

@@ -109,7 +109,7 @@ def test_roles_lifecycle_and_409(api) -> None:  # type: ignore[no-untyped-def]
     illegal = client.post(
         f"/api/v1/incidents/{ref}/status", json={"status": "mitigated"}, headers=h[Role.RESPONDER]
     )
-    assert illegal.status_code == 409 and "cannot become mitigated" in illegal.json()["error"]
+    assert illegal.status_code == 409 and "cannot become mitigated" in illegal.json()["detail"]
     assert client.get(f"/api/v1/incidents/{ref}/timeline", headers=h[Role.VIEWER]).json()["events"] == before
     assert (
         client.post(

@@ -184,7 +184,10 @@ def test_roles_decide_what_a_client_may_call(prepared: tuple[Path, dict[Role, st
         assert "start_investigation" in responder["listed"]
         report = _payload(responder["started"])
         assert report["status"] == "finished" and "causes" in report["report"]
-        assert _payload(responder["incidents"]) == {"incidents": []}
+        # the fixture's signal opened one incident (incidents.open: signal at or above high)
+        opened = _payload(responder["incidents"])["incidents"]
+        assert len(opened) == 1 and opened[0]["status"] != "resolved"
+        assert opened[0]["group_keys"] == ['{alertname="HighErrorRate", service="checkout"}']
         assert responder["bad"].isError and "no investigation" in _payload(responder["bad"])["error"]
         uris = [str(r.uri) for r in responder["resources"]]
         assert f"autoheal://investigations/{report['id']}" in uris

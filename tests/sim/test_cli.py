@@ -77,11 +77,12 @@ def test_demo_recurrence_is_anchored_by_memory(demo: tuple[int, dict]) -> None:
     """The second checkout fault is investigated with what the first taught (docs/graph.md)."""
     _, out = demo
     assert out["memory"]["anchored"] is True and out["memory"]["calls_saved"] > 0
-    second = out["investigations"][1]
+    after = out["after_the_fact"]["investigations"]  # extra information, not the verdict
+    second = after[1]
     assert second["memory"]["anchored_on"] == "sim-demo-story-fault-0"
     assert second["tool_calls"] < second["memory"]["without_memory"]["tool_calls"]
     assert second["matched_service"] and second["matched_kind"]  # and still right
-    assert not out["investigations"][0]["memory"]["anchored"]  # nothing to remember the first time
+    assert not after[0]["memory"]["anchored"]  # nothing to remember the first time
 
 
 def test_demo_every_conclusion_matches_the_ground_truth(demo: tuple[int, dict]) -> None:

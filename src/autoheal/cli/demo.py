@@ -108,6 +108,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "report": extras["report_summary"],
             "ground_truth_matched": out["ground_truth_matched"],
             "memory": memory_summary(out["after_the_fact"]["investigations"]),
+            "after_the_fact": out["after_the_fact"],
             "seconds": round(time.perf_counter() - started, 3),
         }
         summary["incident"] = incidents.summary(server, run)
