@@ -1,6 +1,7 @@
 """Modality ablations and missing minutes (bench/ablation.py), and the matrix's rows (bench/matrix.py)."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,38 @@ def test_matrix_rows_give_a_metrics_only_data_set_the_metrics_input() -> None:
     ):
         with pytest.raises(ConfigError):
             bad()
+
+
+def test_matrix_plan_runs_each_distinct_input_once_with_baselines_on_the_first() -> None:
+    from autoheal.bench.matrix import Matrix, plan
+
+    tasks = plan(Matrix(["petshop", "nezha"], list(ROWS), [0, 1]), with_baselines=True)
+    petshop = [t for t in tasks if t.dataset == "petshop"]
+    assert [t.ablation for t in petshop] == [Ablation(frozenset({"metrics"}))]  # every row is metrics
+    nezha = [t for t in tasks if t.dataset == "nezha"]
+    assert len(nezha) == 4 + 2 * 2  # four modality rows, two drop rows per seed
+    assert sorted((t.ablation.drop_fraction, t.ablation.seed) for t in nezha if t.ablation.drop_fraction) == [
+        (0.3, 0),
+        (0.3, 1),
+        (0.6, 0),
+        (0.6, 1),
+    ]
+    assert [t.baselines for t in nezha] == [True] + [False] * 7 and petshop[0].baselines
+    assert not any(t.baselines for t in plan(Matrix(["nezha"], list(ROWS), [0]), with_baselines=False))
+
+
+def test_case_records_are_appended_with_the_extra_fields(tmp_path: Path) -> None:
+    import json
+
+    from autoheal.bench.runner import RcaResult
+
+    case = _case()
+    result = RcaResult(
+        dataset=case.dataset, path="engine", cases=[case], rankings={"autoheal": {case.id: ["db"]}}
+    )
+    out = tmp_path / "cases.jsonl"
+    result.append_case_records(out)
+    result.append_case_records(out, row="metrics", full=False)
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert first["full"] is True and first["ranking"] == ["db"] and "row" not in first
+    assert second["full"] is False and second["row"] == "metrics" and second["id"] == case.id

@@ -202,7 +202,8 @@ def run_matrix(
         results[task] = result
         if cases_out is not None:  # as each run ends: a matrix stopped early keeps what it ran
             full = (task.ablation.modalities, task.ablation.drop_fraction) == effective(ROWS[3], task.dataset)
-            _append(cases_out, result, task.ablation.label(), full=full)
+            # full: the input is the data set as published (what ``bench calibration`` reads)
+            result.append_case_records(cases_out, row=task.ablation.label(), full=full)
         if progress is not None:
             f = _figures(result, "autoheal")
             progress(
@@ -255,16 +256,6 @@ def run_matrix(
             )
     out.seconds = time.monotonic() - started
     return out
-
-
-def _append(path: Path, result: RcaResult, row: str, *, full: bool) -> None:
-    """The run's case records, with the row and whether its input is the data set as published
-    (``full``: what ``autoheal bench calibration`` reads)."""
-    import json
-
-    with path.open("a") as fh:
-        for record in result.case_records():
-            fh.write(json.dumps({**record, "row": row, "full": full}) + "\n")
 
 
 def render(matrix: Matrix) -> list[str]:

@@ -92,6 +92,15 @@ class RcaResult:
             for c in self.cases
         ]
 
+    def append_case_records(self, path: Path, **extra: object) -> None:
+        """Append :meth:`case_records` to ``path`` as JSON lines, each with ``extra`` laid over it
+        (``bench rca --cases-out``; the matrix adds its row and whether the input is as published)."""
+        import json
+
+        with path.open("a") as fh:
+            for record in self.case_records():
+                fh.write(json.dumps({**record, **extra}) + "\n")
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "dataset": self.dataset,

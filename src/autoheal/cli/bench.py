@@ -157,9 +157,7 @@ def rca(
         ablation=ablation,
     )
     if cases_out:
-        with Path(cases_out).open("a") as fh:
-            for record in result.case_records():
-                fh.write(json.dumps(record) + "\n")
+        result.append_case_records(Path(cases_out))
     if not as_json:
         methods = result.methods()
         head = f"{'group':28s} {'cases':>5s}"
