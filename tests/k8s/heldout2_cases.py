@@ -12,11 +12,10 @@ from tests.k8s.heldout_book import (
     cond,
     container,
     cstatus,
-    deployment,
+    deploy_family,
     event,
     owner,
     pod,
-    replicaset,
     running,
     template,
     terminated,
@@ -25,62 +24,6 @@ from tests.k8s.heldout_book import (
 )
 
 RUNBOOK = "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
-
-
-def _family(
-    ns: str,
-    name: str,
-    labels: dict[str, str],
-    containers: list[dict[str, Any]],
-    h: str,
-    *,
-    replicas: int,
-    ready: int,
-    revision: int = 1,
-    old: tuple[str, list[dict[str, Any]], float] | None = None,
-    conditions: list[dict[str, Any]] | None = None,
-    created_min: float = 120,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rss = [
-        replicaset(
-            f"{name}-{h}",
-            ns,
-            name,
-            labels,
-            template(labels, containers),
-            revision=revision,
-            replicas=replicas,
-            ready=ready,
-            created_min=created_min,
-        )
-    ]
-    if old:
-        oh, oc, ocreated = old
-        rss.insert(
-            0,
-            replicaset(
-                f"{name}-{oh}",
-                ns,
-                name,
-                labels,
-                template(labels, oc),
-                revision=revision - 1,
-                replicas=0,
-                ready=0,
-                created_min=ocreated,
-            ),
-        )
-    dep = deployment(
-        name,
-        ns,
-        labels,
-        template(labels, containers),
-        replicas=replicas,
-        ready=ready,
-        revision=revision,
-        conditions=conditions,
-    )
-    return [dep], rss
 
 
 def _crashloop_alert(
@@ -110,7 +53,7 @@ def custom_image_pull_manifest_unknown() -> dict[str, Any]:
     p = f"{name}-{h}-j3kd8"
     image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fulfilment/picker:2024.11.3"
     c = container("picker", image)
-    deps, rss = _family(ns, name, {"app": name}, [c], h, replicas=2, ready=1)
+    deps, rss = deploy_family(ns, name, {"app": name}, [c], h, replicas=2, ready=1, created_min=120)
     msg = (
         f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed to pull and unpack image '
         f'"{image}": failed to resolve reference "{image}": {image}: not found'
@@ -251,7 +194,7 @@ def notready_readiness_http_500() -> dict[str, Any]:
     c = container(
         "svc", image, readinessProbe={"httpGet": {"path": "/ready", "port": 9000}, "periodSeconds": 5}
     )
-    deps, rss = _family(ns, name, {"app": name}, [c], h, replicas=3, ready=2)
+    deps, rss = deploy_family(ns, name, {"app": name}, [c], h, replicas=3, ready=2, created_min=120)
     status = cstatus("svc", image, running(45), ready=False)
     return {
         "title": "Not ready: readiness probe answers HTTP 500",
@@ -300,7 +243,7 @@ def replicas_mismatch_recovered() -> dict[str, Any]:
     ns, name, h = "notifications", "push-sender", "5c7b9d6f8"
     image = "registry.acme.io/notifications/push-sender:8.3.0"
     c = container("sender", image)
-    deps, rss = _family(
+    deps, rss = deploy_family(
         ns,
         name,
         {"app": name},
@@ -308,6 +251,7 @@ def replicas_mismatch_recovered() -> dict[str, Any]:
         h,
         replicas=4,
         ready=4,
+        created_min=120,
         conditions=[
             cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", 3),
             cond(
@@ -424,7 +368,7 @@ def crashloop_go_panic_after_rollout() -> dict[str, Any]:
     p = f"{name}-{new_h}-5tq9z"
     new_image, old_image = "ghcr.io/acme/edge-router:3.12.0", "ghcr.io/acme/edge-router:3.11.2"
     c, oc = container("router", new_image), container("router", old_image)
-    deps, rss = _family(
+    deps, rss = deploy_family(
         ns,
         name,
         {"app": name},
@@ -485,7 +429,7 @@ def waiting_failed_mount_secret() -> dict[str, Any]:
     p = f"{name}-{h}-h2x7c"
     image = "ghcr.io/acme/ingress-auth:1.0.9"
     c = container("auth", image, volumeMounts=[{"name": "tls", "mountPath": "/etc/tls"}])
-    deps, rss = _family(ns, name, {"app": name}, [c], h, replicas=2, ready=0)
+    deps, rss = deploy_family(ns, name, {"app": name}, [c], h, replicas=2, ready=0, created_min=120)
     status = cstatus("auth", image, waiting("ContainerCreating"))
     pp = pod(
         p,

@@ -374,6 +374,59 @@ def kube_list(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def deploy_family(
+    ns: str,
+    name: str,
+    labels: dict[str, str],
+    containers: list[dict[str, Any]],
+    h: str,
+    *,
+    replicas: int,
+    ready: int,
+    revision: int = 1,
+    conditions: list[dict[str, Any]] | None = None,
+    rs_conditions: list[dict[str, Any]] | None = None,
+    created_min: float = 90,
+    old: tuple[str, list[dict[str, Any]], float] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A Deployment and its ReplicaSet (plus, with ``old``, the scaled-down previous one)."""
+    tmpl = template(labels, containers)
+    rss = [
+        replicaset(
+            f"{name}-{h}",
+            ns,
+            name,
+            labels,
+            tmpl,
+            revision=revision,
+            replicas=replicas,
+            ready=ready,
+            created_min=created_min,
+            conditions=rs_conditions,
+        )
+    ]
+    if old is not None:
+        oh, ocontainers, ocreated = old
+        rss.insert(
+            0,
+            replicaset(
+                f"{name}-{oh}",
+                ns,
+                name,
+                labels,
+                template(labels, ocontainers),
+                revision=revision - 1,
+                replicas=0,
+                ready=0,
+                created_min=ocreated,
+            ),
+        )
+    dep = deployment(
+        name, ns, labels, tmpl, replicas=replicas, ready=ready, revision=revision, conditions=conditions
+    )
+    return [dep], rss
+
+
 def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
     path = root / name
     if path.exists():

@@ -11,11 +11,10 @@ from tests.k8s.heldout_book import (
     cond,
     container,
     cstatus,
-    deployment,
+    deploy_family,
     event,
     owner,
     pod,
-    replicaset,
     running,
     template,
     terminated,
@@ -26,58 +25,6 @@ from tests.k8s.heldout_book import (
 RUNBOOK = "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
 
 
-def _deploy_family(
-    ns: str,
-    name: str,
-    labels: dict[str, str],
-    containers: list[dict[str, Any]],
-    h: str,
-    *,
-    replicas: int,
-    ready: int,
-    revision: int = 1,
-    conditions: list[dict[str, Any]] | None = None,
-    rs_conditions: list[dict[str, Any]] | None = None,
-    created_min: float = 90,
-    old: tuple[str, list[dict[str, Any]], float] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    tmpl = template(labels, containers)
-    rss = [
-        replicaset(
-            f"{name}-{h}",
-            ns,
-            name,
-            labels,
-            tmpl,
-            revision=revision,
-            replicas=replicas,
-            ready=ready,
-            created_min=created_min,
-            conditions=rs_conditions,
-        )
-    ]
-    if old is not None:
-        oh, ocontainers, ocreated = old
-        rss.insert(
-            0,
-            replicaset(
-                f"{name}-{oh}",
-                ns,
-                name,
-                labels,
-                template(labels, ocontainers),
-                revision=revision - 1,
-                replicas=0,
-                ready=0,
-                created_min=ocreated,
-            ),
-        )
-    dep = deployment(
-        name, ns, labels, tmpl, replicas=replicas, ready=ready, revision=revision, conditions=conditions
-    )
-    return [dep], rss
-
-
 @bundle
 def crashloop_exit_zero_oneshot() -> dict[str, Any]:
     """A Deployment whose process finishes successfully (exit 0, Completed) and is restarted forever."""
@@ -86,7 +33,7 @@ def crashloop_exit_zero_oneshot() -> dict[str, Any]:
     image = "registry.acme.io/billing/invoice-sync:1.8.0"
     labels = {"app.kubernetes.io/name": name}
     c = container("sync", image, command=["/app/invoice-sync", "--once"])
-    deps, rss = _deploy_family(ns, name, labels, [c], h, replicas=1, ready=0)
+    deps, rss = deploy_family(ns, name, labels, [c], h, replicas=1, ready=0)
     status = cstatus(
         "sync",
         image,
@@ -167,7 +114,7 @@ def waiting_secret_key_missing() -> dict[str, Any]:
             {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "ledger-db", "key": "password"}}}
         ],
     )
-    deps, rss = _deploy_family(ns, name, labels, [c], h, replicas=2, ready=1)
+    deps, rss = deploy_family(ns, name, labels, [c], h, replicas=2, ready=1)
     msg = "couldn't find key password in Secret payments/ledger-db"
     status = cstatus("api", image, waiting("CreateContainerConfigError", msg))
     return {
@@ -227,7 +174,7 @@ def crashloop_exec_format_error_rollout() -> dict[str, Any]:
         "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
         'failed: unable to start container process: exec: "/usr/local/bin/render": exec format error: unknown'
     )
-    deps, rss = _deploy_family(
+    deps, rss = deploy_family(
         ns,
         name,
         labels,
@@ -321,7 +268,7 @@ def notready_init_container_waits_for_db() -> dict[str, Any]:
         command=["sh", "-c", "pg_isready -h orders-db -p 5432 && psql -h orders-db -c 'select 1'"],
     )
     c = container("worker", image)
-    deps, rss = _deploy_family(ns, name, labels, [c], h, replicas=2, ready=0)
+    deps, rss = deploy_family(ns, name, labels, [c], h, replicas=2, ready=0)
     init_status = cstatus(
         "wait-for-db",
         "postgres:15-alpine",
@@ -476,7 +423,7 @@ def replicas_mismatch_quota_exceeded() -> dict[str, Any]:
             "lastTransitionTime": ts(30),
         }
     ]
-    deps, rss = _deploy_family(
+    deps, rss = deploy_family(
         ns,
         name,
         labels,
@@ -564,7 +511,7 @@ def crashloop_pod_gone_rollout_recovered() -> dict[str, Any]:
     image, old_image = "ghcr.io/acme/cart:4.4.1", "ghcr.io/acme/cart:4.4.0"
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "storefront"}
     c, oc = container("cart", image), container("cart", old_image)
-    deps, rss = _deploy_family(
+    deps, rss = deploy_family(
         ns,
         name,
         labels,
@@ -666,7 +613,7 @@ def notready_terminating_during_rollout() -> dict[str, Any]:
     )
     labels = {"app": name}
     c, oc = container("gateway", image), container("gateway", old_image)
-    deps, rss = _deploy_family(
+    deps, rss = deploy_family(
         ns,
         name,
         labels,
@@ -1058,7 +1005,7 @@ def grafana_alert_sidecar_oomkilled() -> dict[str, Any]:
     labels = {"app": name}
     app_c = container("web", app_image, mem="512Mi")
     side_c = container("log-shipper", side_image, mem="128Mi", cpu="50m")
-    deps, rss = _deploy_family(ns, name, labels, [app_c, side_c], h, replicas=3, ready=2)
+    deps, rss = deploy_family(ns, name, labels, [app_c, side_c], h, replicas=3, ready=2)
     statuses = [
         cstatus("web", app_image, running(120), ready=True),
         cstatus(
@@ -1183,7 +1130,7 @@ def crashloop_liveness_kill_exit_137() -> dict[str, Any]:
             "failureThreshold": 3,
         },
     )
-    deps, rss = _deploy_family(ns, name, labels, [c], h, replicas=2, ready=1)
+    deps, rss = deploy_family(ns, name, labels, [c], h, replicas=2, ready=1)
     status = cstatus(
         "thumb",
         image,
