@@ -32,8 +32,11 @@ def test_show_similar_stats(tmp_path: Path) -> None:
     url = _db(tmp_path)
     shown = runner.invoke(root, ["graph", "show", "payment", "--depth", "2", "--json", "--db", url])
     assert shown.exit_code == 0, shown.output
-    kinds = {n["kind"] for n in json.loads(shown.output)["nodes"]}
+    nodes = json.loads(shown.output)["nodes"]
+    kinds = {n["kind"] for n in nodes}
     assert {"service", "incident", "root_cause", "change", "alert"} <= kinds
+    hops = {n["kind"]: n["hops"] for n in nodes}
+    assert hops["service"] == 0 and hops["root_cause"] == 1 and hops["incident"] == 2
     similar = runner.invoke(root, ["graph", "similar", "inc-pool", "--db", url, "--json"])
     assert similar.exit_code == 0 and similar.output.strip() == ""  # nothing else is like it
     stats = json.loads(runner.invoke(root, ["graph", "stats", "--db", url]).output)

@@ -32,12 +32,13 @@ def neighbourhood(store: GraphStore, service: str, depth: int = 1) -> dict[str, 
             break
     nodes = store.nodes(list(g.nodes)[:MAX_NODES])
     out = []
-    for node_id in nx.single_source_shortest_path_length(g.to_undirected(as_view=True), start.id):
+    hops = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), start.id)
+    for node_id, distance in hops.items():
         node = nodes.get(node_id)
         if node is None:
             continue
         described = node.to_dict()
-        described["hops"] = nx.shortest_path_length(g.to_undirected(as_view=True), start.id, node_id)
+        described["hops"] = distance
         described["edges"] = sorted(
             {
                 f"{d['kind']}->{nodes[v].kind.value}"
