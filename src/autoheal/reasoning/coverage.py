@@ -72,9 +72,8 @@ def gaps(ctx: InvestigationContext) -> list[Gap]:
             continue
         if modality == "metrics":  # one query spans both windows
             continue
-        windows = {id(e): _in_incident(ctx, e.args) for e in calls}
-        answered = {windows[id(e)] for e in ok}
-        asked = {w for w in windows.values() if w is not None}
+        answered = {_in_incident(ctx, e.args) for e in ok}
+        asked = {_in_incident(ctx, e.args) for e in calls} - {None}
         if True in asked and True not in answered:
             out.append(
                 Gap(

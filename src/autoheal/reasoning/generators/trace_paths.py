@@ -54,25 +54,22 @@ class TracePathGenerator:
     def __init__(self, *, reference: Window | Sequence[Window] | None = None) -> None:
         self.references = reference_windows(reference)
 
-    def _logs_answered(self, ctx: InvestigationContext, windows: Sequence[Window]) -> bool:
-        """Whether every window has log lines (the same calls as the log generator's: answered once)."""
-        for window in windows:
-            _, cited, _ = fetch_all(
-                ctx,
-                "logs.query",
-                window,
-                "lines",
-                "logs, incident window" if window == ctx.incident else "logs, reference window",
-                limit=MAX_LINES,
-                max_bytes=MAX_BYTES,
-            )
-            if not cited:
-                return False
-        return True
+    def _logs_answered(self, ctx: InvestigationContext) -> bool:
+        """Whether the incident window has log lines (the log generator's call: answered once)."""
+        _, cited, _ = fetch_all(
+            ctx,
+            "logs.query",
+            ctx.incident,
+            "lines",
+            "logs, incident window",
+            limit=MAX_LINES,
+            max_bytes=MAX_BYTES,
+        )
+        return bool(cited)
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
         references = self.references or [ctx.reference]
-        if self._logs_answered(ctx, [ctx.incident]):
+        if self._logs_answered(ctx):
             return []  # the log generator reads these paths, with the lines besides
         ref_spans: list[CallSpan] = []
         evidence: list[Evidence] = []
