@@ -22,10 +22,15 @@ from autoheal.backtest.history import Delivery
 from autoheal.clock import ManualClock
 from autoheal.config import Settings
 from autoheal.reasoning import store as reasoning_store
+from autoheal.reasoning.triage.model import RIGHT_FOR_ACTIONABLE, RIGHT_FOR_NOISE, TriageKind
 
-# What a verdict would have meant for the on-call: a page (signal), joining what is already open
-# (a duplicate or a known issue: no new page), or suppressed with a one-line reason (noise).
-ACTIONS = {"signal": "page", "duplicate": "attach", "known_issue": "attach", "noise": "suppress"}
+
+def action_of(kind: TriageKind) -> str:
+    """What a verdict would have meant for the on-call: a page (signal), joining what is already
+    open (a duplicate or a known issue: no new page), or suppressed with its reason (noise)."""
+    if kind.pages:
+        return "page"
+    return "suppress" if kind is TriageKind.NOISE else "attach"
 
 
 @dataclass
@@ -49,11 +54,11 @@ class Decision:
 
     @property
     def agrees(self) -> bool | None:
-        """Against the recorded outcome: an actionable alert must not be suppressed, a noisy one
-        must not page; joining an open incident or known issue is right for both."""
+        """Against the recorded outcome, by the rule the simulator's judge uses
+        (``RIGHT_FOR_ACTIONABLE`` / ``RIGHT_FOR_NOISE``)."""
         if self.outcome is None:
             return None
-        return self.action != ("suppress" if self.outcome == "actionable" else "page")
+        return self.verdict in (RIGHT_FOR_ACTIONABLE if self.outcome == "actionable" else RIGHT_FOR_NOISE)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "would_page": self.would_page, "agrees": self.agrees}
@@ -162,20 +167,16 @@ def decisions(app: Any, outcomes: dict[str, str] | None = None) -> list[Decision
 
     from autoheal.store.models import AlertRow
 
+    verdicts = reasoning_store.TriageVerdictRow
+    covered = reasoning_store.TriageVerdictFingerprintRow
     out = []
     with app.sessions() as session:
-        rows = session.scalars(
-            select(reasoning_store.TriageVerdictRow).order_by(reasoning_store.TriageVerdictRow.id)
-        )
         names = {r.fingerprint: r.name for r in session.scalars(select(AlertRow))}
-        for row in rows:
-            fps = sorted(
-                session.scalars(
-                    select(reasoning_store.TriageVerdictFingerprintRow.fingerprint).where(
-                        reasoning_store.TriageVerdictFingerprintRow.verdict_id == row.id
-                    )
-                )
-            )
+        fingerprints: dict[int, list[str]] = {}
+        for verdict_id, fp in session.execute(select(covered.verdict_id, covered.fingerprint)):
+            fingerprints.setdefault(verdict_id, []).append(fp)
+        for row in session.scalars(select(verdicts).order_by(verdicts.id)):
+            fps = sorted(fingerprints.get(row.id, []))
             top = None
             if row.investigation_id:
                 inv = session.get(reasoning_store.InvestigationRow, row.investigation_id)
@@ -193,7 +194,7 @@ def decisions(app: Any, outcomes: dict[str, str] | None = None) -> list[Decision
                     row.service,
                     row.kind,
                     row.explanation,
-                    ACTIONS.get(row.kind, "page"),
+                    action_of(TriageKind(row.kind)),
                     fps,
                     row.investigation_id,
                     top,

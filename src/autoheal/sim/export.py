@@ -58,21 +58,12 @@ def export(run: SimulatedRun, folder: Path) -> dict[str, Any]:
 
 
 def live_decisions(run: SimulatedRun, workdir: Path) -> list[Any]:
-    """The triage verdicts of the live simulated run (the embedded server, as `autoheal sim run`
-    configures it, every delivery through its webhook at its simulated time), for comparing a
-    backtest of the exported history with what happened live."""
-    import httpx
-
+    """The triage verdicts of the live simulated run (:func:`autoheal.sim.play.play` on the
+    embedded server as `autoheal sim run` configures it), for comparing a backtest of the
+    exported history with what happened live."""
     from autoheal.backtest.replay import decisions
-    from autoheal.sim.play import EmbeddedAutoheal
+    from autoheal.sim.play import EmbeddedAutoheal, play
 
     with EmbeddedAutoheal.for_run(run, workdir) as server:
-        run.write_to(server.telemetry)
-        headers = {"Authorization": f"Bearer {server.source_token}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=server.url, timeout=60.0) as client:
-            for d in run.deliveries:
-                server.clock.set(d.at)
-                client.post(
-                    "/api/v1/alerts/alertmanager", content=d.body(), headers=headers
-                ).raise_for_status()
+        play(run, server, investigate=False)
         return decisions(server.autoheal)

@@ -29,13 +29,12 @@ from typing import Any
 import httpx
 
 from autoheal.clock import ManualClock
+from autoheal.reasoning.triage.model import RIGHT_FOR_ACTIONABLE, RIGHT_FOR_NOISE
 from autoheal.sim.engine import SimulatedRun
 from autoheal.sim.judge import Judgement, judge, read_investigations
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 
-NOISE_VERDICTS = {"noise", "duplicate"}
 PLAY_TIMEOUT_SECONDS = 600.0
-SIGNAL_VERDICTS = {"signal", "known_issue", "duplicate"}
 
 
 @dataclass
@@ -213,7 +212,7 @@ class AlertOutcome:
         ``matched`` also turns False when the group's investigation blamed another service."""
         if self.verdict is None or self.expected not in ("noise", "signal"):
             return None
-        return self.verdict in (NOISE_VERDICTS if self.expected == "noise" else SIGNAL_VERDICTS)
+        return self.verdict in (RIGHT_FOR_NOISE if self.expected == "noise" else RIGHT_FOR_ACTIONABLE)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

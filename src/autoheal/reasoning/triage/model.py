@@ -17,6 +17,18 @@ class TriageKind(StrEnum):
     KNOWN_ISSUE = "known_issue"  # a recurrence of something already tracked
     SIGNAL = "signal"  # goes on to a deep investigation
 
+    @property
+    def pages(self) -> bool:
+        """Only a signal pages; a duplicate or known issue joins what is open, noise is
+        acknowledged with its reason."""
+        return self is TriageKind.SIGNAL
+
+
+# The verdicts that are right for an alert that turned out to be noise, or actionable (a duplicate
+# is right for both: it joins what is already open). The simulator's judge and the backtest share them.
+RIGHT_FOR_NOISE = frozenset({TriageKind.NOISE, TriageKind.DUPLICATE})
+RIGHT_FOR_ACTIONABLE = frozenset({TriageKind.SIGNAL, TriageKind.KNOWN_ISSUE, TriageKind.DUPLICATE})
+
 
 class Lean(StrEnum):
     """Which way a signal pushes the verdict."""
