@@ -166,6 +166,8 @@ def test_bad_input(service: IncidentService) -> None:
         service.append(iid, "Not A Kind!", **ACTOR)
     with pytest.raises(InputError):
         service.add_note(iid, "x" * 5000, **ACTOR)
+    with pytest.raises(InputError, match="unknown note kind"):
+        service.add_note(iid, "all fixed", **ACTOR, kind=EventKind.RESOLVED)  # a note, not a status
     assert [e.kind for e in service.timeline(iid)] == ["opened"]
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
-from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.cli.remote import TokenOption, UrlOption, local_sessions, remote
 from autoheal.clock import SystemClock, utc
 from autoheal.errors import InputError
 from autoheal.store import silences as store
@@ -77,7 +77,7 @@ def build(kind: store.Kind) -> typer.Typer:
             rows: list[dict[str, Any]] = answer["silences" if kind == "silence" else "windows"]
         else:
             now = SystemClock().now()
-            with session_factory(local_database(config, db))() as session:
+            with local_sessions(config, db)() as session:
                 found = store.list_(session, kind, now, include_expired=include_expired, limit=1000)
                 rows = [store.to_dict(r, now) for r in found]
         if as_json:
@@ -153,7 +153,7 @@ def build(kind: store.Kind) -> typer.Typer:
             out = api.delete(f"{path}/{item_id}")
         else:
             now = SystemClock().now()
-            with session_factory(local_database(config, db))() as session:
+            with local_sessions(config, db)() as session:
                 out = store.to_dict(store.expire(session, kind, item_id, by or getpass.getuser(), now), now)
         console.print(f"{noun} {out['id']} ({out['name']}) ended at {out['ends_at']}", highlight=False)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from autoheal.clock import Clock, utc
 from autoheal.errors import ConflictError, InputError, NotFoundError
 from autoheal.incidents.model import (
+    NOTE_KINDS,
     EventKind,
     Incident,
     IncidentRole,
@@ -277,6 +278,8 @@ class IncidentService:
         self, ref: str | int, text: str, *, actor: str, source: str, kind: str = EventKind.NOTE
     ) -> TimelineEvent:
         """A responder's words: ``note``, ``checked``, ``ruled_out``, ``hypothesis`` (``text`` in data)."""
+        if kind not in NOTE_KINDS:
+            raise InputError(f"unknown note kind {kind!r}: one of {', '.join(NOTE_KINDS)}")
         text = self._text(text, "note")
         if not text:
             raise InputError("a note needs some text")

@@ -15,6 +15,7 @@ from autoheal.console.sessions import Viewer
 from autoheal.console.web import ConsoleRoute, acting, back, current_viewer, render
 from autoheal.errors import InputError
 from autoheal.incidents import (
+    NOTE_KINDS,
     TRANSITIONS,
     EventKind,
     IncidentService,
@@ -29,7 +30,6 @@ from autoheal.store.tokens import Role
 
 router = APIRouter(route_class=ConsoleRoute)
 
-NOTE_KINDS = [EventKind.NOTE, EventKind.CHECKED, EventKind.RULED_OUT, EventKind.HYPOTHESIS]
 SOURCE = Source.CONSOLE.value
 
 
@@ -122,13 +122,10 @@ def note(
     service: IncidentService = Depends(incident_service),
 ) -> RedirectResponse:
     viewer, form = acted
-    kind = form.get("kind", EventKind.NOTE.value)
-    if kind not in {k.value for k in NOTE_KINDS}:
-        raise InputError(f"unknown note kind {kind!r}: one of {', '.join(k.value for k in NOTE_KINDS)}")
     text = form.get("text", "").strip()
     if not text:
         raise InputError("write what you did or saw: the note is empty")
-    service.add_note(ref, text, actor=viewer.actor, source=SOURCE, kind=kind)
+    service.add_note(ref, text, actor=viewer.actor, source=SOURCE, kind=form.get("kind", EventKind.NOTE))
     return back(_ref(ref))
 
 
