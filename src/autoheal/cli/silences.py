@@ -6,7 +6,6 @@ maintenance windows. With ``--url`` and a token they go through the server's API
 from __future__ import annotations
 
 import getpass
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from autoheal import clock
 from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
 from autoheal.cli.remote import TokenOption, UrlOption, local_sessions, remote
 from autoheal.clock import SystemClock, utc
@@ -22,15 +22,12 @@ from autoheal.errors import InputError
 from autoheal.store import silences as store
 from autoheal.store.db import session_factory
 
-_DURATION = re.compile(r"^(\d+)([mhd])$")
-
 
 def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise InputError(f"--duration {text!r}: use minutes, hours or days, e.g. 30m, 2h, 1d")
-    n, unit = int(match.group(1)), match.group(2)
-    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
+    try:
+        return clock.parse_duration(text)
+    except ValueError as exc:
+        raise InputError(f"--duration: {exc}") from None
 
 
 def parse_time(text: str, option: str) -> datetime:
