@@ -63,7 +63,9 @@ def parse_duration(text: str) -> timedelta:
     import promql_parser
 
     value = str(text).strip()
-    if value in ("0", "0s"):
+    if (
+        value.rstrip("smhdwy").strip("0") == "" and value[:1] == "0"
+    ):  # 0, 0s, 0m... (promql-parser refuses zero)
         return timedelta(0)
     try:
         return promql_parser.parse_duration(value)

@@ -346,16 +346,16 @@ def _first_fired(session: Session, invs: Sequence[InvestigationRow]) -> dict[str
 def parse_when(text: str, now: datetime) -> datetime:
     """``now``, a duration back from now (``7d``, ``24h``, ``90m``) or an ISO 8601 time (UTC when
     it names no zone)."""
-    from datetime import UTC, timedelta
+    from datetime import UTC
 
-    from autoheal.fixes.rules import parse_duration
+    from autoheal.clock import parse_duration
 
     value = text.strip()
     if value == "now":
         return now
     try:
-        return now - timedelta(seconds=parse_duration(value))
-    except Exception:
+        return now - parse_duration(value)
+    except ValueError:
         pass
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
