@@ -54,3 +54,31 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def parse_duration(text: str) -> timedelta:
+    """A duration as Prometheus writes it (``90s``, ``15m``, ``1h30m``, ``7d``, ``2w``, ``1y``), read
+    by promql-parser's own parser (the one the query guards use); ``0``/``0s`` is zero. Raises
+    ValueError naming the accepted forms."""
+    import promql_parser
+
+    value = str(text).strip()
+    if (
+        value.rstrip("smhdwy").strip("0") == "" and value[:1] == "0"
+    ):  # 0, 0s, 0m... (promql-parser refuses zero)
+        return timedelta(0)
+    try:
+        return promql_parser.parse_duration(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration: use e.g. 90s, 15m, 1h30m, 7d") from None
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as a Prometheus duration (``90`` -> ``1m30s``; zero or less -> ``0s``)."""
+    total = round(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(parts) or "0s"

@@ -179,7 +179,8 @@ def test_a_responder_works_the_incident(responder: Session, story: Story, shots:
     incident = service.get(ref)
     assert incident.status.value == "resolved" and incident.cause == "bad deploy of checkout"
     kinds = [e.kind for e in service.timeline(ref)]
-    assert kinds[1:] == ["acknowledged", "checked", "hypothesis_confirmed", "resolved"]
+    # the confirmation went through IncidentService.decide_hypothesis: cause recorded, status identified
+    assert kinds[1:] == ["acknowledged", "checked", "hypothesis_confirmed", "status_changed", "resolved"]
 
     page = responder.visit("/approvals?status=pending")
     row = page.locator("tr", has_text="write action needs approval (browser)")

@@ -169,6 +169,8 @@ def test_responder_actions_change_state_through_the_services(
     c.post(
         f"/console/incidents/{ref}/note", data={"csrf": csrf, "kind": "ruled_out", "text": "not the database"}
     )
+    fake = c.post(f"/console/incidents/{ref}/note", data={"csrf": csrf, "kind": "resolved", "text": "done"})
+    assert fake.status_code == 400 and "unknown note kind" in fake.text
     c.post(f"/console/incidents/{ref}/assign", data={"csrf": csrf, "role": "commander", "person": "alice"})
     illegal = c.post(f"/console/incidents/{ref}/status", data={"csrf": csrf, "status": "reopened"})
     assert illegal.status_code == 409 and "reopened" in illegal.text

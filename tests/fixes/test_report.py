@@ -75,6 +75,23 @@ def test_report_figures_match_counts_from_the_stored_rows(story):
             json.loads(r.report or "{}").get("causes") or []
             for r in s.execute(text("SELECT report FROM investigations WHERE status = 'finished'")).all()
         ]
+        first_fired = {}  # per finished investigation: min over its alerts of their last firing before it
+        for inv_id, started, fps in s.execute(
+            text("SELECT id, started_at, alert_fingerprints FROM investigations WHERE status = 'finished'")
+        ).all():
+            listed = ",".join(f"'{fp}'" for fp in json.loads(fps)) or "''"
+            last = sql(
+                "SELECT max(t.at) FROM alert_transitions t JOIN alerts a ON a.id = t.alert_id WHERE"
+                f" t.status = 'firing' AND t.at <= '{started}' AND a.fingerprint IN ({listed})"
+                " GROUP BY t.alert_id"
+            )
+            if last:
+                first_fired[inv_id] = min(at for (at,) in last)
+    rc_rows = report.figure("time_to_root_cause_s_median").rows
+    assert rc_rows and all(
+        x["first_alert_at"][:19] == str(first_fired[x["investigation_id"]])[:19].replace(" ", "T")
+        for x in rc_rows
+    )
     f = report.summary()
     assert f["alerts_received"] == fired > 0
     assert f["triage_verdicts"] == kinds

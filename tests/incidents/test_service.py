@@ -166,6 +166,8 @@ def test_bad_input(service: IncidentService) -> None:
         service.append(iid, "Not A Kind!", **ACTOR)
     with pytest.raises(InputError):
         service.add_note(iid, "x" * 5000, **ACTOR)
+    with pytest.raises(InputError, match="unknown note kind"):
+        service.add_note(iid, "all fixed", **ACTOR, kind=EventKind.RESOLVED)  # a note, not a status
     assert [e.kind for e in service.timeline(iid)] == ["opened"]
 
 
@@ -185,3 +187,42 @@ def test_severity_mapping() -> None:
     assert severity_for("info") is IncidentSeverity.SEV4
     assert severity_for("warning", triage_score=0.95) is IncidentSeverity.SEV2
     assert severity_for("critical", triage_score=0.99) is IncidentSeverity.SEV1
+
+
+def test_decide_hypothesis_is_one_rule_for_every_edge(service: IncidentService) -> None:
+    """Slack and the console both call IncidentService.decide_hypothesis: a confirmation records
+    the cause and moves the incident to identified; an unknown id changes nothing."""
+    incident_id = _open(service)
+    causes = [
+        {
+            "hypothesis_id": "changes:checkout:2.14.0",
+            "service": "checkout",
+            "kind": "bad_deploy",
+            "statement": "deploy 2.14.0 on checkout caused it",
+            "confidence": 0.93,
+        },
+        {
+            "hypothesis_id": "logs:postgres",
+            "service": "postgres",
+            "kind": "log_anomaly",
+            "statement": "postgres errors",
+            "confidence": 0.4,
+        },
+    ]
+    before = len(service.timeline(incident_id))
+    with pytest.raises(InputError, match="no hypothesis 'nope'"):
+        service.decide_hypothesis(
+            incident_id, "nope", confirm=True, actor="u", source="console", causes=causes
+        )
+    assert len(service.timeline(incident_id)) == before
+    service.decide_hypothesis(
+        incident_id, "logs:postgres", confirm=False, actor="u", source="console", causes=causes
+    )
+    assert service.get(incident_id).cause is None
+    service.decide_hypothesis(
+        incident_id, "changes:checkout:2.14.0", confirm=True, actor="u", source="console", causes=causes
+    )
+    incident = service.get(incident_id)
+    assert incident.status is Status.IDENTIFIED and incident.cause == "deploy 2.14.0 on checkout caused it"
+    kinds = [e.kind for e in service.timeline(incident_id)][before:]
+    assert kinds == [EventKind.HYPOTHESIS_REJECTED, EventKind.HYPOTHESIS_CONFIRMED, EventKind.STATUS_CHANGED]

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from autoheal.clock import parse_duration
 from autoheal.errors import InputError
 
 OUTCOMES = ("actionable", "noise")
@@ -163,11 +164,13 @@ def since(deliveries: list[Delivery], window: timedelta | None, now: datetime) -
 
 
 def parse_window(text: str | None) -> timedelta | None:
-    """``30d``, ``12h``, ``90m`` -> a timedelta (None for None)."""
+    """``30d``, ``12h``, ``90m`` (any Prometheus duration) -> a timedelta (None for None)."""
     if text is None:
         return None
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    number, unit = text[:-1], text[-1:]
-    if unit not in units or not number.isdigit() or int(number) <= 0:
-        raise InputError(f"--since {text!r}: use a positive number and a unit, e.g. 30d, 12h, 90m")
-    return timedelta(**{units[unit]: int(number)})
+    try:
+        window = parse_duration(text)
+    except ValueError as exc:
+        raise InputError(f"--since: {exc}") from None
+    if window <= timedelta(0):
+        raise InputError(f"--since {text!r}: the window must be longer than zero")
+    return window

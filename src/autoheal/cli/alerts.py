@@ -7,19 +7,13 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json
-from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.cli.remote import TokenOption, UrlOption, local_sessions, remote
 from autoheal.clock import utc
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict
-from autoheal.store.db import session_factory
 
 app = typer.Typer(help="Inspect stored alerts.", no_args_is_help=True)
-
-
-def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
-    return session_factory(local_database(config, db))
 
 
 @app.command("list")
@@ -47,7 +41,7 @@ def list_(
             if len(page["alerts"]) < want:
                 break
     else:
-        with _sessions(config, db)() as session:
+        with local_sessions(config, db)() as session:
             rows = [
                 alert_to_dict(r)
                 for r in AlertRepository(session).list_alerts(
@@ -89,7 +83,7 @@ def show(
         out = api.get(f"/api/v1/alerts/{alert_id}")
         out["transitions"] = [{"status": t["status"], "at": t["at"]} for t in out["transitions"]]
     else:
-        with _sessions(config, db)() as session:
+        with local_sessions(config, db)() as session:
             repo = AlertRepository(session)
             row = repo.get_alert(alert_id)
             out = alert_to_dict(row)

@@ -193,13 +193,8 @@ def note(
     config: Path | None = ConfigOption,
 ) -> None:
     """Add a note to the timeline."""
-    from autoheal.errors import InputError
-    from autoheal.incidents import EventKind
-
-    if kind not in ("note", "checked", "ruled_out", "hypothesis"):
-        raise InputError(f"--kind {kind!r}: one of note, checked, ruled_out, hypothesis")
     with _runtime(config, db) as rt:
-        event = rt.service.add_note(ref, text, kind=EventKind(kind), **_actor(by))
+        event = rt.service.add_note(ref, text, kind=kind, **_actor(by))
     print_json(event.to_dict())
 
 

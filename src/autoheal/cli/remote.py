@@ -20,6 +20,7 @@ import httpx
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.cli.common import err_console, settings_from
 from autoheal.config import Settings
@@ -131,3 +132,10 @@ def local_database(config: Path | None, db: str | None, *, settings: Settings | 
         )
     err_console.print(f"reading local database {shown_url(url)}", highlight=False, soft_wrap=True)
     return database(config, db, settings=settings)
+
+
+def local_sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
+    """Sessions on :func:`local_database` (which must exist)."""
+    from autoheal.store.db import session_factory
+
+    return session_factory(local_database(config, db))

@@ -6,7 +6,6 @@ maintenance windows. With ``--url`` and a token they go through the server's API
 from __future__ import annotations
 
 import getpass
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,20 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from autoheal import clock
 from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
-from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.cli.remote import TokenOption, UrlOption, local_sessions, remote
 from autoheal.clock import SystemClock, utc
 from autoheal.errors import InputError
 from autoheal.store import silences as store
 from autoheal.store.db import session_factory
 
-_DURATION = re.compile(r"^(\d+)([mhd])$")
-
 
 def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise InputError(f"--duration {text!r}: use minutes, hours or days, e.g. 30m, 2h, 1d")
-    n, unit = int(match.group(1)), match.group(2)
-    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
+    try:
+        return clock.parse_duration(text)
+    except ValueError as exc:
+        raise InputError(f"--duration: {exc}") from None
 
 
 def parse_time(text: str, option: str) -> datetime:
@@ -77,7 +74,7 @@ def build(kind: store.Kind) -> typer.Typer:
             rows: list[dict[str, Any]] = answer["silences" if kind == "silence" else "windows"]
         else:
             now = SystemClock().now()
-            with session_factory(local_database(config, db))() as session:
+            with local_sessions(config, db)() as session:
                 found = store.list_(session, kind, now, include_expired=include_expired, limit=1000)
                 rows = [store.to_dict(r, now) for r in found]
         if as_json:
@@ -153,7 +150,7 @@ def build(kind: store.Kind) -> typer.Typer:
             out = api.delete(f"{path}/{item_id}")
         else:
             now = SystemClock().now()
-            with session_factory(local_database(config, db))() as session:
+            with local_sessions(config, db)() as session:
                 out = store.to_dict(store.expire(session, kind, item_id, by or getpass.getuser(), now), now)
         console.print(f"{noun} {out['id']} ({out['name']}) ended at {out['ends_at']}", highlight=False)
 

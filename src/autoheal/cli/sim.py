@@ -26,8 +26,8 @@ def list_scenarios(
     json_output: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Show the shipped scenario catalogue."""
+    from autoheal.clock import format_duration
     from autoheal.sim import catalogue
-    from autoheal.sim.timeparse import format_duration
 
     scenarios = catalogue()
     if json_output:

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from autoheal.cli.common import ConfigOption, DbOption, console, database, guarded, print_json
-from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.cli.remote import TokenOption, UrlOption, local_sessions, remote
 from autoheal.clock import SystemClock
 from autoheal.store.db import session_factory
 from autoheal.store.tokens import Role, create_token, list_tokens, revoke_token, token_to_dict
@@ -55,7 +55,7 @@ def list_(
     if api is not None:
         rows = api.get("/api/v1/tokens", include_revoked=str(include_revoked).lower())["tokens"]
     else:
-        with session_factory(local_database(config, db))() as session:
+        with local_sessions(config, db)() as session:
             rows = [token_to_dict(r) for r in list_tokens(session, include_revoked=include_revoked)]
     if as_json:
         for r in rows:
@@ -83,6 +83,6 @@ def revoke(
     if api is not None:
         out = api.delete(f"/api/v1/tokens/{token_id}")
     else:
-        with session_factory(local_database(config, db))() as session:
+        with local_sessions(config, db)() as session:
             out = token_to_dict(revoke_token(session, token_id))
     console.print(f"revoked token {out['id']} ({out['name']}, {out['role']})", highlight=False)

@@ -12,20 +12,13 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.cli.common import ConfigOption, DbOption, console, guarded, print_json
-from autoheal.cli.remote import TokenOption, UrlOption, local_database, remote
+from autoheal.cli.remote import TokenOption, UrlOption, local_database, local_sessions, remote
 from autoheal.reasoning import store
 from autoheal.reasoning.triage.outcomes import OutcomeDecision, parse_outcome, record_outcome
 
 app = typer.Typer(help="Triage verdicts and their outcomes.", no_args_is_help=True)
-
-
-def _sessions(config: Path | None, db: str | None) -> sessionmaker[Session]:
-    from autoheal.store.db import session_factory
-
-    return session_factory(local_database(config, db))
 
 
 @app.command("list")
@@ -45,7 +38,7 @@ def list_(
     if api is not None:
         rows = api.get("/api/v1/triage", service=service, kind=kind, limit=limit)["verdicts"]
     else:
-        with _sessions(config, db)() as session:
+        with local_sessions(config, db)() as session:
             rows = [store.verdict_to_dict(r) for r in store.recent_verdicts(session, service, kind, limit)]
     if as_json:
         for r in rows:
@@ -82,7 +75,7 @@ def show(
     if api is not None:
         out = api.get(f"/api/v1/triage/{verdict_id}")
     else:
-        with _sessions(config, db)() as session:
+        with local_sessions(config, db)() as session:
             out = store.verdict_to_dict(store.get_verdict(session, verdict_id))
     if as_json:
         print_json(out)

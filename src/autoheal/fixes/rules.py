@@ -10,7 +10,6 @@ test's evaluation interval, starting at 0.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from autoheal import clock
+from autoheal.clock import format_duration
 from autoheal.errors import ConfigError
 
 Samples = Sequence[tuple[float, float]]  # (unix seconds, value), oldest first
@@ -25,19 +26,7 @@ Samples = Sequence[tuple[float, float]]  # (unix seconds, value), oldest first
 
 def duration(seconds: float) -> str:
     """Seconds as a Prometheus duration (``90`` -> ``1m30s``, ``0`` -> ``0s``)."""
-    total = round(seconds)
-    if total <= 0:
-        return "0s"
-    out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size:
-            out += f"{total // size}{unit}"
-            total %= size
-    return out
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
-_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return format_duration(seconds)
 
 
 def parse_duration(text: str | int | float | None) -> float:
@@ -46,10 +35,10 @@ def parse_duration(text: str | int | float | None) -> float:
         return 0.0
     if isinstance(text, int | float):
         return float(text)
-    parts = _DURATION.findall(str(text))
-    if not parts or "".join(n + u for n, u in parts) != str(text).strip():
-        raise ConfigError(f"{text!r} is not a Prometheus duration (e.g. 30s, 5m, 1h30m)")
-    return sum(float(n) * _UNIT[u] for n, u in parts)
+    try:
+        return clock.parse_duration(str(text)).total_seconds()
+    except ValueError as exc:
+        raise ConfigError(f"{text!r} is not a Prometheus duration (e.g. 30s, 5m, 1h30m)") from exc
 
 
 def number(value: float) -> str:

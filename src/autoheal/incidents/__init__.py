@@ -42,6 +42,7 @@ Modules: ``model`` (plain types, the transition table), ``store`` (tables, Alemb
 """
 
 from autoheal.incidents.model import (
+    NOTE_KINDS,
     TRANSITIONS,
     EventKind,
     IllegalTransition,
@@ -61,6 +62,7 @@ from autoheal.incidents.model import (
 from autoheal.incidents.service import IncidentService, Listener
 
 __all__ = [
+    "NOTE_KINDS",
     "TRANSITIONS",
     "EventKind",
     "IllegalTransition",

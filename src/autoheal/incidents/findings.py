@@ -39,8 +39,14 @@ def _cause(c: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def causes_of(report: Mapping[str, Any], top: int = TOP) -> list[dict[str, Any]]:
+    """The report's first ``top`` causes as the incident carries them (id, service, kind,
+    statement, confidence, verdict, cited evidence)."""
+    return [_cause(c) for c in (report.get("causes") or [])[:top]]
+
+
 def findings_from_report(report: Mapping[str, Any], investigation_id: str | None = None) -> dict[str, Any]:
-    causes = [_cause(c) for c in (report.get("causes") or [])[:TOP]]
+    causes = causes_of(report)
     ruled_out = [
         {
             "hypothesis_id": (c.get("hypothesis") or {}).get("id"),

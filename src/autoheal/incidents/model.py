@@ -161,6 +161,9 @@ class EventKind(StrEnum):
     SLACK_MESSAGE = "slack_message"
 
 
+NOTE_KINDS = (EventKind.NOTE, EventKind.CHECKED, EventKind.RULED_OUT, EventKind.HYPOTHESIS)
+"""The kinds a responder's own words go in as (``IncidentService.add_note`` takes no other)."""
+
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 

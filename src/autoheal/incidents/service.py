@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from autoheal.clock import Clock, utc
 from autoheal.errors import ConflictError, InputError, NotFoundError
 from autoheal.incidents.model import (
+    NOTE_KINDS,
+    TRANSITIONS,
     EventKind,
     Incident,
     IncidentRole,
@@ -277,6 +279,8 @@ class IncidentService:
         self, ref: str | int, text: str, *, actor: str, source: str, kind: str = EventKind.NOTE
     ) -> TimelineEvent:
         """A responder's words: ``note``, ``checked``, ``ruled_out``, ``hypothesis`` (``text`` in data)."""
+        if kind not in NOTE_KINDS:
+            raise InputError(f"unknown note kind {kind!r}: one of {', '.join(NOTE_KINDS)}")
         text = self._text(text, "note")
         if not text:
             raise InputError("a note needs some text")
@@ -433,6 +437,43 @@ class IncidentService:
             writer.emit(EventKind.ALERT_JOINED, actor, source, {"group_key": group_key, **dict(data or {})})
             self._commit(session, writer)
             return True
+
+    def decide_hypothesis(
+        self,
+        ref: str | int,
+        hypothesis_id: str,
+        *,
+        confirm: bool,
+        actor: str,
+        source: str,
+        causes: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Mapping[str, Any]:
+        """Confirm or reject one of the incident's hypotheses (Slack, the console and the API share
+        this). ``causes`` (the shape of ``findings.findings_from_report``) default to the latest
+        findings on the timeline; an id not among them is an :class:`InputError` and nothing
+        changes. A confirmation records the cause and moves the incident to identified when the
+        lifecycle allows (not back from mitigated). Returns the decided cause."""
+        from autoheal.incidents.findings import latest_findings
+
+        incident = self.get(ref)
+        if causes is None:
+            causes = (latest_findings(self.timeline(incident.id)) or {}).get("causes", [])
+        cause = next((c for c in causes if str(c.get("hypothesis_id")) == hypothesis_id), None)
+        if cause is None:
+            raise InputError(
+                f"{incident.ref} has no hypothesis {hypothesis_id!r} in its findings; nothing was changed"
+            )
+        data = {k: cause.get(k) for k in ("hypothesis_id", "service", "kind", "statement", "confidence")}
+        kind = EventKind.HYPOTHESIS_CONFIRMED if confirm else EventKind.HYPOTHESIS_REJECTED
+        self.append(incident.id, kind, actor=actor, source=source, data=data)
+        if confirm:
+            self.set_cause(incident.id, str(cause.get("statement") or cause.get("kind")))
+            current = self.get(incident.id)
+            if Status.IDENTIFIED in TRANSITIONS[current.status] and current.status is not Status.MITIGATED:
+                self.transition(
+                    incident.id, Status.IDENTIFIED, actor=actor, source=source, reason="hypothesis confirmed"
+                )
+        return cause
 
     def set_cause(self, ref: str | int, cause: str, *, investigation_id: str | None = None) -> None:
         """The one-line root cause and the investigation behind it (no event: the caller appends

@@ -195,7 +195,7 @@ def build_report(
         )
         if set(r.alert_fingerprints) & fingerprints or r.top_service in services
     ]
-    first_fired = _first_fired(session, [r for r in invs])
+    first_fired = _first_fired(session, invs)
     rc_rows = []
     for r in invs:
         causes = (r.report or {}).get("causes") or []
@@ -316,22 +316,28 @@ def build_report(
 
 def _first_fired(session: Session, invs: Sequence[InvestigationRow]) -> dict[str, datetime]:
     """Per investigation, the first firing (at or before it began) of the episodes it covered."""
+    if not invs:
+        return {}
+    fingerprints = {fp for r in invs for fp in r.alert_fingerprints}
+    firings: dict[str, list[tuple[int, datetime]]] = {}
+    for fp, alert_id, at in session.execute(
+        select(AlertRow.fingerprint, TransitionRow.alert_id, TransitionRow.at)
+        .join(AlertRow, AlertRow.id == TransitionRow.alert_id)
+        .where(
+            AlertRow.fingerprint.in_(fingerprints),
+            TransitionRow.status == "firing",
+            TransitionRow.at <= max(utc(r.started_at) for r in invs),
+        )
+    ):
+        firings.setdefault(fp, []).append((alert_id, utc(at)))
     out: dict[str, datetime] = {}
     for r in invs:
         started = utc(r.started_at)
         latest: dict[int, datetime] = {}
-        for alert_id, at in session.execute(
-            select(TransitionRow.alert_id, TransitionRow.at)
-            .join(AlertRow, AlertRow.id == TransitionRow.alert_id)
-            .where(
-                AlertRow.fingerprint.in_(r.alert_fingerprints),
-                TransitionRow.status == "firing",
-                TransitionRow.at <= started,
-            )
-        ):
-            at = utc(at)
-            if alert_id not in latest or at > latest[alert_id]:
-                latest[alert_id] = at
+        for fp in set(r.alert_fingerprints):
+            for alert_id, at in firings.get(fp, []):
+                if at <= started and (alert_id not in latest or at > latest[alert_id]):
+                    latest[alert_id] = at
         if latest:
             out[r.id] = min(latest.values())
     return out
@@ -340,16 +346,16 @@ def _first_fired(session: Session, invs: Sequence[InvestigationRow]) -> dict[str
 def parse_when(text: str, now: datetime) -> datetime:
     """``now``, a duration back from now (``7d``, ``24h``, ``90m``) or an ISO 8601 time (UTC when
     it names no zone)."""
-    from datetime import UTC, timedelta
+    from datetime import UTC
 
-    from autoheal.fixes.rules import parse_duration
+    from autoheal.clock import parse_duration
 
     value = text.strip()
     if value == "now":
         return now
     try:
-        return now - timedelta(seconds=parse_duration(value))
-    except Exception:
+        return now - parse_duration(value)
+    except ValueError:
         pass
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -35,14 +35,4 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
-def format_duration(seconds: float) -> str:
-    total = round(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size:
-            parts.append(f"{total // size}{unit}")
-            total %= size
-    return "".join(parts) or "0s"
-
-
 Duration = Annotated[float, BeforeValidator(parse_duration)]

@@ -6,6 +6,8 @@ the CLI, API and Slack use (``source=console``; the actor is the token's audit n
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -15,6 +17,7 @@ from autoheal.console.sessions import Viewer
 from autoheal.console.web import ConsoleRoute, acting, back, current_viewer, render
 from autoheal.errors import InputError
 from autoheal.incidents import (
+    NOTE_KINDS,
     TRANSITIONS,
     EventKind,
     IncidentService,
@@ -23,14 +26,15 @@ from autoheal.incidents import (
     parse_role,
     parse_status,
 )
+from autoheal.incidents.findings import causes_of
 from autoheal.incidents.model import IncidentRole, Status
 from autoheal.reasoning import store as reasoning_store
 from autoheal.store.tokens import Role
 
 router = APIRouter(route_class=ConsoleRoute)
 
-NOTE_KINDS = [EventKind.NOTE, EventKind.CHECKED, EventKind.RULED_OUT, EventKind.HYPOTHESIS]
 SOURCE = Source.CONSOLE.value
+SHOWN = 5  # causes of the investigation shown (and decidable) on an incident's page
 
 
 def incident_service(request: Request, app: Autoheal = Depends(services)) -> IncidentService:
@@ -77,11 +81,7 @@ def incident_page(
 ) -> HTMLResponse:
     incident = service.get(ref)
     timeline = service.timeline(incident.id)
-    causes: list[dict[str, object]] = []
-    if incident.investigation_id:
-        with app.sessions() as session:
-            row = session.get(reasoning_store.InvestigationRow, incident.investigation_id)
-            causes = list(((row.report or {}).get("causes") or [])[:5]) if row is not None else []
+    causes = _report_causes(incident.investigation_id, app)
     decided = {
         str(e.data.get("hypothesis_id")): e.kind
         for e in timeline
@@ -99,6 +99,20 @@ def incident_page(
         note_kinds=[k.value for k in NOTE_KINDS],
         roles=[r.value for r in IncidentRole],
     )
+
+
+def _report_causes(investigation_id: str | None, app: Autoheal) -> list[dict[str, Any]]:
+    """The causes the page shows: the incident's investigation report, its first five."""
+    if not investigation_id:
+        return []
+    with app.sessions() as session:
+        row = session.get(reasoning_store.InvestigationRow, investigation_id)
+        return list(((row.report or {}).get("causes") or [])[:SHOWN]) if row is not None else []
+
+
+def _causes(investigation_id: str | None, app: Autoheal) -> list[dict[str, Any]]:
+    """The page's causes in the incident findings' shape, for ``IncidentService.decide_hypothesis``."""
+    return causes_of({"causes": _report_causes(investigation_id, app)}, top=SHOWN)
 
 
 def _ref(ref: str) -> str:
@@ -122,13 +136,10 @@ def note(
     service: IncidentService = Depends(incident_service),
 ) -> RedirectResponse:
     viewer, form = acted
-    kind = form.get("kind", EventKind.NOTE.value)
-    if kind not in {k.value for k in NOTE_KINDS}:
-        raise InputError(f"unknown note kind {kind!r}: one of {', '.join(k.value for k in NOTE_KINDS)}")
     text = form.get("text", "").strip()
     if not text:
         raise InputError("write what you did or saw: the note is empty")
-    service.add_note(ref, text, actor=viewer.actor, source=SOURCE, kind=kind)
+    service.add_note(ref, text, actor=viewer.actor, source=SOURCE, kind=form.get("kind", EventKind.NOTE))
     return back(_ref(ref))
 
 
@@ -137,17 +148,23 @@ def decide_hypothesis(
     ref: str,
     acted: tuple[Viewer, dict[str, str]] = Depends(acting(Role.RESPONDER)),
     service: IncidentService = Depends(incident_service),
+    app: Autoheal = Depends(services),
 ) -> RedirectResponse:
     viewer, form = acted
     decision = form.get("decision", "")
-    kinds = {"confirm": EventKind.HYPOTHESIS_CONFIRMED, "reject": EventKind.HYPOTHESIS_REJECTED}
-    if decision not in kinds:
+    if decision not in ("confirm", "reject"):
         raise InputError(f"unknown decision {decision!r}: confirm or reject")
     hypothesis_id = form.get("hypothesis_id", "").strip()
     if not hypothesis_id:
         raise InputError("which hypothesis? hypothesis_id is empty")
-    data = {"hypothesis_id": hypothesis_id, "text": form.get("statement", "")[:500]}
-    service.append(ref, kinds[decision], actor=viewer.actor, source=SOURCE, data=data)
+    service.decide_hypothesis(
+        ref,
+        hypothesis_id,
+        confirm=decision == "confirm",
+        actor=viewer.actor,
+        source=SOURCE,
+        causes=_causes(service.get(ref).investigation_id, app),
+    )
     return back(_ref(ref))
 
 

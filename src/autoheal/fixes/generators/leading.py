@@ -56,7 +56,7 @@ class LeadingIndicatorGenerator:
         search_start = max(ref_end, alert_at - SEARCH_SECONDS)
         end = alert_at + AFTER_SECONDS
         found = ctx.series.range(
-            f'{{service="{ctx.service}"}}',
+            selector("", {"service": ctx.service}),
             ctx.reference[0],
             first.starts_at + timedelta(seconds=AFTER_SECONDS),
             step,

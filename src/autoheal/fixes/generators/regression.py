@@ -19,7 +19,7 @@ from typing import Any
 
 from autoheal.fixes.base import FixContext
 from autoheal.fixes.model import Fix, FixKind
-from autoheal.fixes.rules import resample
+from autoheal.fixes.rules import resample, selector
 
 EXCEPTION = re.compile(r"\b([A-Z][A-Za-z0-9]*(?:Exception|Error))\b")
 AFTER_SECONDS = 600.0
@@ -65,7 +65,7 @@ class RegressionTestGenerator:
         start = ctx.first_alert.starts_at - timedelta(seconds=300)
         end = ctx.first_alert.starts_at + timedelta(seconds=AFTER_SECONDS)
         ratios = ctx.series.range(
-            f'error_ratio{{service="{ctx.service}"}}', ctx.reference[0], ctx.reference[1], step
+            selector("error_ratio", {"service": ctx.service}), ctx.reference[0], ctx.reference[1], step
         )
         healthy = [
             v

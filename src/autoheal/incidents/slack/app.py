@@ -29,11 +29,9 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from autoheal.errors import AutohealError
+from autoheal.errors import AutohealError, InputError
 from autoheal.incidents.config import SlackConfig
-from autoheal.incidents.findings import latest_findings
 from autoheal.incidents.model import (
-    TRANSITIONS,
     EventKind,
     Incident,
     IncidentSeverity,
@@ -251,34 +249,13 @@ class SlackApp:
         return result
 
     def _decide(self, incident: Incident, hypothesis_id: str, *, confirm: bool, actor: str) -> str:
-        findings = latest_findings(self.incidents.timeline(incident.id)) or {}
-        cause = next(
-            (c for c in findings.get("causes", []) if str(c.get("hypothesis_id")) == hypothesis_id), None
-        )
-        if cause is None:
-            raise SlackUserError(
-                f"{incident.ref} has no hypothesis {hypothesis_id!r} in its latest findings; nothing was changed"
+        try:
+            cause = self.incidents.decide_hypothesis(
+                incident.id, hypothesis_id, confirm=confirm, actor=actor, source=Source.SLACK
             )
-        data = {k: cause.get(k) for k in ("hypothesis_id", "service", "kind", "statement", "confidence")}
-        if not confirm:
-            self.incidents.append(
-                incident.id, EventKind.HYPOTHESIS_REJECTED, actor=actor, source=Source.SLACK, data=data
-            )
-            return f"rejected: {cause.get('statement')}"
-        self.incidents.append(
-            incident.id, EventKind.HYPOTHESIS_CONFIRMED, actor=actor, source=Source.SLACK, data=data
-        )
-        self.incidents.set_cause(incident.id, str(cause.get("statement") or cause.get("kind")))
-        current = self.incidents.get(incident.id)
-        if Status.IDENTIFIED in TRANSITIONS[current.status] and current.status is not Status.MITIGATED:
-            self.incidents.transition(
-                incident.id,
-                Status.IDENTIFIED,
-                actor=actor,
-                source=Source.SLACK,
-                reason="hypothesis confirmed",
-            )
-        return f"confirmed: {cause.get('statement')}"
+        except InputError as exc:
+            raise SlackUserError(str(exc)) from exc
+        return f"{'confirmed' if confirm else 'rejected'}: {cause.get('statement')}"
 
     # --- channel messages ---------------------------------------------------------------------
     def _message(self, event: dict[str, Any]) -> None:
