@@ -59,6 +59,20 @@ MAX_HYPOTHESES: int | None = None
 HALF = 5.0  # a raw log score of 5 is 0.5: a path every request took, half of them no longer take
 
 
+def incident_lines(ctx: InvestigationContext) -> tuple[list[dict[str, Any]], list[Evidence], bool]:
+    """The incident window's log lines, asked exactly as this generator asks them (so the
+    investigation's shared answers serve the trace-paths generator's question too)."""
+    return fetch_all(
+        ctx,
+        "logs.query",
+        ctx.incident,
+        "lines",
+        "logs, incident window",
+        limit=MAX_LINES,
+        max_bytes=MAX_BYTES,
+    )
+
+
 def _records(entries: Sequence[dict[str, Any]]) -> list[LogRecord]:
     out = []
     for entry in entries:
@@ -183,15 +197,7 @@ class LogTemplateGenerator:
             )
             ref_entries += got
             evidence += cited[:2]
-        inc_entries, inc_cited, _ = fetch_all(
-            ctx,
-            "logs.query",
-            ctx.incident,
-            "lines",
-            "logs, incident window",
-            limit=MAX_LINES,
-            max_bytes=MAX_BYTES,
-        )
+        inc_entries, inc_cited, _ = incident_lines(ctx)
         if not inc_cited or not evidence:  # no fault-free lines: nothing tells new from usual
             return []
         if not ref_entries:

@@ -30,7 +30,7 @@ from autoheal.analysis.patterns import END, CallSpan, break_onset, call_events, 
 from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.generators._windows import calibrated, epoch, fetch_all, reference_windows
-from autoheal.reasoning.generators.logs import HALF, MAX_BYTES, MAX_LINES, MAX_SPANS
+from autoheal.reasoning.generators.logs import HALF, MAX_SPANS, incident_lines
 
 
 def _call_spans(entries: Sequence[dict[str, Any]]) -> list[CallSpan]:
@@ -56,15 +56,7 @@ class TracePathGenerator:
 
     def _logs_answered(self, ctx: InvestigationContext) -> bool:
         """Whether the incident window has log lines (the log generator's call: answered once)."""
-        _, cited, _ = fetch_all(
-            ctx,
-            "logs.query",
-            ctx.incident,
-            "lines",
-            "logs, incident window",
-            limit=MAX_LINES,
-            max_bytes=MAX_BYTES,
-        )
+        _, cited, _ = incident_lines(ctx)
         return bool(cited)
 
     def generate(self, ctx: InvestigationContext) -> list[Hypothesis]:
