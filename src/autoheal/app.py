@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from autoheal.assembly import assemble
-from autoheal.clock import Clock, SystemClock
+from autoheal.clock import Clock, ManualClock, SystemClock
 from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
@@ -30,6 +31,7 @@ from autoheal.graph.memory import recaller
 from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
+from autoheal.jobs.scheduled import Scheduler, SchedulerTicker
 from autoheal.pipeline.builder import build_pipeline
 from autoheal.pipeline.followups import FollowUps
 from autoheal.pipeline.ingest import Ingestor
@@ -71,6 +73,8 @@ class Autoheal:
     triage: Triage
     investigator: Investigator
     incidents: IncidentsRuntime
+    scheduler: Scheduler  # jobs that wait for a time (held investigations)
+    _ticker: SchedulerTicker | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -99,6 +103,7 @@ class Autoheal:
             migrate(engine)
         sessions = session_factory(engine)
         jobs = jobs or build_queue(settings.pipeline, engine, clock, metrics)
+        scheduler = Scheduler(sessions, jobs, clock)
 
         telemetry = telemetry or EmbeddedTelemetry(settings.telemetry.resolve(settings.database.url))
         tools = build_tools(settings.tools, telemetry, clock=clock, transport=transport)
@@ -138,6 +143,8 @@ class Autoheal:
             investigate=settings.pipeline.investigate,
             recall=recaller(engine, clock),
             escalation=incidents.escalation,
+            hold_seconds=settings.pipeline.hold_seconds,
+            scheduler=scheduler,
         ).register()
 
         pipeline = build_pipeline()
@@ -163,6 +170,7 @@ class Autoheal:
             triage,
             investigator,
             incidents,
+            scheduler,
         )
         if settings.fixes.enabled and settings.fixes.on_resolution:
             from autoheal.fixes.resolution import on_resolution
@@ -178,7 +186,22 @@ class Autoheal:
             log.info("expired stale alerts", extra={"count": n})
         return n
 
+    def start_scheduler(self, interval: float = 5.0) -> None:
+        """Release held jobs when due (``autoheal serve`` and ``autoheal worker``)."""
+        if self._ticker is None:
+            self._ticker = SchedulerTicker(self.scheduler, interval)
+            self._ticker.start()
+
+    def advance_clock(self, at: datetime) -> int:
+        """Move a manual clock (simulation, backtest) to ``at``, releasing every held job at its
+        due time on the way, as the server's ticker would have; returns the jobs released."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance_clock needs the app to run on a ManualClock")
+        return self.scheduler.advance_to(self.clock, at)
+
     def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
         self.ingestor.close()
         self.jobs.close()
         self.incidents.close()

@@ -82,6 +82,15 @@ class PipelineConfig(_Model):
         description="a group's investigation answers its re-fires for this long, unless new alerts "
         "joined the group (0: every signal verdict starts a new investigation)",
     )
+    hold_seconds: float = Field(
+        120,
+        ge=0,
+        le=86400,
+        description="a group triage calls a signal is investigated once its alerts have been firing "
+        "this long (from their startsAt): an episode that resolves within it (a transient spike, one "
+        "flap) is never investigated; a page that waits for the root cause waits from the hold's "
+        "end (0: investigate at once)",
+    )
     investigate: bool = Field(
         True,
         description="false: triage only; signal verdicts are stored but no deep investigation runs "

@@ -139,7 +139,7 @@ def backtest(
             with TestClient(create_app(app)) as client:
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                 for d in deliveries:
-                    clock.set(max(d.at, clock.now()))
+                    app.advance_clock(max(d.at, clock.now()))  # held investigations on the way
                     response = client.post(f"/api/v1/alerts/{d.source}", content=d.body(), headers=headers)
                     if response.status_code >= 300:
                         result.rejected.append(
@@ -148,6 +148,8 @@ def backtest(
                     if d.outcome:
                         for fp in _fingerprints(d.payload):
                             outcomes[fp] = d.outcome
+            while (due := app.scheduler.next_due()) is not None:  # holds that end after the last alert
+                app.advance_clock(due)
             result.decisions = decisions(app, outcomes)
         finally:
             app.close()

@@ -38,6 +38,7 @@ def register(root: typer.Typer) -> None:
 
         threading.Thread(target=expiry_loop, name="autoheal-expiry", daemon=True).start()
         autoheal.incidents.start_ticker()  # page retries and on-call escalations (docs/incidents.md)
+        autoheal.start_scheduler()  # held investigations (pipeline.hold_seconds)
         bind_host = host or settings.server.host
         bind_port = port or settings.server.port
         console.print(f"autoheal listening on http://{bind_host}:{bind_port}", highlight=False)

@@ -33,6 +33,7 @@ def register(root: typer.Typer) -> None:
         configure_logging(settings.log_level, json_format=json_logs)
         autoheal = Autoheal.create(settings)
         autoheal.incidents.start_ticker()  # page retries and on-call escalations (docs/incidents.md)
+        autoheal.start_scheduler()  # held investigations (pipeline.hold_seconds)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from autoheal.clock import Clock, utc
@@ -59,10 +59,12 @@ class Escalation:
         *,
         verdict_id: int | None = None,
         investigation_id: str | None = None,
+        report_expected_at: datetime | None = None,
     ) -> Incident | None:
         """``investigation_id``: the investigation triage asked for (or reused), whose report the
         page waits for; with an inline job queue it has already finished, and its report is
-        applied at once."""
+        applied at once. ``report_expected_at``: when a held investigation starts
+        (``pipeline.hold_seconds``); the page waits for its report from then."""
         existing = self.incidents.open_for_group(group.key)
         if existing is not None:
             self._follow(existing, group, alerts, verdict, verdict_id)
@@ -77,7 +79,12 @@ class Escalation:
         report = self._report_of(investigation_id) if investigation_id else None
         if self.paging is not None:
             summary = f"{incident.title}: {getattr(verdict, 'explanation', reason)}"
-            self.paging.page(incident, summary, wait_for_report=investigation_id is not None)
+            self.paging.page(
+                incident,
+                summary,
+                wait_for_report=investigation_id is not None,
+                report_expected_at=report_expected_at,
+            )
         if investigation_id and report is not None:
             return self.after_investigation(group.key, investigation_id, report)
         return incident

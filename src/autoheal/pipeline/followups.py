@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +17,7 @@ from autoheal.clock import Clock, utc
 from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
 from autoheal.domain.investigation import InvestigationEvent
 from autoheal.jobs import Job, JobQueue
+from autoheal.jobs.scheduled import Scheduler
 from autoheal.reasoning import store as reasoning_store
 from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.subjects import load_subject
@@ -102,6 +103,9 @@ class FollowUps:
     recall: Callable[[Sequence[Alert]], list[dict[str, Any]]] | None = None
     # incidents (autoheal.incidents.escalation.Escalation): the opening rules and the timeline
     escalation: Any | None = None
+    # pipeline.hold_seconds: a signal is investigated once its group has fired this long
+    hold_seconds: float = 0.0
+    scheduler: Scheduler | None = None  # holds need it; without one, investigations start at once
 
     def register(self) -> None:
         self.jobs.register("triage", self.run_triage)
@@ -128,13 +132,20 @@ class FollowUps:
                 reused = found is not None
                 investigation_id = found or f"inv-{uuid.uuid4().hex[:12]}"
             verdict_id = reasoning_store.save_verdict(session, verdict, investigation_id=investigation_id)
+            held_until = self._held_until(alerts) if investigation_id is not None and not reused else None
             if investigation_id is not None and not reused:
-                # the verdict and its investigation job commit together (durable queue)
-                self.jobs.enqueue(
-                    session,
-                    "investigate",
-                    {"group_id": group_id, "verdict_id": verdict_id, "investigation_id": investigation_id},
-                )
+                payload: dict[str, Any] = {
+                    "group_id": group_id,
+                    "verdict_id": verdict_id,
+                    "investigation_id": investigation_id,
+                }
+                # the verdict and its investigation job commit together (durable queue, or the
+                # scheduled_jobs row of a held one)
+                if held_until is not None and self.scheduler is not None:
+                    payload["held_until"] = held_until.isoformat()
+                    self.scheduler.schedule(session, "investigate", payload, held_until)
+                else:
+                    self.jobs.enqueue(session, "investigate", payload)
             session.commit()
         log.info(
             "triaged",
@@ -143,6 +154,7 @@ class FollowUps:
                 "verdict": verdict.kind.value,
                 "explanation": verdict.explanation,
                 **({"investigation": investigation_id, "reused": reused} if investigation_id else {}),
+                **({"held_until": held_until.isoformat()} if held_until else {}),
             },
         )
         if self.escalation is not None:
@@ -152,7 +164,50 @@ class FollowUps:
                 verdict,
                 verdict_id=verdict_id,
                 investigation_id=investigation_id,
+                report_expected_at=held_until,
             )
+
+    def _held_until(self, alerts: Sequence[Alert]) -> datetime | None:
+        """When a group that fired only now may be investigated (``pipeline.hold_seconds`` after
+        its earliest firing alert's ``startsAt``), or None: at once. The hold is what tells a
+        transient episode from a fault: telemetry a minute into a short error spike and a minute
+        into an outage look alike, and a report written then would blame whatever moved."""
+        if self.hold_seconds <= 0 or self.scheduler is None:
+            return None
+        firing = [utc(a.starts_at) for a in alerts if a.status is AlertStatus.FIRING]
+        if not firing:
+            return None
+        due = min(firing) + timedelta(seconds=self.hold_seconds)
+        return due if due > self.clock.now() else None
+
+    def _hold_over(self, job: Job, group_id: int, verdict_id: Any) -> bool:
+        """A held investigation runs if its group is still firing and its current episode has
+        lasted the hold. A group that resolved during the hold was transient: nothing is run, and
+        its verdict no longer points at an investigation that will never exist (the triage of the
+        resolution says what the episode was). A group that resolved and fired again is held anew
+        from the new episode's start."""
+        with self.sessions() as session:
+            group, alerts = load_group(session, group_id, self.active_seconds, self.clock)
+            due = self._held_until(alerts) if group.status is AlertStatus.FIRING else None
+            if group.status is AlertStatus.FIRING and due is not None and self.scheduler is not None:
+                self.scheduler.schedule(
+                    session, "investigate", {**job.payload, "held_until": due.isoformat()}, due
+                )
+                session.commit()
+                log.info("held investigation held again: the group fired anew", extra={"group": group.key})
+                return False
+            if group.status is AlertStatus.FIRING:
+                return True
+            if verdict_id is not None:
+                verdict = session.get(reasoning_store.TriageVerdictRow, int(verdict_id))
+                if verdict is not None:
+                    verdict.investigation_id = None
+                    session.commit()
+        log.info(
+            "held investigation not run: the group resolved during the hold",
+            extra={"group": group.key, "hold_seconds": self.hold_seconds},
+        )
+        return False
 
     def _started(self, investigation_id: str) -> bool:
         with self.sessions() as session:
@@ -160,10 +215,12 @@ class FollowUps:
 
     def run_investigation(self, job: Job) -> None:
         group_id = int(job.payload["group_id"])
-        with self.sessions() as session:
-            subject, alerts = load_subject(session, f"group:{group_id}")
         investigation_id = job.payload.get("investigation_id")
         verdict_id = job.payload.get("verdict_id")
+        if job.payload.get("held_until") and not self._hold_over(job, group_id, verdict_id):
+            return
+        with self.sessions() as session:
+            subject, alerts = load_subject(session, f"group:{group_id}")
         if investigation_id is None or self._started(investigation_id):
             # a job queued before triage chose the id, or a retry after a failed attempt
             investigation_id = f"inv-{uuid.uuid4().hex[:12]}"

@@ -115,6 +115,7 @@ class FaultJudgement:
 class Judgement:
     faults: list[FaultJudgement] = field(default_factory=list)
     investigations: list[JudgedInvestigation] = field(default_factory=list)
+    noise_alerts: int = 0  # alerts the run expects to be noise (the check is made whenever there are)
 
     @property
     def false_findings(self) -> list[JudgedInvestigation]:
@@ -124,7 +125,7 @@ class Judgement:
         out: dict[str, bool] = {}
         if self.faults:
             out["first_report_matches_ground_truth"] = all(f.first_correct for f in self.faults)
-        if any(i.noise for i in self.investigations):
+        if self.noise_alerts or any(i.noise for i in self.investigations):
             out["no_false_findings_on_noise"] = not self.false_findings
         return out
 
@@ -134,6 +135,7 @@ class Judgement:
             "first_reports_correct": sum(f.first_correct for f in self.faults),
             "final_reports_correct": sum(f.final_correct for f in self.faults),
             "false_findings": len(self.false_findings),
+            "noise_investigated": sum(i.noise for i in self.investigations),
             "false_finding_reports": [
                 {"id": i.id, "alerts": i.alerts, "top": i.top} for i in self.false_findings
             ],
@@ -224,7 +226,7 @@ def judge_investigation(run: SimulatedRun, inv: LiveInvestigation) -> JudgedInve
 def judge(run: SimulatedRun, investigations: Sequence[LiveInvestigation]) -> Judgement:
     """Every investigation against the truth when it finished; per fault its first and final report."""
     judged = [judge_investigation(run, inv) for inv in investigations]
-    result = Judgement(investigations=judged)
+    result = Judgement(investigations=judged, noise_alerts=sum(a.expected == "noise" for a in run.alerts))
     for index, fault in enumerate(run.scenario.faults):
         mine = sorted((a for a in run.alerts if a.cause == index), key=lambda a: a.starts_at)
         if not mine:

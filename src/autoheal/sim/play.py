@@ -291,13 +291,13 @@ def play(
     # inline jobs: a delivery answers once its triage and investigation ran (minutes on a busy machine)
     with httpx.Client(base_url=server.url, timeout=PLAY_TIMEOUT_SECONDS) as client:
         for i, delivery in enumerate(run.deliveries):
-            server.clock.set(delivery.at)
+            server.autoheal.advance_clock(delivery.at)  # held investigations run on the way
             response = client.post("/api/v1/alerts/alertmanager", content=delivery.body(), headers=headers)
             if response.status_code >= 300:
                 rejected.append(f"{delivery.at.isoformat()} {response.status_code} {response.text[:200]}")
             if on_delivery:
                 on_delivery(i + 1, len(run.deliveries))
-        server.clock.set(max(run.end, server.clock.now()))
+        server.autoheal.advance_clock(max(run.end, server.clock.now()))
         step = on_step or (lambda _text: None)
         step("reading back alerts, triage verdicts and investigations through the API...")
         admin = {"Authorization": f"Bearer {server.admin_token}"}

@@ -137,7 +137,7 @@ class IncidentStory:
         for incident_id, plan in self._plans.items():
             while plan and (until is None or plan[0][0] <= until):
                 due, what = plan.pop(0)
-                server.clock.set(max(server.clock.now(), due))
+                server.autoheal.advance_clock(max(server.clock.now(), due))
                 self._act(server, incident_id, what)
 
     def _post(self, server: Any, body: str) -> httpx.Response:

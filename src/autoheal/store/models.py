@@ -110,6 +110,7 @@ AREA_TABLE_MODULES: list[str] = [
     "autoheal.graph.store",
     "autoheal.incidents.store",
     "autoheal.jobs.store",
+    "autoheal.jobs.scheduled",
     "autoheal.reasoning.store",
     "autoheal.store.silences",
     "autoheal.fixes.store",

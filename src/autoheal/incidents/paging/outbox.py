@@ -94,14 +94,23 @@ class PagingService:
             and incident.status.is_open
         )
 
-    def page(self, incident: Incident, summary: str, *, wait_for_report: bool = False) -> int:
+    def page(
+        self,
+        incident: Incident,
+        summary: str,
+        *,
+        wait_for_report: bool = False,
+        report_expected_at: datetime | None = None,
+    ) -> int:
         """Write the incident's trigger page(s); exactly once per incident (a second call adds
-        nothing). Returns the number of rows written."""
+        nothing). A page waiting for the report waits ``report_wait`` from now, or from
+        ``report_expected_at`` when the investigation is held until then. Returns the number of
+        rows written."""
         if not self.should_page(incident):
             return 0
         now = self.clock.now()
         status = WAITING if wait_for_report else PENDING
-        due = now + self._report_wait if wait_for_report else now
+        due = max(now, report_expected_at or now) + self._report_wait if wait_for_report else now
         with self.sessions() as session:
             exists = session.scalars(
                 select(PageRow.id).where(PageRow.incident_id == incident.id, PageRow.action == "trigger")
