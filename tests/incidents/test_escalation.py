@@ -146,3 +146,21 @@ def test_unassessed_group_errs_on_the_side_of_paging(sqlite_sessions, clock) -> 
     assert inc is not None and "triage could not assess" in inc.summary
     assert len(fake.accepted("trigger")) == 1
     assert rt.escalation.triage_failed(_group(), [_alert(clock, "a")], "again") is None  # already open
+
+
+def test_a_page_for_a_held_investigation_waits_from_the_hold_end(sqlite_sessions, clock) -> None:  # type: ignore[no-untyped-def]
+    rt, fake = _rt(sqlite_sessions, clock)
+    held_until = clock.now() + timedelta(seconds=120)  # pipeline.hold_seconds
+    rt.escalation.after_triage(
+        _group(),
+        [_alert(clock, "a")],
+        Verdict("signal"),
+        investigation_id="inv-h",
+        report_expected_at=held_until,
+    )
+    clock.advance(120 + 119)
+    rt.paging.tick()
+    assert fake.calls == []  # the report may still come: the investigation began at the hold's end
+    clock.advance(1)
+    rt.paging.tick()
+    assert len(fake.accepted("trigger")) == 1

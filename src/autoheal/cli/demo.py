@@ -101,6 +101,8 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "final_reports_correct": out["final_reports_correct"],
             "false_findings": out["false_findings"],
             "false_finding_reports": out["false_finding_reports"],
+            "noise_alerts": out["noise_alerts"],
+            "noise_investigated": out["noise_investigated"],
             "investigations": out["investigations"],
             "checks": out["checks"],
             "verdicts_available": out["verdicts_available"],
@@ -204,7 +206,7 @@ def _print(summary: dict[str, Any]) -> None:
         )
     console.print(table)
     print_faults(summary["faults"])
-    print_false_findings(summary["false_finding_reports"])
+    print_false_findings(summary["false_finding_reports"], summary)
     for anchor in summary["memory"]["anchors"]:  # the context graph at work (docs/graph.md)
         console.print(
             f"  memory (after the story, not judged): fault {anchor['fault']} anchored on incident "

@@ -166,7 +166,7 @@ def _print(out: dict) -> None:
         )
     console.print(table)
     print_faults(out["faults"])
-    print_false_findings(out["false_finding_reports"])
+    print_false_findings(out["false_finding_reports"], out)
     _print_investigations(out["after_the_fact"]["investigations"])
     for name, ok in out["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")
@@ -209,7 +209,16 @@ def print_faults(faults: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def print_false_findings(reports: list[dict[str, Any]]) -> None:
+def print_false_findings(reports: list[dict[str, Any]], judged: dict[str, Any] | None = None) -> None:
+    """Each false finding, then how many noise alert episodes the pipeline investigated at all (one
+    that ends within ``pipeline.hold_seconds`` never is)."""
+    if judged and judged.get("noise_alerts"):
+        console.print(
+            f"  noise: {judged['noise_alerts']} alert episode(s), {judged.get('noise_investigated', 0)} "
+            f"investigated (an episode that ends within pipeline.hold_seconds is not), "
+            f"{len(reports)} false finding(s)",
+            highlight=False,
+        )
     for r in reports:
         console.print(
             f"  [red]false finding[/red] on noise ({', '.join(r['alerts'])}): {cause_text(r['top'])}",

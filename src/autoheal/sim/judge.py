@@ -135,6 +135,7 @@ class Judgement:
             "first_reports_correct": sum(f.first_correct for f in self.faults),
             "final_reports_correct": sum(f.final_correct for f in self.faults),
             "false_findings": len(self.false_findings),
+            "noise_alerts": self.noise_alerts,
             "noise_investigated": sum(i.noise for i in self.investigations),
             "false_finding_reports": [
                 {"id": i.id, "alerts": i.alerts, "top": i.top} for i in self.false_findings
