@@ -17,6 +17,7 @@ from autoheal.clock import ManualClock
 from autoheal.config import Settings
 from autoheal.jobs import InProcessQueue, Job
 from autoheal.jobs.durable import DONE, FAILED, QUEUED, DatabaseQueue
+from autoheal.jobs.scheduled import ScheduledJobRow
 from autoheal.jobs.store import JobRow
 from autoheal.reasoning import store as rstore
 from autoheal.store.db import create_db_engine
@@ -64,7 +65,9 @@ def test_triage_job_commits_with_the_alert_and_runs_after_a_restart(db_url: str)
         done = jobs(db_url)
         assert done[0].status == DONE and done[0].attempts == 1
         if verdict.kind == "signal":  # the verdict and its investigation job committed together
-            assert [j.kind for j in done] == ["triage", "investigate"]
+            with worker.sessions() as s:  # held (pipeline.hold_seconds: the alert fired a minute ago)
+                held = [r.kind for r in s.scalars(select(ScheduledJobRow))]
+            assert [j.kind for j in done] + held == ["triage", "investigate"] and held == ["investigate"]
     finally:
         worker.close()
 

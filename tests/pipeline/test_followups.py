@@ -170,7 +170,8 @@ def _verdicts(app):  # type: ignore[no-untyped-def]
 
 def test_a_critical_blip_is_signal_at_firing_and_noise_once_it_resolved_on_its_own(app):
     """Triage runs again when the alert resolves: the page was the safe call while it fired, the
-    resolution a minute later shows a transient, and no second investigation is started."""
+    resolution a minute later shows a transient, and the investigation held for
+    pipeline.hold_seconds never runs (its verdict no longer links to it)."""
     blip = {
         "fp": "b1",
         "labels": {"service": "cart", "severity": "critical"},
@@ -183,9 +184,10 @@ def test_a_critical_blip_is_signal_at_firing_and_noise_once_it_resolved_on_its_o
     )
     verdicts = _verdicts(app)
     assert [k for _, k, _ in verdicts] == ["signal", "noise"]
-    assert verdicts[0][2] is not None and verdicts[1][2] is None
+    assert verdicts[0][2] is None and verdicts[1][2] is None
+    app.advance_clock(T0 + timedelta(minutes=10))
     with app.sessions() as s:
-        assert len(s.scalars(select(rstore.InvestigationRow)).all()) == 1
+        assert len(s.scalars(select(rstore.InvestigationRow)).all()) == 0
 
 
 def test_an_old_signal_whose_group_still_fires_makes_a_new_alert_a_duplicate(app):
@@ -274,6 +276,7 @@ def test_a_failed_investigation_does_not_answer_for_the_group(app):
     _resolve(app, _checkout("f1", "2026-11-25T11:56:00Z"), "2026-11-25T12:01:00Z")
     app.clock.set(T0 + timedelta(minutes=4))
     app.ingestor.ingest("alertmanager", am_payload(_checkout("f1", "2026-11-25T12:03:00Z")))
+    app.advance_clock(T0 + timedelta(minutes=6))  # the new episode's hold ends at 12:05
     found = _investigations(app)
     assert len(found) == 2 and first in found, _verdicts(app)
     assert _verdicts(app)[-1][2] == next(i for i in found if i != first)

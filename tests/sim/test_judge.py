@@ -62,7 +62,7 @@ def test_a_wrong_first_report_fails_the_run_even_when_a_later_one_is_right(story
     assert result.to_dict()["ground_truth_matched"] is False
 
     fixed = judge(story, investigations[1:])
-    assert fixed.checks() == {"first_report_matches_ground_truth": True}
+    assert fixed.checks() == {"first_report_matches_ground_truth": True, "no_false_findings_on_noise": True}
     assert PlayResult("demo-story", [], 0, [], 0, 0, 0.0, judgement=fixed).to_dict()["ground_truth_matched"]
 
 

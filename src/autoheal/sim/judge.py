@@ -165,7 +165,8 @@ def read_investigations(client: httpx.Client, headers: Mapping[str, str]) -> lis
                 error=d.get("error"),
             )
         )
-    return sorted(out, key=lambda i: (i.finished_at or i.started_at, i.id))
+    # ids are random: investigations that finished in the same (simulated) second are ordered by subject
+    return sorted(out, key=lambda i: (i.finished_at or i.started_at, i.started_at, i.subject, i.id))
 
 
 def _time(text: str) -> datetime:

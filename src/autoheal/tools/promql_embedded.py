@@ -192,7 +192,9 @@ class EmbeddedPromQL:
         return {"resultType": "vector", "result": result}
 
     def range(self, query: str, start: datetime, end: datetime, step_seconds: float) -> dict[str, Any]:
-        lo, hi, step = _ms(start), _ms(end), round(step_seconds * 1000)
+        # Prometheus turns a float step into nanoseconds by truncation, then into whole
+        # milliseconds (8.2 s is 8199 ms there): the same steps, the same timestamps
+        lo, hi, step = _ms(start), _ms(end), int(step_seconds * 1e9) // 1_000_000
         if step <= 0:
             raise UnsupportedQuery("step must be positive")
         steps = list(range(lo, hi + 1, step))
