@@ -182,10 +182,10 @@ def test_a_critical_blip_is_signal_at_firing_and_noise_once_it_resolved_on_its_o
     app.ingestor.ingest(
         "alertmanager", am_payload({**blip, "status": "resolved", "endsAt": "2026-11-25T12:01:00Z"})
     )
+    app.advance_clock(T0 + timedelta(minutes=10))  # past the hold: the job is released, and not run
     verdicts = _verdicts(app)
     assert [k for _, k, _ in verdicts] == ["signal", "noise"]
     assert verdicts[0][2] is None and verdicts[1][2] is None
-    app.advance_clock(T0 + timedelta(minutes=10))
     with app.sessions() as s:
         assert len(s.scalars(select(rstore.InvestigationRow)).all()) == 0
 
