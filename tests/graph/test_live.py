@@ -36,7 +36,12 @@ def _episode(telemetry: EmbeddedTelemetry, at: datetime, change: str) -> None:
     telemetry.metrics.write_samples("error_ratio", {"service": "cart"}, [(t, 0.01) for t, _ in samples])
     telemetry.changes.record_change(
         ChangeEvent(
-            change, at - timedelta(minutes=5), "checkout", ChangeKind.DEPLOY, f"deploy {change}", version=change
+            change,
+            at - timedelta(minutes=5),
+            "checkout",
+            ChangeKind.DEPLOY,
+            f"deploy {change}",
+            version=change,
         )
     )
 
@@ -58,7 +63,12 @@ def app(tmp_path: Path) -> Iterator[Autoheal]:
 
 
 def _fire(
-    app: Autoheal, fp: str, at: datetime, status: str = "firing", service: str = "checkout", severity: str = "critical"
+    app: Autoheal,
+    fp: str,
+    at: datetime,
+    status: str = "firing",
+    service: str = "checkout",
+    severity: str = "critical",
 ) -> None:
     app.clock.set(at)  # type: ignore[attr-defined]
     app.ingestor.ingest(

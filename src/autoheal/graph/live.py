@@ -127,7 +127,11 @@ class IncidentLearner:
         hypothesis_id = str(confirmed.get("hypothesis_id")) if confirmed else None
         investigation = _investigation_of(events, hypothesis_id, incident.investigation_id)
         report = self._report(investigation) if investigation else {}
-        names = sorted(self._services() | set(_report_services(report)) | ({incident.service} if incident.service else set()))
+        names = sorted(
+            self._services()
+            | set(_report_services(report))
+            | ({incident.service} if incident.service else set())
+        )
         cause = None
         if confirmed:
             cause = RootCause(
@@ -156,7 +160,9 @@ class IncidentLearner:
         if not group_keys:
             return []
         with self.sessions() as session:
-            ids = list(session.scalars(select(AlertGroupRow.id).where(AlertGroupRow.key.in_(list(group_keys)))))
+            ids = list(
+                session.scalars(select(AlertGroupRow.id).where(AlertGroupRow.key.in_(list(group_keys))))
+            )
             rows = session.scalars(select(AlertRow).where(AlertRow.group_id.in_(ids)).order_by(AlertRow.id))
             return [alert_from_row(r) for r in rows] if ids else []
 

@@ -3,9 +3,9 @@ record changes. One object over a migrated database (the app's), a session per c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-import logging
 from typing import Any
 
 from sqlalchemy import Engine
