@@ -184,3 +184,20 @@ def test_the_last_confirmation_not_rejected_afterwards_is_the_cause() -> None:
     events = [_Event("hypothesis_confirmed", a), _Event("hypothesis_confirmed", b)]
     assert confirmed_cause(events) == b
     assert confirmed_cause([*events, _Event("hypothesis_rejected", b)]) == a
+
+
+def test_a_failing_change_feed_does_not_stop_the_recall(tmp_path: Path) -> None:
+    from autoheal.graph.memory import recaller
+    from autoheal.store.db import create_db_engine, migrate
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    migrate(engine)
+    calls: list[int] = []
+
+    def broken(alerts: object, now: datetime) -> None:
+        calls.append(1)
+        raise RuntimeError("change store unreachable")
+
+    recall = recaller(engine, ManualClock(T0), before=broken)
+    assert recall([]) == [] and calls == [1]
+    engine.dispose()
