@@ -1,10 +1,12 @@
 """Retrieval latency on a generated graph: N past incidents over S services, then Q recalls.
 
-    .venv/bin/python benchmarks/graph_retrieval.py [--incidents 100000] [--services 500] [--queries 200] [--db URL]
+    .venv/bin/python benchmarks/graph_retrieval.py [--incidents 100000] [--services 500] [--queries 200] [--db URL | --postgres]
 
 The graph is generated with bulk inserts straight into the graph tables (an incident node with its
 text, a root-cause node, the caused_by edge, five retrieval features each), in a fresh SQLite file
-by default or the database ``--db`` names (it must be empty and is migrated). Each query is one
+by default, the database ``--db`` names (it must be empty and is migrated), or with ``--postgres`` a
+throwaway PostgreSQL cluster started by the project's own ``autoheal.servers.postgres.Postgres``
+(the installed server binaries, as the test suite starts them) and stopped at the end. Each query is one
 alert of a random rule on a random service; the figure is the wall time of
 ``autoheal.graph.retrieval.similar`` (feature lookups, BM25 over the candidates, root causes).
 Prints a table and, last, one JSON object.
@@ -133,9 +135,21 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--db", default=None, help="an empty database URL (default: a temporary SQLite file)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start a throwaway PostgreSQL (autoheal.servers) and measure on it",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{Path(tmp) / 'graph.db'}"
+        server = None
+        if args.postgres:
+            from autoheal.servers.postgres import Postgres
+
+            server = Postgres.start(Path(tmp) / "postgres")
+            url = server.create_database("graph_bench")
+        else:
+            url = args.db or f"sqlite:///{Path(tmp) / 'graph.db'}"
         seconds = generate(url, args.incidents, args.services, args.seed)
         engine = create_db_engine(url)
         rnd = random.Random(args.seed + 1)
@@ -161,6 +175,8 @@ def main() -> None:
                 times.append((time.perf_counter() - started) * 1000)
                 cpus.append((time.process_time() - cpu) * 1000)
         engine.dispose()
+        if server is not None:
+            server.stop()
     times.sort()
     cpus.sort()
     p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]

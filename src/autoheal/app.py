@@ -27,7 +27,8 @@ from autoheal.config import PipelineConfig, Settings
 from autoheal.domain.tools import Tool
 from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, policy_from
-from autoheal.graph.memory import recaller
+from autoheal.graph.live import IncidentLearner, change_feed
+from autoheal.graph.memory import Memory, recaller
 from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
@@ -141,7 +142,7 @@ class Autoheal:
             settings.pipeline.stale_after_seconds,
             reinvestigate_after_seconds=settings.pipeline.reinvestigate_after_seconds,
             investigate=settings.pipeline.investigate,
-            recall=recaller(engine, clock),
+            recall=recaller(engine, clock, before=change_feed(Memory(engine), telemetry.changes)),
             escalation=incidents.escalation,
             hold_seconds=settings.pipeline.hold_seconds,
             scheduler=scheduler,
@@ -171,6 +172,10 @@ class Autoheal:
             investigator,
             incidents,
             scheduler,
+        )
+        # the context graph learns each resolved incident at once (docs/graph.md "Learning")
+        incidents.service.subscribe(
+            IncidentLearner(Memory(engine), sessions, incidents.service), kinds=["resolved"]
         )
         if settings.fixes.enabled and settings.fixes.on_resolution:
             from autoheal.fixes.resolution import on_resolution

@@ -76,15 +76,20 @@ def test_demo_json_tells_the_story(demo: tuple[int, dict]) -> None:
 
 
 def test_demo_recurrence_is_anchored_by_memory(demo: tuple[int, dict]) -> None:
-    """The second checkout fault is investigated with what the first taught (docs/graph.md)."""
+    """The running app learned the first incident when the responder resolved it in Slack, and the
+    second checkout fault's first live investigation was anchored on it (docs/graph.md)."""
     _, out = demo
-    assert out["memory"]["anchored"] is True and out["memory"]["calls_saved"] > 0
-    after = out["after_the_fact"]["investigations"]  # extra information, not the verdict
-    second = after[1]
-    assert second["memory"]["anchored_on"] == "sim-demo-story-fault-0"
-    assert second["tool_calls"] < second["memory"]["without_memory"]["tool_calls"]
-    assert second["matched_service"] and second["matched_kind"]  # and still right
-    assert not after[0]["memory"]["anchored"]  # nothing to remember the first time
+    memory = out["memory"]
+    assert memory["anchored"] is True and memory["calls_saved"] > 0 and memory["learned"] == 2
+    (anchor,) = memory["anchors"]
+    second = next(f for f in out["faults"] if f["fault"] == 1)
+    assert anchor["fault"] == 1 and anchor["investigation"] == second["first_report"]
+    assert anchor["anchored_on"] == "INC-1" and "same alert rule" in anchor["because"]
+    assert anchor["tool_calls"] < anchor["anchor_tool_calls"]
+    assert memory["calls_saved"] == anchor["anchor_tool_calls"] - anchor["tool_calls"]
+    assert second["first_correct"]  # and still right: the verifier confirmed it on today's data
+    first = next(i for i in out["investigations"] if i["id"] == anchor["anchor_investigation"])
+    assert first["faults"] == [0]  # the first occurrence, investigated with nothing to remember
 
 
 def test_demo_every_conclusion_matches_the_ground_truth(demo: tuple[int, dict]) -> None:

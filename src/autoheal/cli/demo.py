@@ -46,7 +46,7 @@ def register(root: typer.Typer) -> None:
 
 def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool = False) -> dict[str, Any]:
     from autoheal.sim import load_scenario, simulate
-    from autoheal.sim.investigate import memory_summary
+    from autoheal.sim.memory_live import live_memory
     from autoheal.sim.play import EmbeddedAutoheal, play
     from autoheal.sim.story_incidents import IncidentStory
 
@@ -72,16 +72,15 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                     )
 
                 respond = incidents.after_delivery(server, run, None if quiet else progress)
-                # the pipeline's own investigations are judged; the after-the-fact per-fault
-                # investigations (extra information, not the verdict) show the context graph's
-                # memory: each fault re-investigated with what was learned from the earlier ones
+                # the pipeline's own investigations are judged; the app learns each incident the
+                # responder resolves and anchors the next similar alert on it, live (docs/graph.md);
+                # the after-the-fact per-fault investigations are extra information, without memory
                 result = play(
                     run,
                     server,
                     on_delivery=respond,
                     on_step=None if quiet else status.update,
                     investigate=True,
-                    memory=True,
                 )
                 status.update("generating preventive fixes (checked with promtool) and the on-call report...")
                 from autoheal.fixes.demo import story_extras
@@ -92,6 +91,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
                 incidents.stop()
                 raise
         out = result.to_dict()
+        incidents.finish(server)  # the responder's last steps: the last incident is learned too
         summary: dict[str, Any] = {
             "scenario": story.name,
             "simulated": {"from": run.start.isoformat(), "to": run.end.isoformat(), **run.summary()},
@@ -109,7 +109,7 @@ def run_demo(scenario: str, *, port: int = 0, quiet: bool = False, serve: bool =
             "fixes": extras["fixes"],
             "report": extras["report_summary"],
             "ground_truth_matched": out["ground_truth_matched"],
-            "memory": memory_summary(out["after_the_fact"]["investigations"]),
+            "memory": live_memory(server.autoheal, out["investigations"]),
             "after_the_fact": out["after_the_fact"],
             "seconds": round(time.perf_counter() - started, 3),
         }
@@ -209,9 +209,11 @@ def _print(summary: dict[str, Any]) -> None:
     print_false_findings(summary["false_finding_reports"], summary)
     for anchor in summary["memory"]["anchors"]:  # the context graph at work (docs/graph.md)
         console.print(
-            f"  memory (after the story, not judged): fault {anchor['fault']} anchored on incident "
-            f"{anchor['anchored_on']}: {anchor['tool_calls']} tool calls instead of "
-            f"{anchor['tool_calls_without_memory']}"
+            f"  memory (live): fault {anchor['fault']}'s investigation {anchor['investigation']} was anchored "
+            f"on incident {anchor['anchored_on']} (similar because {anchor['because']}): "
+            f"{anchor['tool_calls']} tool calls, {anchor['anchor_tool_calls']} when that incident was "
+            "first investigated",
+            highlight=False,
         )
     for name, ok in summary["checks"].items():
         console.print(f"  {'[green]ok[/green]' if ok else '[red]FAILED[/red]'}  {name.replace('_', ' ')}")

@@ -64,12 +64,20 @@ QUERY_LABELS = re.compile(r"\b(?:service|app|job|pod|deployment|container)\s*=~?
 
 NOT_DONE = re.compile(
     r"\b(?:haven'?t|have not|hasn'?t|didn'?t|did not|not yet|planning to|plan to|going to|gonna|"
-    r"will|i'll|we'll|let'?s|should we|shall we|can we|could we|do we|want to|about to)\b",
+    r"will|i'll|we'll|let'?s|should we|shall we|can we|could we|do we|want to|about to|"
+    r"(?:we|you|someone|somebody) (?:should|ought to|need to|must)|needs? to be)\b",
     re.I,
 )
 HYPOTHESIS = re.compile(
     r"\b(?:maybe|might be|could be|could it be|suspect\w*|probably|my guess|i think|hypothesis|"
     r"smells like|possibly|perhaps|is it|likely)\b",
+    re.I,
+)
+# a mitigation verb with a frequency describes what the system keeps doing, not what a person did:
+# "pods restarting every few minutes", "keeps restarting", "restarted repeatedly overnight"
+RECURRING = re.compile(
+    r"\b(?:every (?:few |couple of |\d+ )?(?:seconds?|secs?|minutes?|mins?|hours?)|keeps? \w+ing|"
+    r"kept \w+ing|over and over|repeatedly|in a loop|again and again)\b",
     re.I,
 )
 RESOLVED = re.compile(
@@ -266,10 +274,12 @@ class StepParser:
             (HYPOTHESIS, Action.HYPOTHESISED),
             (CHECKED, Action.CHECKED),
         ):
+            if action is Action.MITIGATED and RECURRING.search(text):
+                continue  # the system's own restarts: an observation, read below
             if pattern.search(text):
                 return action
         has_subject = self.service_in(text) is not None or METRIC_WORDS.search(text) is not None
-        if has_subject and OBSERVED.search(text):
+        if has_subject and (OBSERVED.search(text) or RECURRING.search(text)):
             return Action.OBSERVED
         if self.service_in(text) is not None and HEALTHY.search(text):
             return Action.CHECKED  # "redis ok", "Postgres looks fine to me"

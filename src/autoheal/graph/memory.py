@@ -3,6 +3,7 @@ record changes. One object over a migrated database (the app's), a session per c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from autoheal.graph.retrieval import Prior, similar
 from autoheal.graph.store import GraphStore, Node
 from autoheal.graph.validity import change_happened, topology_changed
 from autoheal.store.db import session_factory
+
+log = logging.getLogger(__name__)
 
 
 class Memory:
@@ -70,11 +73,24 @@ def _dependencies(store: GraphStore) -> set[tuple[str, str]]:
     return {(nodes[e.src].key, nodes[e.dst].key) for e in edges}
 
 
-def recaller(engine: Engine, clock: Clock) -> Callable[[Sequence[Alert]], list[dict[str, Any]]]:
-    """The pipeline's hook: the priors for a group's alerts, as the investigation takes them."""
+def recaller(
+    engine: Engine,
+    clock: Clock,
+    *,
+    before: Callable[[Sequence[Alert], datetime], None] | None = None,
+) -> Callable[[Sequence[Alert]], list[dict[str, Any]]]:
+    """The pipeline's hook: the priors for a group's alerts, as the investigation takes them.
+    ``before(alerts, now)`` runs first (the app records the alerts' services' changes there,
+    :func:`autoheal.graph.live.change_feed`); if it fails, the recall goes on without it."""
     memory = Memory(engine)
 
     def recall(alerts: Sequence[Alert]) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in memory.recall(alerts, clock.now())]
+        now = clock.now()
+        if before is not None:
+            try:
+                before(alerts, now)
+            except Exception:
+                log.exception("recording changes into the context graph failed; recalling without them")
+        return [p.to_dict() for p in memory.recall(alerts, now)]
 
     return recall
