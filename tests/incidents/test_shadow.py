@@ -6,8 +6,8 @@ timeline and in the audit trail, and the shadow report counts them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -63,7 +63,9 @@ def _play(mode: str, demo_export: tuple[Any, Path], workdir: Path) -> Iterator[P
         "fixes": {"on_resolution": False},
     }
     clock = ManualClock(run.deliveries[0].at)
-    app = Autoheal.create(Settings.model_validate(raw), clock=clock, jobs=InlineQueue(), **story.create_kwargs)
+    app = Autoheal.create(
+        Settings.model_validate(raw), clock=clock, jobs=InlineQueue(), **story.create_kwargs
+    )
     try:
         with TestClient(create_app(app)) as client:
             headers = {"Authorization": f"Bearer {SOURCE}", "Content-Type": "application/json"}
@@ -109,7 +111,9 @@ def test_live_mode_pages_and_posts(live: Played) -> None:
     assert {"page_sent", "slack_channel"} <= kinds and not kinds & {"would_page", "would_post"}
 
 
-def test_shadow_mode_makes_zero_calls_and_records_what_it_would_have_done(live: Played, shadow: Played) -> None:
+def test_shadow_mode_makes_zero_calls_and_records_what_it_would_have_done(
+    live: Played, shadow: Played
+) -> None:
     assert shadow.story.slack.calls == []
     assert shadow.story.pagerduty.calls == []
     incidents = _incidents(shadow)
@@ -159,7 +163,9 @@ def test_the_shadow_report_counts_what_it_would_have_done(live: Played, shadow: 
     assert s["would_post"] == len(live.story.slack.calls_of("conversations.create"))
     assert s["verdicts"] == s["would_page_verdicts"] + s["attached"] + s["suppressed"] > 0
     assert s["human_pages"] is None  # no PagerDuty webhook source: the report says it cannot know
-    live_s = live.client.get("/api/v1/reports/shadow", params={"since": "30d", "until": until}).json()["summary"]
+    live_s = live.client.get("/api/v1/reports/shadow", params={"since": "30d", "until": until}).json()[
+        "summary"
+    ]
     assert live_s["pages_sent"] == len(triggers) and live_s["would_page"] == 0
 
     since = (shadow.app.clock.now() - timedelta(days=30)).isoformat()
@@ -168,7 +174,6 @@ def test_the_shadow_report_counts_what_it_would_have_done(live: Played, shadow: 
     )
     assert out.exit_code == 0, out.output
     assert "pages it would have sent" in out.output
-    import json
 
     last = json.loads(out.output.strip().splitlines()[-1])
     assert last["would_page"] == s["would_page"] and last["verdicts"] == s["verdicts"]
