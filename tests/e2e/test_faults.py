@@ -124,5 +124,7 @@ def test_postgres_restart_under_load_answers_503_and_loses_nothing(
         engine.dispose()
     assert acknowledged <= stored, f"acknowledged but lost: {sorted(acknowledged - stored)[:5]}"
     assert sent == acknowledged == stored and count == len(stored)
-    print(f"faults: sent {len(sent)} acknowledged {len(acknowledged)} stored {len(stored)} 503s {len(unavailable)}")
+    print(
+        f"faults: sent {len(sent)} acknowledged {len(acknowledged)} stored {len(stored)} 503s {len(unavailable)}"
+    )
     assert server.running

@@ -188,7 +188,9 @@ class Postgres(ManagedServer):
             return
         self.process = spawn(self._argv, self.log_path, cwd=self.cluster, user=self._user)
         if not wait_until(self._accepts_connections, timeout=timeout, alive=is_alive(self.process)):
-            raise ServerUnavailable(f"postgres did not restart:\n{log_tail(self.log_path)}", server="postgres")
+            raise ServerUnavailable(
+                f"postgres did not restart:\n{log_tail(self.log_path)}", server="postgres"
+            )
 
     def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)
