@@ -132,6 +132,7 @@ class Autoheal:
             audit=governance.audit,
             paging_transport=paging_transport,
             slack_client=slack_client,
+            shadow=settings.pipeline.mode == "shadow",
         )
         FollowUps(
             sessions,

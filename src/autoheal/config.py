@@ -70,6 +70,11 @@ class SourcesConfig(_Model):
 
 
 class PipelineConfig(_Model):
+    mode: Literal["live", "shadow"] = Field(
+        "live",
+        description="shadow: everything runs (triage, investigations, incidents) but nothing is paged "
+        "or posted to Slack; what would have been is recorded (docs/shadow.md)",
+    )
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "service"])
     flap_window_seconds: float = Field(600, gt=0)
     flap_threshold: int = Field(4, ge=2, description="transitions within the window that mark flapping")

@@ -205,6 +205,28 @@ rate_limits:
     assert len(tool.calls) == 3
 
 
+def test_rate_limit_survives_a_clock_stepping_back(make_gateway: GatewayFactory, clock: ManualClock) -> None:
+    """A clock set back (NTP, or a simulator moving to the next delivery after waits moved it on)
+    must not refuse calls until it is past the old time again: the step earns and owes nothing."""
+    policy = """
+default: allow
+rate_limits:
+  global: null
+  tools: {"test.*": {rate: 10, burst: 1}}
+  max_wait_seconds: 0.5
+"""
+    gw = make_gateway([RecordingTool()], policy)
+    assert gw.call("test.echo", {}, caller="i").ok
+    assert gw.call("test.echo", {}, caller="i").ok  # waited 0.1 s for the next token
+    clock.set(clock.now() - timedelta(seconds=30))
+    t = clock.now()
+    after = gw.call("test.echo", {}, caller="i")
+    assert after.ok, after.message
+    assert clock.now() - t == timedelta(seconds=0.1)  # one token's wait, not 30 s
+    clock.set(clock.now() - timedelta(seconds=30))
+    assert gw.call("test.echo", {}, caller="i").status is ToolStatus.OK
+
+
 def test_write_needs_approval_then_runs_once(
     make_gateway: GatewayFactory, approvals: ApprovalService, trail: AuditTrail
 ) -> None:

@@ -220,3 +220,38 @@ def test_incomplete_provider_configuration_is_refused(bad: dict[str, Any]) -> No
 
     with pytest.raises(ValidationError):
         IncidentsConfig.model_validate(bad)
+
+
+class _Died(BaseException):
+    """The process ended mid-delivery (as kill -9 would): after the request, before the answer."""
+
+
+def test_a_page_whose_sender_died_mid_delivery_is_sent_again_once_with_the_same_dedup_key(
+    sqlite_sessions, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Process A claims the page and dies after PagerDuty received it but before the answer was
+    recorded; process B (another server or worker on the same database) re-sends it once the
+    claim lapses. PagerDuty sees the same dedup key twice: one alert, and the timeline one page."""
+    from autoheal.incidents.paging.outbox import CLAIM_SECONDS
+
+    fake = FakePagerDuty(ROUTING_KEY)
+
+    def dies_after_sending(request: httpx.Request) -> httpx.Response:
+        fake.handle(request)
+        raise _Died
+
+    a = _runtime(sqlite_sessions, clock, PD, httpx.MockTransport(dies_after_sending))
+    b = _runtime(sqlite_sessions, clock, PD, fake.transport())
+    with pytest.raises(_Died):  # opened by hand: paged at once, and A dies sending it
+        a.service.open("checkout 5xx", severity=IncidentSeverity.SEV2, service="checkout", **ME)
+    (incident,) = b.service.list()
+    assert len(fake.calls) == 1 and b.paging.pages(incident.id)[0]["status"] == "sending"
+    assert b.paging.tick() == 0  # the claim still holds: B does not send while A might be alive
+    clock.advance(CLAIM_SECONDS)
+    assert b.paging.tick() == 1
+    assert b.paging.tick() == 0
+    clock.advance(CLAIM_SECONDS * 5)
+    assert b.paging.tick() == 0  # sent: never again
+    assert [c["body"]["dedup_key"] for c in fake.calls] == [f"autoheal-INC-{incident.id}"] * 2
+    assert list(fake.alerts) == [f"autoheal-INC-{incident.id}"]  # one alert at the provider
+    assert _kinds(b.service, incident.id).count("page_sent") == 1

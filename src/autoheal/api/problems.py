@@ -131,13 +131,19 @@ def _describe(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) + more
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 async def _autoheal_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AutohealError)
     status = getattr(exc, "status_code", 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status >= 500:
+        # a store that could not commit (the database down or restarting): nothing was stored,
+        # and the sender is told when to retry
         log.error("request failed", extra={"path": request.url.path, "error": exc.message})
         status = 503
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
     return problem(status, exc.message, request.url.path, headers=headers)
 
 
@@ -170,7 +176,35 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(status, detail, request.url.path, headers=headers or None)
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """A lost or refused database connection (the server down or restarting), as opposed to a bug
+    in a query: SQLAlchemy marks it ``connection_invalidated`` or raises ``OperationalError``
+    (psycopg's "connection refused", "terminating connection", "server closed the connection")."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # the cause chain: a wrapped driver error still counts
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | PoolTimeout):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if database_unreachable(exc):
+        # nothing was committed: the sender must retry (Alertmanager and PagerDuty do on 5xx)
+        log.warning("database unreachable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem(
+            503,
+            "the database is unreachable; nothing was stored, retry later",
+            request.url.path,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     log.exception("unexpected error", extra={"path": request.url.path})
     return problem(500, "internal error; the server log has the details", request.url.path)
 

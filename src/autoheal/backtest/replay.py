@@ -6,7 +6,9 @@ database, with a manual clock set to each delivery's time and inline jobs, so tr
 through the real webhook endpoint in-process (no port is opened). Telemetry is whatever the
 configuration points at (``tools.prometheus.url``, Loki, the embedded store's ``telemetry.path``):
 where it is no longer retained, an investigation finds no evidence and says so. Nothing leaves the
-copy: it posts to no chat and pages no one, and the configured database is never written.
+copy: it runs in shadow mode (``pipeline.mode: shadow``), so it posts to no chat and pages no one
+even when the configuration sets up Slack and a pager, and the configured database is never
+written.
 """
 
 from __future__ import annotations
@@ -110,7 +112,9 @@ def private_settings(base: Settings, sources: Sequence[str], workdir: Path, *, t
             "auth": {"type": "bearer", "token": token},
         }
     raw["sources"] = {**raw["sources"], "receivers": receivers}
-    raw["pipeline"] = {**raw["pipeline"], "investigate": not triage_only, "queue": "memory"}
+    # shadow mode: incidents open as they would have, but no page and no Slack post leaves the
+    # copy, whatever paging and Slack the base configuration sets up
+    raw["pipeline"] = {**raw["pipeline"], "investigate": not triage_only, "queue": "memory", "mode": "shadow"}
     return Settings.model_validate(raw)
 
 

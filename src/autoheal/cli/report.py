@@ -83,3 +83,94 @@ def print_report(report: dict[str, Any]) -> None:
     console.print("each figure's definition and rows: --json (docs/fixes.md defines them)", highlight=False)
     for note in report["missing"]:
         console.print(f"missing: {note}", highlight=False)
+
+
+@app.command("shadow")
+@guarded
+def shadow(
+    since: str = typer.Option("1d", "--since", help="start: a duration back (1d) or an ISO time"),
+    until: str = typer.Option("now", "--until", help="end: now, a duration back or an ISO time"),
+    as_json: bool = typer.Option(False, "--json", help="the whole report, rows included, as one JSON object"),
+    db: str = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """What Autoheal would have paged, posted and suppressed, and where it disagreed with the humans
+    (docs/shadow.md)."""
+    from autoheal.clock import SystemClock
+    from autoheal.reports.oncall import parse_when
+    from autoheal.reports.shadow import build_shadow_report
+    from autoheal.store.db import session_factory
+
+    settings = settings_from(config, db)
+    now = SystemClock().now()
+    with session_factory(database(config, db, settings=settings))() as session:
+        report = build_shadow_report(
+            session, parse_when(since, now), parse_when(until, now), mode=settings.pipeline.mode
+        )
+    if as_json:
+        print_json(report.to_dict())
+        return
+    print_shadow(report.to_dict())
+    print_json(report.summary())
+
+
+def print_shadow(report: dict[str, Any]) -> None:
+    s = report["summary"]
+    table = Table(title=f"shadow report ({s['mode']} mode), {s['since'][:16]} -> {s['until'][:16]}")
+    table.add_column("what", no_wrap=True)
+    table.add_column("count", justify="right")
+    table.add_column("rows", overflow="fold", ratio=3)
+    d = report["disagreements"]
+
+    def few(rows: list[Any], key: Any) -> str:
+        shown = [key(r) for r in rows[:5]]
+        return ", ".join(shown) + (f" (+{len(rows) - 5})" if len(rows) > 5 else "")
+
+    unknown = "unknown: the pager's webhook (source pagerduty) is not connected"
+    table.add_row("triage verdicts", str(s["verdicts"]), "")
+    table.add_row("  would page (signal)", str(s["would_page_verdicts"]), "")
+    table.add_row("  attached to what is open", str(s["attached"]), "")
+    table.add_row("  suppressed (noise)", str(s["suppressed"]), "")
+    table.add_row(
+        "incidents opened",
+        str(s["incidents"]),
+        few(report["incidents"], lambda r: f"{r['incident']} {r['title']}"),
+    )
+    table.add_row(
+        "pages it would have sent",
+        str(s["would_page"]),
+        few(report["would_page"], lambda r: f"{r['incident']} {r['action']}"),
+    )
+    table.add_row(
+        "Slack posts it would have made",
+        str(s["would_post"]),
+        few(report["would_post"], lambda r: r["channel"]),
+    )
+    table.add_row("pages actually sent", str(s["pages_sent"]), "")
+    agreement = "-" if s["agreement"] is None else f"{s['agreement']:.0%}"
+    table.add_row("verdicts a human judged", str(s["with_outcome"]), f"agreement {agreement}")
+    table.add_row(
+        "  would page, human: not actionable",
+        str(s["paged_but_not_actionable"]),
+        few(d["paged_but_not_actionable"], lambda r: f"#{r['verdict_id']} {r['service']}"),
+    )
+    table.add_row(
+        "  would suppress, human: actionable",
+        str(s["suppressed_but_actionable"]),
+        few(d["suppressed_but_actionable"], lambda r: f"#{r['verdict_id']} {r['service']}"),
+    )
+    if s["human_pages"] is None:
+        table.add_row("humans paged", "-", unknown)
+    else:
+        table.add_row("humans paged", str(s["human_pages"]), "")
+        table.add_row(
+            "  humans paged, Autoheal would not",
+            str(s["humans_paged_autoheal_would_not"]),
+            ", ".join(d["humans_paged_autoheal_would_not"]),
+        )
+        table.add_row(
+            "  Autoheal would page, humans were not",
+            str(s["autoheal_would_page_humans_not"]),
+            ", ".join(d["autoheal_would_page_humans_not"]),
+        )
+    console.print(table)

@@ -2,6 +2,12 @@
 
 Time comes from the injected clock and waiting goes through an injected ``sleep`` function, so
 tests drive time by hand: ``sleep=lambda s: clock.advance(s)``.
+
+A bucket measures time as it passes forward on that clock. When the clock steps back (an NTP
+correction on a real host; a simulator or backtest setting its clock to the next delivery after
+waits moved it on), the step earns no tokens and owes none: the bucket carries on from the new
+time with what it held. Without this, a step back of N seconds would refuse every call for N
+seconds (nothing refills until the clock is past the old time again).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ class TokenBucket:
     def _refill(self, now: float) -> None:
         if now > self.updated:
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
+        self.updated = now  # also when the clock stepped back: refill from here on
 
     def wait_time(self, now: float) -> float:
         """Seconds until one token is available (0 when one is available now)."""

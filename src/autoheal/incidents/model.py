@@ -159,6 +159,8 @@ class EventKind(StrEnum):
     SLACK_CHANNEL = "slack_channel"
     SLACK_ACTION = "slack_action"
     SLACK_MESSAGE = "slack_message"
+    WOULD_PAGE = "would_page"  # shadow mode (pipeline.mode: shadow): the page that was not sent
+    WOULD_POST = "would_post"  # shadow mode: the Slack channel and message that were not posted
 
 
 NOTE_KINDS = (EventKind.NOTE, EventKind.CHECKED, EventKind.RULED_OUT, EventKind.HYPOTHESIS)

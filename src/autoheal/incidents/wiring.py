@@ -71,7 +71,10 @@ def build_incidents(
     audit: AuditSink | None = None,
     paging_transport: httpx.BaseTransport | None = None,
     slack_client: WebClient | None = None,
+    shadow: bool = False,
 ) -> IncidentsRuntime:
+    """``shadow`` (``pipeline.mode: shadow``): every decision is taken and recorded, no page is
+    delivered and nothing is posted to Slack (``would_page`` / ``would_post`` timeline events)."""
     service = IncidentService(sessions, clock, redactor=redactor, audit=audit)
     link = _link(config)
     http = httpx.Client(transport=paging_transport) if paging_transport else httpx.Client()
@@ -94,7 +97,9 @@ def build_incidents(
             return [p.slack for o in people if (p := config.oncall.people.get(o.person)) and p.slack]
 
         redact = redactor.redact_text if redactor is not None else (lambda text: text)
-        channels = SlackChannels(sessions, service, client, config.slack, redact, on_call=on_call, link=link)
+        channels = SlackChannels(
+            sessions, service, client, config.slack, redact, on_call=on_call, link=link, shadow=shadow
+        )
 
     pagers: dict[str, Pager] = {}
     paging_config = config.paging
@@ -107,7 +112,9 @@ def build_incidents(
     pagers["builtin"] = BuiltinPager(
         config.oncall.people, http, channels.direct_message if channels is not None else None
     )
-    paging = PagingService(sessions, clock, service, paging_config, directory, pagers, link=link)
+    paging = PagingService(
+        sessions, clock, service, paging_config, directory, pagers, link=link, shadow=shadow
+    )
     paging.attach()
     if channels is not None:
         channels.attach()

@@ -82,6 +82,8 @@ class Postgres(ManagedServer):
         super().__init__(process=process, port=port, workdir=workdir, log_path=log_path)
         self.cluster = cluster
         self._owned_cluster = owned_cluster
+        self._argv: list[str] = []
+        self._user: str | None = None
 
     @property
     def url(self) -> str:
@@ -137,6 +139,7 @@ class Postgres(ManagedServer):
             )
             if wait_until(server._accepts_connections, timeout=timeout, alive=is_alive(process)):
                 server._create_database(DATABASE)
+                server._argv, server._user = argv, user
                 return server
             terminate(process, timeout=5)
             if "could not bind" not in log_tail(log_path).lower():
@@ -174,6 +177,20 @@ class Postgres(ManagedServer):
         """Drop ``name``, closing any connection still open on it."""
         with self._connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def halt(self, timeout: float = 10.0) -> None:
+        """Shut the server down (fast: sessions aborted), keeping its data: a restart or an outage."""
+        terminate(self.process, timeout=timeout, sig=signal.SIGINT)
+
+    def resume(self, timeout: float = 30.0) -> None:
+        """Start it again on the same data directory and port after :meth:`halt`."""
+        if self.process.poll() is None:
+            return
+        self.process = spawn(self._argv, self.log_path, cwd=self.cluster, user=self._user)
+        if not wait_until(self._accepts_connections, timeout=timeout, alive=is_alive(self.process)):
+            raise ServerUnavailable(
+                f"postgres did not restart:\n{log_tail(self.log_path)}", server="postgres"
+            )
 
     def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)

@@ -1,6 +1,9 @@
 """``GET /api/v1/reports/oncall`` (viewer): the on-call report (docs/fixes.md) —
 ``?team=T`` or ``?service=S``, ``since`` / ``until`` (a duration back such as ``7d``, or an ISO
-time; default the last 7 days), every figure with the rows behind it."""
+time; default the last 7 days), every figure with the rows behind it.
+
+``GET /api/v1/reports/shadow`` (viewer): what Autoheal would have paged, posted and suppressed,
+and where it disagreed with the humans (docs/shadow.md) — ``since`` (default ``1d``) / ``until``."""
 
 from __future__ import annotations
 
@@ -38,3 +41,16 @@ def oncall(
     out = report.to_dict()
     out["summary"] = report.summary()
     return out
+
+
+@router.get("/shadow", dependencies=[Depends(require(Role.VIEWER))])
+def shadow(since: str = "1d", until: str = "now", app: Autoheal = Depends(services)) -> dict[str, Any]:
+    from autoheal.reports.oncall import parse_when
+    from autoheal.reports.shadow import build_shadow_report
+
+    now = app.clock.now()
+    with app.sessions() as session:
+        report = build_shadow_report(
+            session, parse_when(since, now), parse_when(until, now), mode=app.settings.pipeline.mode
+        )
+    return report.to_dict()

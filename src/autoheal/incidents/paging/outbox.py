@@ -11,6 +11,11 @@ sent / acknowledged / escalated / failed on the incident's timeline.
 
 The time is the injected clock's; ``tick`` is called after each decision and by the server's
 background ticker (``PagingTicker``), never by sleeping in a test.
+
+In **shadow mode** (``pipeline.mode: shadow``) every decision is taken and written to the outbox
+as in live mode, but a due row is never handed to a pager: it becomes ``shadow`` and the incident's
+timeline (and so the audit trail, as ``incident.would_page``) records the page that would have been
+sent — provider, action, dedup key, target, summary.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ from autoheal.incidents.store import PageRow
 
 log = logging.getLogger(__name__)
 
-WAITING, PENDING, SENDING, SENT, FAILED, CANCELLED = (
+WAITING, PENDING, SENDING, SENT, FAILED, CANCELLED, SHADOW = (
     "waiting",
     "pending",
     "sending",
     "sent",
     "failed",
     "cancelled",
+    "shadow",  # shadow mode: recorded as would_page, never sent
 )
 CLAIM_SECONDS = 60  # a row claimed by a process that died is due again after this
 
@@ -60,6 +66,7 @@ class PagingService:
         *,
         link: Callable[[int], str | None] = lambda _id: None,
         report_wait_seconds: float = 120.0,
+        shadow: bool = False,
     ) -> None:
         self.sessions, self.clock, self.incidents, self.config = sessions, clock, incidents, config
         self.directory = directory
@@ -67,6 +74,7 @@ class PagingService:
         self._link = link
         self._report_wait = timedelta(seconds=report_wait_seconds)
         self._tick_lock = threading.Lock()
+        self.shadow = shadow
 
     @property
     def provider(self) -> str:
@@ -205,6 +213,22 @@ class PagingService:
             row = session.get(PageRow, row_id)
             assert row is not None
             incident = self.incidents.get(row.incident_id)
+            if self.shadow:
+                row.status, row.attempts = SHADOW, row.attempts + 1
+                data = {
+                    "provider": row.provider,
+                    "action": row.action,
+                    "dedup_key": row.dedup_key,
+                    "target": row.target,
+                    "level": row.level,
+                    "summary": row.summary[:300],
+                    "mode": "shadow",
+                }
+                session.commit()
+                self.incidents.append(
+                    row.incident_id, EventKind.WOULD_PAGE, actor="autoheal", source=Source.PAGER, data=data
+                )
+                return False  # recorded, not delivered
             message = PageMessage(
                 incident=incident.ref,
                 dedup_key=row.dedup_key,

@@ -1,7 +1,12 @@
 """Outgoing Slack: a channel per incident (``conversations.create``, ``conversations.invite`` of
 the on-call and the service's owners), the incident message posted once (``chat.postMessage``) and
 then updated in place (``chat.update``) as the incident changes. Failures from Slack are logged and
-recorded as data; they never undo an incident change."""
+recorded as data; they never undo an incident change.
+
+In **shadow mode** (``pipeline.mode: shadow``) no Web API method is called: when an incident opens,
+the channel that would have been created, who would have been invited and the message that would
+have been posted go on its timeline as one ``would_post`` event (audited as
+``incident.would_post``); updates, direct messages and ephemeral replies are not sent."""
 
 from __future__ import annotations
 
@@ -43,8 +48,10 @@ class SlackChannels:
         *,
         on_call: Callable[[Incident], list[str]] = lambda _i: [],
         link: Callable[[int], str | None] = lambda _id: None,
+        shadow: bool = False,
     ) -> None:
         self.sessions, self.incidents, self.client, self.config = sessions, incidents, client, config
+        self.shadow = shadow
         self._redact = redact
         self._on_call = on_call
         self._link = link
@@ -63,6 +70,8 @@ class SlackChannels:
             ).first()
 
     def direct_message(self, user_id: str, text: str) -> Delivery:
+        if self.shadow:
+            return Delivery(False, detail="shadow mode: no Slack message is sent")
         try:
             self.client.chat_postMessage(channel=user_id, text=self._redact(text))
         except SlackApiError as exc:
@@ -75,6 +84,10 @@ class SlackChannels:
 
     def _on_event(self, event: TimelineEvent, incident: Incident) -> None:
         if event.kind in QUIET:
+            return
+        if self.shadow:
+            if event.kind == EventKind.OPENED and incident.status.is_open:
+                self._would_post(incident)
             return
         try:
             if self.channel_of(incident.id) is None:
@@ -89,13 +102,8 @@ class SlackChannels:
         except SlackClientError as exc:
             log.warning("slack unreachable", extra={"incident": incident.ref, "error": str(exc)})
 
-    def _open_channel(self, incident: Incident) -> None:
-        if self.channel_of(incident.id) is not None:
-            return
-        name = channel_name(self.config.channel_prefix, incident)
-        created = self.client.conversations_create(name=name, is_private=False)
-        channel: dict[str, Any] = created["channel"]
-        invited = list(
+    def _invited(self, incident: Incident) -> list[str]:
+        return list(
             dict.fromkeys(
                 [
                     *self.config.invite,
@@ -104,6 +112,28 @@ class SlackChannels:
                 ]
             )
         )
+
+    def _would_post(self, incident: Incident) -> None:
+        self.incidents.append(
+            incident.id,
+            EventKind.WOULD_POST,
+            actor="autoheal",
+            source=Source.SLACK,
+            data={
+                "channel": channel_name(self.config.channel_prefix, incident),
+                "invited": self._invited(incident),
+                "text": self._redact(summary_text(incident)),
+                "mode": "shadow",
+            },
+        )
+
+    def _open_channel(self, incident: Incident) -> None:
+        if self.channel_of(incident.id) is not None:
+            return
+        name = channel_name(self.config.channel_prefix, incident)
+        created = self.client.conversations_create(name=name, is_private=False)
+        channel: dict[str, Any] = created["channel"]
+        invited = self._invited(incident)
         if invited:
             self.client.conversations_invite(channel=channel["id"], users=invited)
         timeline = self.incidents.timeline(incident.id)
@@ -149,6 +179,9 @@ class SlackChannels:
         )
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
+        if self.shadow:
+            log.info("shadow mode: ephemeral Slack reply not sent", extra={"channel": channel})
+            return
         try:
             self.client.chat_postEphemeral(channel=channel, user=user, text=self._redact(text))
         except SlackClientError as exc:
