@@ -320,11 +320,15 @@ def test_a_stalled_workers_procrastinate_job_runs_again(postgres_db: str) -> Non
     deferrer.submit("k", {"n": 1})
     with engine.begin() as conn:  # what a kill -9 mid-job leaves behind
         dead = conn.execute(
-            text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') RETURNING id")
+            text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') RETURNING id"
+            )
         ).scalar_one()
         conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": dead})
     ran: list[int] = []
-    alive = ProcrastinateQueue(engine, workers=1, stalled_seconds=30, stalled_check_seconds=1, poll_seconds=0.2)
+    alive = ProcrastinateQueue(
+        engine, workers=1, stalled_seconds=30, stalled_check_seconds=1, poll_seconds=0.2
+    )
     alive.register("k", lambda job: ran.append(int(job.payload["n"])))
     try:
         assert alive.drain(30)

@@ -26,6 +26,7 @@ starts with the first ``register``; ``workers=0`` makes a process that only defe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -120,9 +121,7 @@ class ProcrastinateQueue(_Base):
         return Job(id=f"job-{job_id}", kind=kind, payload=dict(payload))
 
     def _defer(self, connection: Any, kind: str, payload: Mapping[str, Any], lock: str) -> int:
-        deferrer = self._defer_app.configure_task(
-            TASK, queue=kind, queueing_lock=lock, connection=connection
-        )
+        deferrer = self._defer_app.configure_task(TASK, queue=kind, queueing_lock=lock, connection=connection)
         return deferrer.defer(kind=kind, payload=dict(payload))
 
     @staticmethod
@@ -189,7 +188,7 @@ class ProcrastinateQueue(_Base):
             async with app.open_async():
                 self._task = asyncio.current_task()  # type: ignore[assignment]
                 self._ready.set()
-                try:
+                with contextlib.suppress(asyncio.CancelledError):  # close(): a graceful stop
                     await app.run_worker_async(
                         concurrency=self._workers,
                         name=self.name,
@@ -198,8 +197,6 @@ class ProcrastinateQueue(_Base):
                         update_heartbeat_interval=min(10.0, self._stalled / 3),
                         stalled_worker_timeout=self._stalled,
                     )
-                except asyncio.CancelledError:
-                    pass
 
         try:
             asyncio.run(main())
