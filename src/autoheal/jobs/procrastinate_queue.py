@@ -89,7 +89,7 @@ class ProcrastinateQueue(_Base):
         self._retry = retry
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._ready = threading.Event()
 
     # -- submitting -----------------------------------------------------------------------
@@ -186,7 +186,7 @@ class ProcrastinateQueue(_Base):
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             async with app.open_async():
-                self._task = asyncio.current_task()  # type: ignore[assignment]
+                self._task = asyncio.current_task()
                 self._ready.set()
                 with contextlib.suppress(asyncio.CancelledError):  # close(): a graceful stop
                     await app.run_worker_async(

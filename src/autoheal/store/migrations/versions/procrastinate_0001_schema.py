@@ -25,7 +25,9 @@ def upgrade() -> None:
     from procrastinate.schema import SchemaManager
 
     # the driver's own connection: the schema text is run as is (no parameter parsing)
-    bind.connection.driver_connection.execute(SchemaManager.get_schema())
+    driver = bind.connection.driver_connection
+    assert driver is not None
+    driver.execute(SchemaManager.get_schema())
 
 
 TABLES = (
