@@ -147,6 +147,8 @@ class ProcrastinateQueue(_Base):
             log.warning("the procrastinate worker did not start within 30 s")
 
     def _worker_app(self) -> procrastinate.App:
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:  # two INFO lines per job otherwise
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
         app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(
                 conninfo=conninfo(self._engine), min_size=1, max_size=self._workers + 3
