@@ -52,8 +52,13 @@ log = logging.getLogger(__name__)
 
 
 def build_queue(config: PipelineConfig, engine: Engine, clock: Clock, metrics: SelfMetrics) -> JobQueue:
-    """``pipeline.queue``: ``memory`` (worker threads, jobs lost on a crash) or ``database`` (the
-    ``jobs`` table, shared by every ``autoheal serve`` and ``autoheal worker`` on the database)."""
+    """``pipeline.queue``: ``memory`` (worker threads, jobs lost on a crash) or ``database``, shared
+    by every ``autoheal serve`` and ``autoheal worker`` on the database: procrastinate on PostgreSQL
+    (jobs/procrastinate_queue.py), the ``jobs`` table on SQLite (jobs/durable.py)."""
+    if config.queue == "database" and engine.dialect.name == "postgresql":
+        from autoheal.jobs.procrastinate_queue import ProcrastinateQueue
+
+        return ProcrastinateQueue(engine, workers=config.workers, observer=metrics.job_observer)
     if config.queue == "database":
         return DatabaseQueue(engine, workers=config.workers, clock=clock, observer=metrics.job_observer)
     return InProcessQueue(workers=config.workers, observer=metrics.job_observer)

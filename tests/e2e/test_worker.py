@@ -1,5 +1,5 @@
 """Teams mode: ``autoheal serve`` with no job workers of its own and a separate
-``autoheal worker`` process share the database-backed queue; the server is killed with -9 right
+``autoheal worker`` process share the database-backed queue (procrastinate on PostgreSQL); the server is killed with -9 right
 after acknowledging, and the worker still triages the alert. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from autoheal.jobs.store import JobRow
 from autoheal.reasoning.store import TriageVerdictRow
 from autoheal.servers.autoheal import autoheal_command
 from autoheal.store.db import create_db_engine
 from tests.e2e.conftest import AutohealFactory
 from tests.pipeline.conftest import am_payload
+from tests.pipeline.jobrows import job_rows
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +47,8 @@ def test_worker_process_runs_jobs_the_killed_server_acknowledged(
     server.kill()
 
     engine = create_db_engine(db_url)
-    with Session(engine) as s:
-        assert [(j.kind, j.status) for j in s.scalars(select(JobRow))] == [("triage", "queued")]
+    engine_kind = "procrastinate" if db_url.startswith("postgresql") else "table"  # pipeline.queue: database
+    assert [(j.kind, j.status) for j in job_rows(db_url, engine_kind)] == [("triage", "queued")]
     assert server.config_path is not None
     worker = subprocess.Popen(
         [
@@ -73,12 +73,11 @@ def test_worker_process_runs_jobs_the_killed_server_acknowledged(
             with Session(engine) as s:
                 verdicts = list(s.scalars(select(TriageVerdictRow)))
         assert verdicts, f"no verdict; worker exit {worker.poll()}"
-        status = None
-        while status != "done" and time.monotonic() < deadline:  # the job is marked done after its verdict
-            with Session(engine) as s:
-                status = s.scalars(select(JobRow).where(JobRow.kind == "triage")).one().status
+        status: list[str] = []
+        while status != ["done"] and time.monotonic() < deadline:  # marked done after its verdict
+            status = [j.status for j in job_rows(db_url, engine_kind) if j.kind == "triage"]
             time.sleep(0.1)
-        assert status == "done"
+        assert status == ["done"]
     finally:
         worker.send_signal(signal.SIGTERM)
         out, err = worker.communicate(timeout=30)

@@ -11,6 +11,7 @@ from autoheal.app import Autoheal
 from autoheal.clock import ManualClock
 from autoheal.config import Settings
 from autoheal.jobs import InlineQueue
+from autoheal.servers import Postgres
 
 
 @pytest.fixture
@@ -69,3 +70,33 @@ def am_payload(*alerts: dict[str, Any], status: str | None = None) -> bytes:
         "truncatedAlerts": 0,
     }
     return json.dumps(body).encode()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """procrastinate runs on PostgreSQL only: its SQLite cases are not collected (not skipped)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("job_engine") == "procrastinate" and params.get("db_url") == "sqlite":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(params=["table", "procrastinate"])
+def job_engine(request: pytest.FixtureRequest) -> str:
+    """The durable job engine under test: the ``jobs`` table or procrastinate (PostgreSQL)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def postgres_db(postgres_server: Postgres, _migrated_pg_template: str) -> Iterator[str]:
+    """A migrated, empty PostgreSQL database (for what runs on PostgreSQL only)."""
+    from tests.conftest import _fresh_database
+
+    name, url = _fresh_database(postgres_server, _migrated_pg_template)
+    yield url
+    postgres_server.drop_database(name)

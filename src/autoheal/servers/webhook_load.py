@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,7 +95,7 @@ class Progress:
 
 
 async def send_stream(
-    url: str,
+    url: str | Sequence[str],
     *,
     headers: dict[str, str],
     senders: int,
@@ -108,7 +108,9 @@ async def send_stream(
     clock: Callable[[], float] = time.perf_counter,
 ) -> Progress:
     """``senders`` concurrent tasks, each POSTing up to ``payloads_per_sender`` payloads in sequence
-    (stopping early after ``duration_s`` seconds, or at its first failure with ``stop_on_error``)."""
+    (stopping early after ``duration_s`` seconds, or at its first failure with ``stop_on_error``).
+    Several ``url``s: sender ``n`` posts to ``url[n % len(url)]`` (a round-robin load balancer)."""
+    urls = [url] if isinstance(url, str) else list(url)
     progress = progress or Progress()
     deadline = clock() + duration_s if duration_s is not None else None
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
@@ -121,7 +123,7 @@ async def send_stream(
                 body, prints = alertmanager_payload(number, seq, alerts_per_payload, run=run)
                 started = clock()
                 try:
-                    response = await client.post(url, json=body)
+                    response = await client.post(urls[number % len(urls)], json=body)
                     delivery = Delivery(number, seq, tuple(prints), response.status_code, clock() - started)
                 except httpx.HTTPError as exc:
                     delivery = Delivery(

@@ -66,6 +66,12 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def ours(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic's ``include_name``: compare our tables only; procrastinate's (``procrastinate_*``,
+    branch ``procrastinate``) are its own schema, not declared on our metadata."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from autoheal.store import models  # noqa: F401  (registers every area's tables)
+from autoheal.store.db import ours
 from autoheal.store.schema import metadata
 
 config = context.config
@@ -18,6 +19,7 @@ def _run(conn: Connection) -> None:
         connection=conn,
         target_metadata=metadata,
         render_as_batch=conn.dialect.name == "sqlite",
+        include_name=ours,  # procrastinate's tables are its own
     )
     with context.begin_transaction():
         context.run_migrations()
