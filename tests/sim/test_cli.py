@@ -53,7 +53,9 @@ def demo() -> tuple[int, dict]:
 
 def test_demo_json_tells_the_story(demo: tuple[int, dict]) -> None:
     _, out = demo
-    assert out["seconds"] < 60
+    # a guard against a demo that hangs, not a benchmark: ~45 s of CPU on this VM, far longer
+    # when the machine is shared (the figure in the README comes from `autoheal demo --json`)
+    assert out["seconds"] < 150
     story = {(s["alert"], s["service"], s["truth"]): s for s in out["story"]}
     flapping = story[("HighLatencyP99", "recommendation", "noise")]
     assert flapping["episodes"] >= 5 and flapping["flapping"] is True
