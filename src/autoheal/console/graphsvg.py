@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from autoheal.graph.model import CHANGE_DECAY
+
 WIDTH = 1180
 COLUMNS = (190, 590, 990)  # x centres of the three columns
 BOX_W = 330
@@ -105,6 +107,19 @@ def _band_title(x: float, y: float, text: str) -> str:
 
 def _when(value: Any) -> str:
     return str(value or "")[:16].replace("T", " ")
+
+
+def _lowering(lowered: Sequence[Mapping[str, Any]]) -> str:
+    """What a change did to what was learned, for its box: ``lowered 2 ×0.5`` or ``closed 1``."""
+    if not lowered:
+        return ""
+    closed = sum(1 for x in lowered if x.get("rule") == "dependency_removed")
+    out = []
+    if len(lowered) > closed:
+        out.append(f"lowered {len(lowered) - closed} ×{CHANGE_DECAY:g}")
+    if closed:
+        out.append(f"closed {closed}")
+    return " · " + ", ".join(out)
 
 
 def context_svg(ctx: Mapping[str, Any]) -> str:
@@ -206,13 +221,7 @@ def context_svg(ctx: Mapping[str, Any]) -> str:
             if target is None or low["change"] in drawn:
                 continue
             drawn.add(low["change"])
-            facts = [x for x in item["lowered"] if x["change"] == low["change"]]
-            what = "closed" if low.get("rule") == "dependency_removed" else f"×{low.get('factor', '')}"
-            parts.append(
-                _edge(
-                    lesson, target, "g-invalid", f"{what} ({len(facts)} fact{'s' if len(facts) > 1 else ''})"
-                )
-            )
+            parts.append(_edge(lesson, target, "g-invalid"))
     if not incidents:
         parts.append(_band_title(COLUMNS[0], top2 + ROW / 2 + 4, "no incident learned yet"))
     if not changes:
