@@ -8,8 +8,9 @@ A small layered layout, computed here from :func:`autoheal.graph.context.service
 
 Each node is a box in its column, rows spaced evenly and the columns centred on the tallest one;
 edges are straight lines (curves between the bands). A lesson's box says its weight and how an
-investigation may use it (anchor / hypothesis / invalidated); an edge to the change that lowered
-it is dashed and says by how much. Every label is escaped; the full text is each box's <title>.
+investigation may use it (anchor / hypothesis / invalidated); an edge to a change that lowered
+it is dashed red, and the change says by how much. Every label is escaped; the full text is each
+box's <title>.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def context_svg(ctx: Mapping[str, Any]) -> str:
             f"change:{c['change']}",
             (
                 _cut(c["what"]),
-                f"{_when(c['at'])}" + (f" · lowered {len(c['lowered'])}" if c["lowered"] else ""),
+                f"{_when(c['at'])}" + _lowering(c["lowered"]),
             ),
             "g-change" + (" g-lowering" if c["lowered"] else ""),
             f"{c['what']} at {c['at']}: {c['summary']}".strip(),
