@@ -134,6 +134,10 @@ def test_every_page_loads_without_console_errors(
         "investigation": f"/investigations/{inv}",
         "incidents": "/incidents",
         "incident": f"/incidents/{story.incidents['viewer']}",
+        "graph": "/graph/checkout",
+        "fixes": "/fixes",
+        "fix": f"/fixes/{story.fixes['viewer']}",
+        "report": "/reports/oncall?service=checkout&since=30d",
         "approvals": "/approvals",
         "audit": "/audit",
     }
@@ -151,6 +155,11 @@ def test_every_page_loads_without_console_errors(
     assert page.locator(".ruled-out article").count() >= 1
     assert page.locator(".ruled-out .reason").first.inner_text().startswith("Why:")
     assert "intact" in viewer.visit("/audit").locator("#verify").inner_text()
+    graph = viewer.visit("/graph/checkout")
+    assert graph.locator("svg.context-graph .g-focus").count() == 1
+    assert graph.locator("svg.context-graph .g-incident").count() >= 1
+    assert graph.locator("svg.context-graph .g-invalid").count() >= 1  # a change lowered a lesson
+    assert viewer.visit("/reports/oncall?service=checkout&since=30d").locator("svg.funnel rect").count() == 6
     filtered = viewer.visit("/alerts?verdict=noise").locator("table.groups tbody").inner_text()
     assert "noise" in filtered and "signal" not in filtered
 
@@ -191,6 +200,31 @@ def test_a_responder_works_the_incident(responder: Session, story: Story, shots:
     assert responder.problems == []
 
 
+def test_a_responder_accepts_and_rejects_fixes(responder: Session, story: Story, shots: Path) -> None:
+    from autoheal.fixes import store as fixes_store
+
+    def status(fix_id: int) -> str:
+        with story.app.sessions() as s:
+            return str(fixes_store.get_fix(s, fix_id).status)
+
+    accept, reject = story.fixes["browser-accept"], story.fixes["browser-reject"]
+    page = responder.visit(f"/fixes/{accept}")
+    page.fill("form.decide-accept input[name=reason]", "catches it ten minutes earlier")
+    page.click("form.decide-accept button")
+    page.wait_for_load_state("networkidle")
+    assert status(accept) == "accepted"
+    assert page.locator("form.decide-merged").count() == 1  # an accepted fix can be marked merged
+    page = responder.visit(f"/fixes/{reject}")
+    page.fill("form.decide-reject input[name=reason]", "we page on this elsewhere")
+    page.screenshot(path=str(shots / "fix-responder.png"), full_page=True)
+    page.click("form.decide-reject button")
+    page.wait_for_load_state("networkidle")
+    assert status(reject) == "rejected"
+    assert "we page on this elsewhere" in page.locator("main").inner_text()
+    assert page.locator("main form[method=post]").count() == 0  # final: nothing more to decide
+    assert responder.problems == []
+
+
 def test_a_viewer_cannot_act(viewer: Session, story: Story) -> None:
     ref = story.incidents["viewer"]
     page = viewer.visit(f"/incidents/{ref}")
@@ -201,6 +235,10 @@ def test_a_viewer_cannot_act(viewer: Session, story: Story) -> None:
     answer = page.request.post(f"{story.url}/console/incidents/{ref}/acknowledge", form={"csrf": csrf})
     assert answer.status == 403 and "responder" in answer.text()
     assert IncidentService(story.app.sessions, story.app.clock).get(ref).status.value == "triggered"
+    fix_id = story.fixes["viewer"]
+    assert viewer.visit(f"/fixes/{fix_id}").locator("main form[method=post]").count() == 0
+    answer = page.request.post(f"{story.url}/console/fixes/{fix_id}/accept", form={"csrf": csrf})
+    assert answer.status == 403 and "responder" in answer.text()
 
 
 def test_a_running_investigation_streams_into_the_page(responder: Session, story: Story, shots: Path) -> None:

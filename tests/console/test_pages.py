@@ -4,57 +4,26 @@ the services store. The same rules are then exercised in Chromium (test_browser.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from autoheal.api.app import create_app
 from autoheal.incidents import IncidentService
 from autoheal.reasoning import store as reasoning_store
 from autoheal.store.models import ApiTokenRow
 from autoheal.store.tokens import Role, hash_token
-from tests.console.conftest import Story
+from tests.console.conftest import Story, _client, _csrf, login
 
 PAGES = [
     "/console/alerts",
     "/console/investigations",
     "/console/incidents",
+    "/console/graph",
+    "/console/graph/checkout",
+    "/console/fixes",
+    "/console/reports/oncall",
     "/console/approvals",
     "/console/audit",
 ]
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page carries a CSRF token"
-    return found.group(1)
-
-
-def _client(story: Story, base_url: str = "http://testserver") -> TestClient:
-    return TestClient(create_app(story.app), base_url=base_url, follow_redirects=False)
-
-
-def login(client: TestClient, token: str) -> str:
-    page = client.get("/console/login")
-    answer = client.post(
-        "/console/login", data={"csrf": _csrf(page.text), "token": token, "next": "/console/alerts"}
-    )
-    assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == "/console/alerts"
-    return _csrf(client.get("/console/alerts").text)
-
-
-@pytest.fixture
-def as_viewer(story: Story) -> Iterator[tuple[TestClient, str]]:
-    with _client(story) as c:
-        yield c, login(c, story.tokens[Role.VIEWER])
-
-
-@pytest.fixture
-def as_responder(story: Story) -> Iterator[tuple[TestClient, str]]:
-    with _client(story) as c:
-        yield c, login(c, story.tokens[Role.RESPONDER])
 
 
 def test_nothing_is_readable_without_a_session(story: Story) -> None:

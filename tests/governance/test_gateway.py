@@ -303,3 +303,31 @@ def test_manual_clock_is_moved_not_slept_on(clock: ManualClock) -> None:
     start = clock.now()
     assert all(gw.call("test.echo", {}, caller="i").ok for _ in range(5))
     assert clock.now() - start == timedelta(seconds=0.4)
+
+
+def test_an_extended_gateway_governs_its_new_tools_with_the_same_policy_and_trail(
+    make_gateway: GatewayFactory, trail: AuditTrail
+) -> None:
+    policy = "default: allow\nrules:\n  - {name: no-logs-for-agents, effect: deny, tools: ['logs.*'], callers: ['mcp:*']}\n"
+    base = make_gateway([RecordingTool()], policy)
+    logs = LogTool()
+    wider = base.extended([logs])  # the query guards hold too: a log query needs a time bound
+    bounded = {
+        "service": "checkout",
+        "start": "2026-01-01T00:00:00Z",
+        "end": "2026-01-01T00:10:00Z",
+        "limit": 100,
+    }
+    assert wider.tool_names() == ["logs.query", "test.echo"] and base.tool_names() == ["test.echo"]
+    denied = wider.call("logs.query", bounded, caller="mcp:api-token:abc")
+    assert denied.status is ToolStatus.DENIED and "no-logs-for-agents" in denied.message and logs.calls == []
+    assert wider.call("logs.query", bounded, caller="investigation").ok
+    assert base.call("logs.query", bounded, caller="investigation").status is ToolStatus.ERROR
+    decisions = [(r["actor"], r["payload"]["tool"], r["payload"]["decision"]) for r in _records(trail)]
+    assert decisions[-3:] == [
+        ("mcp:api-token:abc", "logs.query", "denied"),
+        ("investigation", "logs.query", "allowed"),
+        ("investigation", "logs.query", "invalid"),
+    ]
+    with pytest.raises(ValueError, match=r"test\.echo"):
+        base.extended([RecordingTool()])

@@ -68,31 +68,11 @@ def similar(
     config: Path | None = ConfigOption,
 ) -> None:
     """Past incidents most similar to an alert or incident, why, and their validity weight."""
-    from autoheal.graph.model import NodeKind
-    from autoheal.graph.retrieval import similar as similar_alerts
-    from autoheal.graph.retrieval import similar_to
+    from autoheal.graph.context import similar_for
     from autoheal.graph.store import GraphStore
-    from autoheal.reasoning.subjects import load_subject
 
-    now = datetime.now(UTC)
     with _sessions(config, db)() as session:
-        store = GraphStore(session)
-        incident = store.find(NodeKind.INCIDENT, ident)
-        if incident is not None:
-            priors = similar_to(
-                store,
-                store.features_of(incident.id),
-                str(incident.attrs.get("text", "")),
-                at=now,
-                limit=limit,
-                exclude=[incident.key],
-            )
-        else:
-            try:
-                _, alerts = load_subject(session, ident)
-            except NotFoundError as exc:
-                raise NotFoundError(f"{exc.message}; nor is {ident!r} an incident in the graph") from exc
-            priors = similar_alerts(store, alerts, at=now, limit=limit)
+        priors = similar_for(GraphStore(session), ident, at=datetime.now(UTC), limit=limit)
     if as_json:
         for p in priors:
             print_json(p.to_dict())

@@ -31,7 +31,16 @@ from autoheal.errors import AuthError, NotFoundError
 from autoheal.store.tokens import Role
 
 # One module per page area under autoheal.console.pages, each exposing `router`.
-PAGES: list[str] = ["alerts", "investigations", "incidents", "approvals", "audit"]
+PAGES: list[str] = [
+    "alerts",
+    "investigations",
+    "incidents",
+    "graph",
+    "fixes",
+    "reports",
+    "approvals",
+    "audit",
+]
 
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 

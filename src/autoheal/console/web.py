@@ -44,6 +44,9 @@ NAV: list[tuple[str, str]] = [
     ("/alerts", "Alerts"),
     ("/investigations", "Investigations"),
     ("/incidents", "Incidents"),
+    ("/graph", "Context graph"),
+    ("/fixes", "Fixes"),
+    ("/reports/oncall", "On-call report"),
     ("/approvals", "Approvals"),
     ("/audit", "Audit trail"),
 ]

@@ -22,6 +22,7 @@ them without exposing them. Triage, investigations, models and MCP get the gatew
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -89,6 +90,19 @@ class Gateway:
 
     def tool_names(self) -> list[str]:
         return sorted(self.__tools)
+
+    def extended(self, tools: Iterable[Tool]) -> Gateway:
+        """A gateway over these tools as well as this one's, sharing everything that enforces:
+        the policy, query guards, rate limiters, concurrency caps, budgets, approvals, redactor
+        and audit trail (the MCP server adds Autoheal's own read tools this way, so that they are
+        governed and audited exactly like the telemetry tools). A name clash is a bug: it raises."""
+        extra = {t.name: t for t in tools}
+        clash = sorted(set(extra) & set(self.__tools))
+        if clash:
+            raise ValueError(f"tool names already in the gateway: {', '.join(clash)}")
+        wider = copy.copy(self)
+        wider.__tools = {**self.__tools, **extra}
+        return wider
 
     # -- the one way in ---------------------------------------------------------------------
     def call(

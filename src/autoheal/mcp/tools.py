@@ -1,35 +1,31 @@
-"""The MCP server's own tools: read what Autoheal stored, and start an investigation.
+"""The MCP server's own tools: read what Autoheal stored (alerts, investigations, incidents, the
+context graph), and start an investigation.
 
-Each is a plain function ``(app, arguments) -> JSON-able`` with an input schema and the role it
-needs (viewer reads; responder starts investigations), so the server and the tests call the same
-code. Stored text (alert annotations, tool output) is returned as data: it was written by the
-outside world and is never an instruction to the agent reading it."""
+Each is a plain function ``(app, arguments) -> JSON-able``, wrapped as a governed
+:class:`~autoheal.domain.tools.Tool` (``autoheal.*``, ``graph.*``: a pydantic argument model, the
+role it needs) that the server adds to the app's gateway with :meth:`Gateway.extended
+<autoheal.governance.gateway.Gateway.extended>` — so a call is validated, decided by the policy,
+rate-limited, redacted and audited like a telemetry call. Stored text (alert annotations, tool
+output) is returned as data: it was written by the outside world and is never an instruction to
+the agent reading it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from autoheal.app import Autoheal
-from autoheal.errors import InputError
+from autoheal.domain.tools import Access, ToolResult
+from autoheal.errors import AutohealError, InputError
 from autoheal.reasoning import store as reasoning_store
 from autoheal.store.alerts import AlertFilter, AlertRepository, alert_to_dict
 from autoheal.store.conclusions import conclusions
 from autoheal.store.tokens import Role
 
 MAX_LIMIT = 200
-
-
-@dataclass(frozen=True, slots=True)
-class ReadTool:
-    name: str
-    description: str
-    schema: dict[str, Any]
-    role: Role
-    run: Callable[[Autoheal, Mapping[str, Any]], Any]
 
 
 def _limit(args: Mapping[str, Any], default: int = 20) -> int:
@@ -159,74 +155,200 @@ def start_investigation(app: Autoheal, args: Mapping[str, Any]) -> dict[str, Any
     return get_investigation(app, {"investigation_id": investigation_id})
 
 
-def _schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": required or [],
-        "additionalProperties": False,
-    }
+def graph_similar(app: Autoheal, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Past incidents like an alert, an alert group, an Autoheal incident (``INC-3``: its alert
+    group) or a past incident of the graph, through the graph's retrieval."""
+    from autoheal.graph.context import similar_for
+    from autoheal.graph.store import GraphStore
+
+    target = str(args.get("target") or "").strip()
+    if not target:
+        raise InputError(
+            "target is required: an alert id, group:ID, fingerprint, INC-n or a graph incident key"
+        )
+    subject = target
+    if target.upper().startswith("INC-"):
+        incident = _incidents(app).get(target)
+        if not incident.group_keys:
+            raise InputError(f"incident {target} has no alert group to compare")
+        subject = incident.group_keys[0]
+    with app.sessions() as session:
+        priors = similar_for(GraphStore(session), subject, at=app.clock.now(), limit=_limit(args, 5))
+    return {"target": target, "similar": [p.to_dict() for p in priors]}
 
 
-LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}
+def graph_service(app: Autoheal, args: Mapping[str, Any]) -> dict[str, Any]:
+    """What the context graph knows about a service: dependencies, past incidents with what was
+    learned and its validity, and the changes that made a lesson stale."""
+    from autoheal.graph.context import service_context
+    from autoheal.graph.store import GraphStore
 
-READ_TOOLS: list[ReadTool] = [
-    ReadTool(
-        "search_alerts",
+    service = str(args.get("service") or "").strip()
+    if not service:
+        raise InputError("service is required (a service name, e.g. checkout)")
+    with app.sessions() as session:
+        return service_context(GraphStore(session), service)
+
+
+# --- the governed wrappers ---------------------------------------------------------------------
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Limit = Field(20, ge=1, le=MAX_LIMIT)
+
+
+class SearchAlertsArgs(_Args):
+    text: str = Field("", max_length=256, description="matched in the alert's name and labels")
+    status: Literal["firing", "resolved"] | None = None
+    service: str | None = Field(None, max_length=256)
+    limit: int = Limit
+
+
+class LimitArgs(_Args):
+    limit: int = Limit
+
+
+class InvestigationArgs(_Args):
+    investigation_id: str = Field(min_length=1, max_length=64, description="e.g. inv-1a2b3c4d5e6f")
+
+
+class IncidentsArgs(_Args):
+    status: str | None = Field(None, max_length=32)
+    open_only: bool = False
+    service: str | None = Field(None, max_length=256)
+    limit: int = Limit
+
+
+class IncidentArgs(_Args):
+    incident: str = Field(min_length=1, max_length=32, description="INC-1 or 1")
+
+
+class TargetArgs(_Args):
+    target: str = Field(
+        min_length=1, max_length=512, description="alert id, group:ID, fingerprint or group key"
+    )
+
+
+class SimilarArgs(_Args):
+    target: str = Field(
+        min_length=1,
+        max_length=512,
+        description="alert id, group:ID, fingerprint, group key, INC-n, or a past incident's key in the graph",
+    )
+    limit: int = Field(5, ge=1, le=50)
+
+
+class ServiceArgs(_Args):
+    service: str = Field(min_length=1, max_length=256)
+
+
+class OwnTool:
+    """One of Autoheal's own read tools as a governed :class:`~autoheal.domain.tools.Tool`.
+    ``role`` is checked by the MCP server before the call (the policy knows no roles); what the
+    function raises for bad input or a missing record comes back as an ERROR result."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    access: ClassVar[Access] = Access.READ
+    args_model: ClassVar[type[BaseModel]]
+    role: ClassVar[Role] = Role.VIEWER
+    function: ClassVar[Any]
+
+    def __init__(self, app: Autoheal) -> None:
+        self.app = app
+
+    def invoke(self, args: BaseModel) -> ToolResult:
+        try:
+            return ToolResult.success(type(self).function(self.app, args.model_dump()))
+        except AutohealError as exc:
+            return ToolResult.failure(exc.message)
+
+
+class SearchAlerts(OwnTool):
+    name = "autoheal.search_alerts"
+    description = (
         "Search stored alerts by text (name or labels), status and service; each with its group's "
-        "triage verdict (noise / duplicate / known_issue / signal) and reason.",
-        _schema(
-            {
-                "text": {"type": "string", "maxLength": 256},
-                "status": {"type": "string", "enum": ["firing", "resolved"]},
-                "service": {"type": "string", "maxLength": 256},
-                "limit": LIMIT,
-            }
-        ),
-        Role.VIEWER,
-        search_alerts,
-    ),
-    ReadTool(
-        "list_investigations",
-        "The most recent investigations with their most likely cause.",
-        _schema({"limit": LIMIT}),
-        Role.VIEWER,
-        list_investigations,
-    ),
-    ReadTool(
-        "get_investigation_report",
+        "triage verdict (noise / duplicate / known_issue / signal) and reason."
+    )
+    args_model = SearchAlertsArgs
+    function = search_alerts
+
+
+class ListInvestigations(OwnTool):
+    name = "autoheal.list_investigations"
+    description = "The most recent investigations with their most likely cause."
+    args_model = LimitArgs
+    function = list_investigations
+
+
+class GetInvestigationReport(OwnTool):
+    name = "autoheal.get_investigation_report"
+    description = (
         "An investigation's report: ranked root causes with confidence, the evidence each cites "
-        "(tool, query, result), what the verifier ruled out and why, next checks.",
-        _schema({"investigation_id": {"type": "string", "maxLength": 64}}, ["investigation_id"]),
-        Role.VIEWER,
-        get_investigation,
-    ),
-    ReadTool(
-        "list_incidents",
-        "Incidents, newest first (status, severity, roles, service).",
-        _schema(
-            {
-                "status": {"type": "string", "maxLength": 32},
-                "open_only": {"type": "boolean", "default": False},
-                "service": {"type": "string", "maxLength": 256},
-                "limit": LIMIT,
-            }
-        ),
-        Role.VIEWER,
-        list_incidents,
-    ),
-    ReadTool(
-        "get_incident",
-        "One incident with its timeline (the decision trace: what was checked, ruled out, decided).",
-        _schema({"incident": {"type": "string", "maxLength": 32}}, ["incident"]),
-        Role.VIEWER,
-        get_incident,
-    ),
-    ReadTool(
-        "start_investigation",
-        "Run a deep investigation of an alert or alert group and return its report (responder token).",
-        _schema({"target": {"type": "string", "maxLength": 512}}, ["target"]),
-        Role.RESPONDER,
-        start_investigation,
-    ),
+        "(tool, query, result), what the verifier ruled out and why, next checks."
+    )
+    args_model = InvestigationArgs
+    function = get_investigation
+
+
+class ListIncidents(OwnTool):
+    name = "autoheal.list_incidents"
+    description = "Incidents, newest first (status, severity, roles, service)."
+    args_model = IncidentsArgs
+    function = list_incidents
+
+
+class GetIncident(OwnTool):
+    name = "autoheal.get_incident"
+    description = "One incident with its timeline (the decision trace: what was checked, ruled out, decided)."
+    args_model = IncidentArgs
+    function = get_incident
+
+
+class StartInvestigation(OwnTool):
+    name = "autoheal.start_investigation"
+    description = (
+        "Run a deep investigation of an alert or alert group and return its report (responder token)."
+    )
+    args_model = TargetArgs
+    role = Role.RESPONDER
+    function = start_investigation
+
+
+class GraphSimilar(OwnTool):
+    name = "graph.similar"
+    description = (
+        "Past incidents most like an alert, alert group or incident, from the Production Context Graph: "
+        "why each is similar, its root cause, the validity weight of that lesson (lowered by later "
+        "changes), whether it may anchor an investigation, what responders checked and ruled out."
+    )
+    args_model = SimilarArgs
+    function = graph_similar
+
+
+class GraphService(OwnTool):
+    name = "graph.service"
+    description = (
+        "What Autoheal knows about a service: what it depends on and what depends on it, its past "
+        "incidents with what was learned (root cause, weight, check order, red herrings), and the "
+        "changes that made a lesson stale."
+    )
+    args_model = ServiceArgs
+    function = graph_service
+
+
+OWN_TOOLS: list[type[OwnTool]] = [
+    SearchAlerts,
+    ListInvestigations,
+    GetInvestigationReport,
+    ListIncidents,
+    GetIncident,
+    StartInvestigation,
+    GraphSimilar,
+    GraphService,
 ]
+
+
+def own_tools(app: Autoheal) -> list[OwnTool]:
+    return [cls(app) for cls in OWN_TOOLS]
