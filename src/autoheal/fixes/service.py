@@ -48,7 +48,12 @@ class GenerationResult:
                 for i, f in self.offered
             ],
             "failed": [
-                {"kind": f.kind.value, "title": f.title, "checks": [c.to_dict() for c in f.checks]}
+                {
+                    "kind": f.kind.value,
+                    "title": f.title,
+                    "figures": f.figures,
+                    "checks": [c.to_dict() for c in f.checks],
+                }
                 for f in self.failed
             ],
             "suppressed": [
