@@ -156,3 +156,39 @@ def test_report_cli_prints_a_table_and_a_last_json_line(story, tmp_path):
     assert last["fixes_proposed"] == 3 and last["fixes_merged"] == 1
     listed = CliRunner().invoke(root, ["fixes", "list", "--json", "--db", db])
     assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 3
+
+
+def test_drill_down_csv_and_the_funnel_chart(story, tmp_path):
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    run, server = story
+    db = f"sqlite:///{server.workdir / 'autoheal.db'}"
+    window = ["--since", run.start.isoformat(), "--until", run.end.isoformat(), "--db", db]
+    with server.autoheal.sessions() as s:
+        report = build_report(s, ReportsConfig(), run.start, run.end, service="checkout")
+    merged = report.figure("fixes_merged")
+    out = CliRunner().invoke(
+        root, ["report", "oncall", "--service", "checkout", "--figure", "fixes_merged", "--csv", *window]
+    )
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    assert len(rows) == merged.value == 1 and list(rows[0]) == list(merged.rows[0])
+    key = next(iter(merged.rows[0]))
+    assert rows[0][key] == str(merged.rows[0][key])
+    bad = CliRunner().invoke(root, ["report", "oncall", "--service", "checkout", "--figure", "nope", *window])
+    assert bad.exit_code != 0 and "no figure 'nope'" in bad.output and "alerts_received" in bad.output
+    svg = tmp_path / "funnel.svg"
+    out = CliRunner().invoke(root, ["report", "oncall", "--service", "checkout", "--svg", str(svg), *window])
+    assert out.exit_code == 0, out.output
+    bars = {
+        r.get("data-figure"): float(r.get("width", 0))
+        for r in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}rect")
+    }
+    values = {n: report.figure(n).value for n in ("alerts_received", "handled_without_page", "pages_sent")}
+    assert set(bars) == set(values)
+    # bar widths in proportion to the figures (the widest is alerts received)
+    top = max(values.values())
+    for name, value in values.items():
+        assert bars[name] == pytest.approx(max(2.0, 320 * value / top), abs=0.1)
