@@ -68,7 +68,9 @@ def test_pull_request_updates_an_existing_file_and_adds_a_new_one(tmp_path, gith
         out = open_pull_request(
             app.sessions, app.governance.audit, app.clock, fix_id, app.settings.fixes.github, by="alice"
         )
-        assert out["url"] == "https://github.com/acme/rules/pull/1" and out["branch"] == f"autoheal/fix-{fix_id}"
+        assert (
+            out["url"] == "https://github.com/acme/rules/pull/1" and out["branch"] == f"autoheal/fix-{fix_id}"
+        )
         calls = [(c.method, c.path.split("?")[0], c.status) for c in github.calls]
         assert calls == [
             ("GET", "/repos/acme/rules/git/ref/heads/main", 200),
@@ -82,7 +84,10 @@ def test_pull_request_updates_an_existing_file_and_adds_a_new_one(tmp_path, gith
         put = github.calls[5].body
         assert put is not None and "sha" in put and base64.b64decode(put["content"]).decode().count("for: 5m")
         branch = github.branches[f"autoheal/fix-{fix_id}"]
-        assert branch["rules/shop.yml"].count("for: 5m") == 1 and github.branches["main"]["rules/shop.yml"] == EXISTING
+        assert (
+            branch["rules/shop.yml"].count("for: 5m") == 1
+            and github.branches["main"]["rules/shop.yml"] == EXISTING
+        )
         assert github.pulls[0]["base"] == {"ref": "main"} and "quieter" in github.pulls[0]["body"]
         with app.sessions() as s:
             assert store.get_fix(s, fix_id).history[-1]["delivered"]["number"] == 1
@@ -109,7 +114,9 @@ def test_bad_credentials_and_missing_configuration_are_clear_errors(tmp_path, gi
         with pytest.raises(InputError, match="401: Bad credentials"):
             open_pull_request(app.sessions, app.governance.audit, app.clock, fix_id, wrong, by="alice")
         with pytest.raises(InputError, match="must be set"):
-            open_pull_request(app.sessions, app.governance.audit, app.clock, fix_id, GitHubConfig(), by="alice")
+            open_pull_request(
+                app.sessions, app.governance.audit, app.clock, fix_id, GitHubConfig(), by="alice"
+            )
         assert not github.pulls
     finally:
         app.close()

@@ -13,10 +13,10 @@ from autoheal.clock import ManualClock
 from autoheal.config import Settings
 from autoheal.errors import InputError
 from autoheal.fixes import store
+from autoheal.fixes.base import FixContext
 from autoheal.fixes.decisions import decide
 from autoheal.fixes.delivery import unified_patch, write_files
 from autoheal.fixes.generators.leading import LeadingIndicatorGenerator
-from autoheal.fixes.base import FixContext
 from autoheal.fixes.model import Fix, FixKind
 from autoheal.fixes.service import FixService
 from autoheal.jobs import InlineQueue
@@ -152,7 +152,9 @@ def test_api_viewer_reads_responder_decides(app):
 
 def test_a_kind_rejected_twice_for_a_service_is_proposed_less_with_the_reasons(app, promtool):
     def runbook(target: str) -> Fix:
-        return Fix(FixKind.RUNBOOK, "checkout", f"runbook {target}", "", target, f"runbook:checkout:{target}", {})
+        return Fix(
+            FixKind.RUNBOOK, "checkout", f"runbook {target}", "", target, f"runbook:checkout:{target}", {}
+        )
 
     class Runbooks:
         kind = FixKind.RUNBOOK

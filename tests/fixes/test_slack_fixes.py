@@ -64,7 +64,11 @@ def _send(app, body: str):
 def test_fix_buttons_on_the_resolved_incident_decide_and_are_learned(world):
     app, slack = world
     inc = app.incidents.service.open(
-        "checkout 5xx", severity=IncidentSeverity.SEV2, service="checkout", actor="autoheal", source=Source.PIPELINE
+        "checkout 5xx",
+        severity=IncidentSeverity.SEV2,
+        service="checkout",
+        actor="autoheal",
+        source=Source.PIPELINE,
     )
     app.incidents.service.resolve(inc.id, actor="alice", source=Source.CLI)
     channel = app.incidents.channels.channel_of(inc.id).channel_id
@@ -98,7 +102,10 @@ def test_fix_buttons_on_the_resolved_incident_decide_and_are_learned(world):
         assert rows[0].decided_by == f"slack:{ALICE}"
         assert "Slack button on INC-" in (rows[1].reason or "")
         assert rows[2].reason == "our SLOs live in the SLO tool"
-        assert store.rejected_shapes(s, ["checkout"])["slo_burn_rate:checkout"] == "our SLOs live in the SLO tool"
+        assert (
+            store.rejected_shapes(s, ["checkout"])["slo_burn_rate:checkout"]
+            == "our SLOs live in the SLO tool"
+        )
     refused = _send(app, slash_command(ALICE, channel, f"fix accept {ids[1]}"))
     assert "it can become nothing" in refused.body and "Nothing was changed" in refused.body
     bad = _send(app, slash_command(ALICE, channel, "fix maybe 3"))

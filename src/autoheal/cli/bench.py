@@ -316,7 +316,9 @@ def fixes(
         None, "--only", help="the scenarios whose name contains one of these (comma-separated)"
     ),
     as_json: bool = typer.Option(False, "--json", help="print per-scenario results as JSON lines"),
-    jobs: int = typer.Option(1, "--jobs", min=1, max=16, help="scenarios played at once (separate processes)"),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, max=16, help="scenarios played at once (separate processes)"
+    ),
 ) -> None:
     """Preventive fixes of every simulator scenario with a fault: rules valid and tested, lead time."""
     from rich.console import Console

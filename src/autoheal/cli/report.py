@@ -27,7 +27,9 @@ def oncall(
     as_json: bool = typer.Option(False, "--json", help="the whole report, rows included, as one JSON object"),
     as_csv: bool = typer.Option(False, "--csv", help="figure,value lines (with --figure: its rows)"),
     figure: str | None = typer.Option(None, "--figure", help="drill down: the rows behind this one figure"),
-    svg: Path | None = typer.Option(None, "--svg", help="write the alerts -> no page -> pages funnel chart (SVG)"),
+    svg: Path | None = typer.Option(
+        None, "--svg", help="write the alerts -> no page -> pages funnel chart (SVG)"
+    ),
     db: str = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:

@@ -56,6 +56,8 @@ def slack_decider(app: Any) -> Any:
     database and audit trail, the Slack user as the one deciding."""
 
     def decider(fix_id: int, decision: str, actor: str, reason: str | None) -> dict[str, Any]:
-        return decide(app.sessions, app.governance.audit, app.clock, fix_id, decision, by=actor, reason=reason)
+        return decide(
+            app.sessions, app.governance.audit, app.clock, fix_id, decision, by=actor, reason=reason
+        )
 
     return decider

@@ -59,7 +59,9 @@ def open_pull_request(
     with sessions() as session:
         fix = store.fix_to_dict(store.get_fix(session, fix_id))
     if fix["status"] not in ("proposed", "accepted"):
-        raise InputError(f"fix {fix_id} is {fix['status']}: only a proposed or accepted fix gets a pull request")
+        raise InputError(
+            f"fix {fix_id} is {fix['status']}: only a proposed or accepted fix gets a pull request"
+        )
     pull = github.open(fix_id, f"autoheal: {fix['title']}"[:256], pull_request_body(fix), fix["files"])
     delivery = {"kind": "pull_request", "repository": config.repository, **pull.to_dict()}
     with sessions() as session, session.begin():

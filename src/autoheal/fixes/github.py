@@ -60,7 +60,9 @@ class PullRequest:
 class GitHubPullRequests:
     def __init__(self, config: GitHubConfig, client: httpx.Client | None = None) -> None:
         if not config.repository or config.token is None:
-            raise InputError("fixes.github.repository and fixes.github.token must be set to open pull requests")
+            raise InputError(
+                "fixes.github.repository and fixes.github.token must be set to open pull requests"
+            )
         self.config = config
         self.repo = config.repository
         self.client = client or httpx.Client(timeout=15.0)
@@ -107,7 +109,10 @@ class GitHubPullRequests:
                 payload["sha"] = existing.json()["sha"]
             self._call("PUT", f"{repo}/contents/{quote(path)}", ok=(200, 201), json=payload)
         pull = self._call(
-            "POST", f"{repo}/pulls", ok=(201,), json={"title": title, "head": branch, "base": base, "body": body}
+            "POST",
+            f"{repo}/pulls",
+            ok=(201,),
+            json={"title": title, "head": branch, "base": base, "body": body},
         ).json()
         return PullRequest(int(pull["number"]), str(pull["html_url"]), branch)
 
@@ -115,8 +120,12 @@ class GitHubPullRequests:
 def pull_request_body(fix: Mapping[str, Any]) -> str:
     """The pull request's description: the fix's summary, its checks and figures (untrusted text
     from alerts stays inside the fix's files, quoted as code there)."""
-    checks = "\n".join(f"- {c.get('name')}: {'passed' if c.get('ok') else 'FAILED'}" for c in fix.get("checks", []))
-    figures = "\n".join(f"- `{k}`: `{v}`" for k, v in sorted(fix.get("figures", {}).items()) if not isinstance(v, list | dict))
+    checks = "\n".join(
+        f"- {c.get('name')}: {'passed' if c.get('ok') else 'FAILED'}" for c in fix.get("checks", [])
+    )
+    figures = "\n".join(
+        f"- `{k}`: `{v}`" for k, v in sorted(fix.get("figures", {}).items()) if not isinstance(v, list | dict)
+    )
     return (
         f"{fix.get('summary', '')}\n\nProposed by Autoheal (fix {fix.get('id')}, {fix.get('kind')} for "
         f"`{fix.get('service')}`, from `{fix.get('source_ref')}`).\n\n### Checks\n{checks}\n\n### Figures\n{figures}\n"

@@ -84,7 +84,10 @@ class FakeGitHub:
             branch = unquote(rest[len("git/ref/heads/") :])
             if branch not in self.branches:
                 return 404, {"message": "Not Found"}
-            return 200, {"ref": f"refs/heads/{branch}", "object": {"type": "commit", "sha": self.commit_of(branch)}}
+            return 200, {
+                "ref": f"refs/heads/{branch}",
+                "object": {"type": "commit", "sha": self.commit_of(branch)},
+            }
         if method == "POST" and rest == "git/refs":
             ref, sha = str((body or {}).get("ref", "")), (body or {}).get("sha")
             if not ref.startswith("refs/heads/") or not sha:
@@ -116,7 +119,9 @@ class FakeGitHub:
                 if not (body or {}).get("message"):
                     return 422, {"message": "Invalid request: message is required"}
                 if current is not None and (body or {}).get("sha") != _content(path, current)["sha"]:
-                    return 422, {"message": f"Invalid request: \"sha\" wasn't supplied or does not match for {path}"}
+                    return 422, {
+                        "message": f'Invalid request: "sha" wasn\'t supplied or does not match for {path}'
+                    }
                 files[path] = text
                 return (201 if current is None else 200), {"content": _content(path, text)}
         if method == "POST" and rest == "pulls":
@@ -141,7 +146,13 @@ class FakeGitHub:
 def _content(path: str, text: str) -> dict[str, Any]:
     raw = text.encode()
     sha = hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
-    return {"type": "file", "path": path, "sha": sha, "encoding": "base64", "content": base64.b64encode(raw).decode()}
+    return {
+        "type": "file",
+        "path": path,
+        "sha": sha,
+        "encoding": "base64",
+        "content": base64.b64encode(raw).decode(),
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -159,7 +159,10 @@ def generate_for_investigation(
             f"investigation {investigation_id!r} has not finished with a root cause: no fixes to generate"
         )
     service = FixService(
-        app.sessions, app.clock, promtool=Promtool(config.promtool), reject_kind_after=config.reject_kind_after
+        app.sessions,
+        app.clock,
+        promtool=Promtool(config.promtool),
+        reject_kind_after=config.reject_kind_after,
     )
     result = service.generate(ctx, incident_id=incident_id)
     result.notes += series.failures

@@ -31,7 +31,10 @@ def button_reason(user: str, ref: str) -> str:
 
 def fix_blocks(incident_id: int, ref: str, offered: Sequence[tuple[int, Any]]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"{ref}: fixes that would stop the next one"[:150]}}
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"{ref}: fixes that would stop the next one"[:150]},
+        }
     ]
     for fix_id, fix in list(offered)[:MAX_FIXES]:
         checks = ", ".join(c.name for c in fix.checks) or "-"
@@ -73,7 +76,12 @@ def fix_blocks(incident_id: int, ref: str, offered: Sequence[tuple[int, Any]]) -
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": note + "Each passed its checks; `autoheal fixes show ID` has the files."}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": note + "Each passed its checks; `autoheal fixes show ID` has the files.",
+                }
+            ],
         }
     )
     return blocks
@@ -94,7 +102,9 @@ def post_fixes(channels: Any, incident: Any, offered: Sequence[tuple[int, Any]])
             blocks=fix_blocks(incident.id, incident.ref, offered),
         )
     except SlackApiError as exc:
-        log.warning("slack fixes message failed", extra={"incident": incident.ref, "error": exc.response.get("error")})
+        log.warning(
+            "slack fixes message failed", extra={"incident": incident.ref, "error": exc.response.get("error")}
+        )
         return None
     except SlackClientError as exc:
         log.warning("slack unreachable", extra={"incident": incident.ref, "error": str(exc)})

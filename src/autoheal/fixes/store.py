@@ -193,7 +193,9 @@ def fix_to_dict(row: FixRow, *, files: bool = True) -> dict[str, Any]:
     return out
 
 
-def record_delivery(session: Session, fix_id: int, *, by: str, at: datetime, delivery: dict[str, Any]) -> FixRow:
+def record_delivery(
+    session: Session, fix_id: int, *, by: str, at: datetime, delivery: dict[str, Any]
+) -> FixRow:
     """Append a delivery (a pull request opened) to the fix's history; its status is unchanged."""
     row = get_fix(session, fix_id)
     row.history = [*row.history, {"delivered": delivery, "at": at.isoformat(), "by": by}]

@@ -64,7 +64,9 @@ class SimulatedService:
                     events = getattr(spec, key, None)
                     if events is not None:
                         # a maintenance window starts at ``start``; every other event at ``at``
-                        update[key] = [e for e in events if float(getattr(e, "at", getattr(e, "start", 0.0))) < cut]
+                        update[key] = [
+                            e for e in events if float(getattr(e, "at", getattr(e, "start", 0.0))) < cut
+                        ]
                 spec = spec.model_copy(update=update)
         return cls(simulate(spec), service)
 

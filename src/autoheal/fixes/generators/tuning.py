@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,7 +242,6 @@ class NoisyAlertTuningGenerator:
                 figures["backtest"]["firings_before"] = plain["firings_before"]
                 figures["backtest"]["firings_after"] = plain["firings_after"]
         return tests
-
 
     def _promtool_evaluated(
         self,

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from autoheal.errors import AutohealError, InputError
+from autoheal.fixes.slack import FIX_ACCEPT, FIX_REJECT, button_reason
 from autoheal.incidents.config import SlackConfig
 from autoheal.incidents.model import (
     EventKind,
@@ -45,7 +46,6 @@ from autoheal.incidents.model import (
 from autoheal.incidents.service import IncidentService
 from autoheal.incidents.slack.blocks import ACK, CONFIRM, ESCALATE, REJECT, RESOLVE, summary_text
 from autoheal.incidents.slack.channels import SlackChannels
-from autoheal.fixes.slack import FIX_ACCEPT, FIX_REJECT, button_reason
 from autoheal.store.tokens import Role
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,9 @@ class SlackApp:
         decision, _, tail = rest.partition(" ")
         fix_id, _, reason = tail.strip().partition(" ")
         if decision not in ("accept", "reject") or not fix_id.isdigit():
-            raise SlackUserError("usage: `/autoheal fix accept ID [REASON]` or `/autoheal fix reject ID REASON`")
+            raise SlackUserError(
+                "usage: `/autoheal fix accept ID [REASON]` or `/autoheal fix reject ID REASON`"
+            )
         return self._decide_fix(int(fix_id), decision, actor, reason.strip() or None)
 
     def _decide_fix(self, fix_id: int, decision: str, actor: str, reason: str | None) -> str:
