@@ -187,6 +187,10 @@ class Autoheal:
             from autoheal.fixes.resolution import on_resolution
 
             incidents.service.subscribe(on_resolution(app), kinds=["resolved"])
+        if settings.fixes.enabled and incidents.slack is not None:
+            from autoheal.fixes.decisions import slack_decider
+
+            incidents.slack.fix_decider = slack_decider(app)
         return app
 
     def expire_stale(self) -> int:

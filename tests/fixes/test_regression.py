@@ -36,3 +36,15 @@ def test_generated_regression_test_fails_with_the_fault_and_passes_without(make_
     checks = run_regression(fix)
     assert [c.name for c in checks] == ["pytest with the fault", "pytest without the fault"]
     assert all(c.ok for c in checks), [c.output for c in checks]
+
+
+def test_a_window_cut_keeps_a_scenario_with_maintenance_windows():
+    """A maintenance window starts at ``start`` (no ``at``): cutting the scenario to a test's
+    window must keep it, with the fault and without (the bench found both runs failing on it)."""
+    spec = load_scenario("maintenance-postgres")
+    at = spec.start + timedelta(minutes=75)
+    window = (at, at + timedelta(minutes=5))
+    faulty = SimulatedService.load("maintenance-postgres", "cart", until=window[1]).requests(*window)
+    assert any(a.exception == "NullPointerException" for a in faulty)
+    healthy = SimulatedService.load("maintenance-postgres", "cart", without_fault=0, until=window[1])
+    assert healthy.run.scenario.maintenance and not any(a.exception for a in healthy.requests(*window))

@@ -156,3 +156,44 @@ def test_report_cli_prints_a_table_and_a_last_json_line(story, tmp_path):
     assert last["fixes_proposed"] == 3 and last["fixes_merged"] == 1
     listed = CliRunner().invoke(root, ["fixes", "list", "--json", "--db", db])
     assert listed.exit_code == 0 and len(listed.output.strip().splitlines()) == 3
+
+
+def test_drill_down_csv_and_the_funnel_chart(story, tmp_path):
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    run, server = story
+    db = f"sqlite:///{server.workdir / 'autoheal.db'}"
+    window = ["--since", run.start.isoformat(), "--until", run.end.isoformat(), "--db", db]
+    with server.autoheal.sessions() as s:
+        report = build_report(s, ReportsConfig(), run.start, run.end, service="checkout")
+    merged = report.figure("fixes_merged")
+    out = CliRunner().invoke(
+        root, ["report", "oncall", "--service", "checkout", "--figure", "fixes_merged", "--csv", *window]
+    )
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    assert len(rows) == merged.value == 1 and list(rows[0]) == list(merged.rows[0])
+    key = next(iter(merged.rows[0]))
+    assert rows[0][key] == str(merged.rows[0][key])
+    bad = CliRunner().invoke(root, ["report", "oncall", "--service", "checkout", "--figure", "nope", *window])
+    assert bad.exit_code != 0 and "no figure 'nope'" in bad.output and "alerts_received" in bad.output
+    svg = tmp_path / "funnel.svg"
+    out = CliRunner().invoke(root, ["report", "oncall", "--service", "checkout", "--svg", str(svg), *window])
+    assert out.exit_code == 0, out.output
+    bars = {
+        r.get("data-figure"): float(r.get("width", 0))
+        for r in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}rect")
+    }
+    from autoheal.reports.funnel import funnel
+
+    stages = {st.name: st.value for st in funnel(report)}  # the console draws the same stages
+    assert set(bars) == set(stages)
+    for name in ("alerts_received", "handled_without_page", "pages_sent"):
+        assert stages[name] == report.figure(name).value
+    # bar widths in proportion to the figures (the widest stage has the widest bar)
+    top, widest = max(stages.values()), max(bars.values())
+    for name, value in stages.items():
+        expected = max(2.0, widest * value / top) if value else 0.0
+        assert bars[name] == pytest.approx(expected, abs=0.2)

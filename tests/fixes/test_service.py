@@ -13,6 +13,7 @@ from autoheal.clock import ManualClock
 from autoheal.config import Settings
 from autoheal.errors import InputError
 from autoheal.fixes import store
+from autoheal.fixes.base import FixContext
 from autoheal.fixes.decisions import decide
 from autoheal.fixes.delivery import unified_patch, write_files
 from autoheal.fixes.generators.leading import LeadingIndicatorGenerator
@@ -147,3 +148,43 @@ def test_api_viewer_reads_responder_decides(app):
             "/api/v1/fixes/generate", json={"investigation_id": "nope"}, headers=h[Role.RESPONDER]
         )
         assert r.status_code == 404
+
+
+def test_a_kind_rejected_twice_for_a_service_is_proposed_less_with_the_reasons(app, promtool):
+    def runbook(target: str) -> Fix:
+        return Fix(
+            FixKind.RUNBOOK, "checkout", f"runbook {target}", "", target, f"runbook:checkout:{target}", {}
+        )
+
+    class Runbooks:
+        kind = FixKind.RUNBOOK
+
+        def __init__(self, *targets: str) -> None:
+            self.targets = targets
+
+        def generate(self, ctx):
+            return [runbook(t) for t in self.targets]
+
+    def save(target: str) -> int:
+        with app.sessions() as s, s.begin():
+            return store.save_fix(s, runbook(target), source_ref="inv", at=app.clock.now()).id
+
+    first, second = save("a"), save("b")
+    decide(app.sessions, app.governance.audit, app.clock, first, "reject", by="al", reason="we use the wiki")
+    ctx = FixContext.__new__(FixContext)  # the stub generator reads nothing of it
+    ctx.ref, ctx.notes, ctx.resolved_at = "inv-2", [], None
+    service = FixService(app.sessions, app.clock, [Runbooks("c")], promtool=promtool, reject_kind_after=2)
+    with app.sessions() as s:
+        assert store.rejected_kinds(s, ["checkout"]) == {("runbook", "checkout"): ["we use the wiki"]}
+    app.clock.advance(timedelta(minutes=1))
+    decide(app.sessions, app.governance.audit, app.clock, second, "reject", by="al", reason="not ours")
+    result = service.generate(ctx)
+    assert not result.offered
+    assert result.suppressed[0][1] == (
+        "runbook fixes for checkout were rejected 2 times since the last one accepted: we use the wiki; not ours"
+    )
+    accepted = save("d")
+    app.clock.advance(timedelta(minutes=1))
+    decide(app.sessions, app.governance.audit, app.clock, accepted, "accept", by="al")
+    with app.sessions() as s:
+        assert store.rejected_kinds(s, ["checkout"]) == {}  # accepted again: the kind is wanted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -315,17 +316,24 @@ def fixes(
         None, "--only", help="the scenarios whose name contains one of these (comma-separated)"
     ),
     as_json: bool = typer.Option(False, "--json", help="print per-scenario results as JSON lines"),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, max=16, help="scenarios played at once (separate processes)"
+    ),
 ) -> None:
     """Preventive fixes of every simulator scenario with a fault: rules valid and tested, lead time."""
     from rich.console import Console
     from rich.table import Table
 
-    from autoheal.fixes.bench import bench_scenario, summarise
+    from autoheal.fixes.bench import LAST_LINE, bench_all, last_line, summarise
     from autoheal.sim.scenario import catalogue
 
     parts = [p.strip() for p in only.split(",")] if only else []
     names = [s.name for s in catalogue() if s.faults and (not parts or any(p in s.name for p in parts))]
-    results = [bench_scenario(n) for n in names]
+    if not names:
+        raise typer.BadParameter(f"no scenario with a fault matches {only!r}", param_hint="--only")
+    started = time.perf_counter()
+    results = bench_all(names, jobs)
+    wall = round(time.perf_counter() - started, 1)
     if as_json:
         for r in results:
             typer.echo(json.dumps(r, default=str))
@@ -349,7 +357,10 @@ def fixes(
                 str(r["seconds"]),
             )
     Console().print(table)
-    typer.echo(json.dumps(summarise(results)))
+    summary = summarise(results)
+    typer.echo(f"{len(names)} scenarios, {jobs} at once: {wall} s wall clock")
+    typer.echo("totals: " + json.dumps({k: v for k, v in summary.items() if k not in LAST_LINE}))
+    typer.echo(json.dumps(last_line(summary)))
 
 
 @app.command("calibration")

@@ -1,4 +1,5 @@
-"""`autoheal fixes list | show | generate | accept | reject | merged | export`: the preventive fixes.
+"""`autoheal fixes list | show | generate | accept | reject | merged | export`: the preventive fixes
+(export: files, a unified patch, or a GitHub pull request).
 
 Like ``autoheal triage``, the CLI works on the database directly (a local operator); ``--by``
 names the person deciding in the audit trail (default: the login name).
@@ -181,23 +182,44 @@ def export(
     fix_id: int = typer.Argument(...),
     out: Path | None = typer.Option(None, "--out", help="write the fix's files under this directory"),
     patch: bool = typer.Option(False, "--patch", help="print a unified patch against the rules repository"),
+    pull_request: bool = typer.Option(
+        False, "--pull-request", help="open a GitHub pull request on fixes.github.repository"
+    ),
     rules_dir: Path | None = typer.Option(
         None, "--rules-dir", help="the repository to diff against (default: fixes.rules_dir)"
     ),
+    by: str | None = typer.Option(None, "--by", help="who opens the pull request (default: your login name)"),
     db: str = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """Deliver a fix: its files (--out DIR) or a unified patch (--patch)."""
+    """Deliver a fix: its files (--out DIR), a unified patch (--patch) or a pull request (--pull-request)."""
     import sys
 
     from autoheal.errors import InputError
     from autoheal.fixes.delivery import unified_patch, write_files
     from autoheal.store.db import session_factory
 
-    if (out is None) == (not patch):
-        raise InputError("give exactly one of --out DIR or --patch")
+    if sum((out is not None, patch, pull_request)) != 1:
+        raise InputError("give exactly one of --out DIR, --patch or --pull-request")
     settings = settings_from(config, db)
-    with session_factory(database(config, db, settings=settings))() as session:
+    engine = database(config, db, settings=settings)
+    if pull_request:
+        from autoheal.audit.trail import AuditTrail
+        from autoheal.clock import SystemClock
+        from autoheal.fixes.delivery import open_pull_request
+
+        print_json(
+            open_pull_request(
+                session_factory(engine),
+                AuditTrail(engine),
+                SystemClock(),
+                fix_id,
+                settings.fixes.github,
+                by=by or getpass.getuser(),
+            )
+        )
+        return
+    with session_factory(engine)() as session:
         files = dict(store.get_fix(session, fix_id).files)
     if out is not None:
         for path in write_files(files, out):

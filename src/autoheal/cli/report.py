@@ -25,7 +25,11 @@ def oncall(
     since: str = typer.Option("7d", "--since", help="start: a duration back (7d) or an ISO time"),
     until: str = typer.Option("now", "--until", help="end: now, a duration back or an ISO time"),
     as_json: bool = typer.Option(False, "--json", help="the whole report, rows included, as one JSON object"),
-    as_csv: bool = typer.Option(False, "--csv", help="figure,value lines"),
+    as_csv: bool = typer.Option(False, "--csv", help="figure,value lines (with --figure: its rows)"),
+    figure: str | None = typer.Option(None, "--figure", help="drill down: the rows behind this one figure"),
+    svg: Path | None = typer.Option(
+        None, "--svg", help="write the alerts -> no page -> pages funnel chart (SVG)"
+    ),
     db: str = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
@@ -45,6 +49,14 @@ def oncall(
             team=team,
             service=service,
         )
+    if svg is not None:
+        from autoheal.reports.funnel import report_svg
+
+        svg.write_text(report_svg(report), encoding="utf-8")
+        console.print(f"funnel chart: {svg}", highlight=False)
+    if figure is not None:
+        _drill(report, figure, as_json=as_json, as_csv=as_csv)
+        return
     if as_json:
         print_json(report.to_dict())
         return
@@ -56,6 +68,30 @@ def oncall(
         return
     print_report(report.to_dict())
     print_json(report.summary() | {"missing": report.missing})
+
+
+def _drill(report: Any, name: str, *, as_json: bool, as_csv: bool) -> None:
+    from autoheal.errors import InputError
+
+    names = [f.name for f in report.figures]
+    if name not in names:
+        raise InputError(f"no figure {name!r} in the on-call report; one of: {', '.join(names)}")
+    found = report.figure(name)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    columns = list(dict.fromkeys(k for row in found.rows for k in row))
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(found.rows)
+        return
+    table = Table(title=f"{name} = {found.value}: {found.definition}")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in found.rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    console.print(table)
 
 
 def print_report(report: dict[str, Any]) -> None:

@@ -7,7 +7,9 @@
 * ``promtool``, ``validate`` — the real ``promtool check rules`` / ``test rules`` and the other checks
 * ``context`` — a ``FixContext`` from the stored investigation, alerts and verdicts
 * ``service`` — generate, validate, learn from rejections, store; ``store`` — the ``fixes`` table
-* ``delivery`` — files or a unified patch against the rules repository
+* ``delivery`` — files, a unified patch against the rules repository, or a pull request
+  (``github``; ``github_fake`` the local fake GitHub API the tests use)
+* ``slack`` — the fixes message with Accept / Reject buttons in a resolved incident's channel
 """
 
 from autoheal.fixes.model import Check, Fix, FixKind, FixStatus

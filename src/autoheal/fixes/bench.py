@@ -21,6 +21,19 @@ import httpx
 from autoheal.fixes.simulated import fixes_for_run, record_noise_outcomes
 
 
+def bench_all(names: list[str], jobs: int = 1) -> list[dict[str, Any]]:
+    """Every named scenario's fixes, in the order given. With ``jobs`` > 1 the scenarios are played
+    in that many separate processes (spawned: each has its own embedded server on a free port, its
+    own database and work directory under a fresh temporary directory, so nothing is shared)."""
+    if jobs <= 1 or len(names) <= 1:
+        return [bench_scenario(n) for n in names]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=get_context("spawn")) as pool:
+        return list(pool.map(bench_scenario, names))
+
+
 def bench_scenario(name: str) -> dict[str, Any]:
     """One scenario's fixes; a play that fails from outside (the embedded server timing out on a
     loaded machine) is reported as the scenario's ``error`` and counted, never dropped silently."""
@@ -91,6 +104,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
                     reg_total += 1
     return {
         "scenarios": len(results),
+        "faults": sum(len(r["faults"]) for r in results),
         "scenario_errors": sum(1 for r in results if r.get("error")),
         "incidents": incidents,
         "rule_fixes": rules,
@@ -102,3 +116,20 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         "regression_tests": reg_total,
         "regression_tests_fail_with_fault": reg_ok,
     }
+
+
+LAST_LINE = (
+    "incidents",
+    "rules_valid",
+    "rule_tests_pass",
+    "lead_time_s_median",
+    "leading_rule_fires_before_alert",
+    "tuning_missed_incidents",
+    "regression_tests_fail_with_fault",
+)
+
+
+def last_line(summary: dict[str, Any]) -> dict[str, Any]:
+    """The benchmark's last JSON line, with exactly the issue's keys (the totals they are out of,
+    ``rule_fixes`` and ``regression_tests``, are printed on the line before)."""
+    return {key: summary[key] for key in LAST_LINE}

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from autoheal.fixes.github import GitHubConfig
+
 
 class FixesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,5 +39,13 @@ class FixesConfig(BaseModel):
     )
     tuning_min_silenced: float = Field(
         0.5, gt=0, le=1, description="share of past noise firings a tuning must silence to be proposed"
+    )
+    github: GitHubConfig = Field(
+        default_factory=GitHubConfig, description="pull requests through the GitHub REST API (fixes.github)"
+    )
+    reject_kind_after: int = Field(
+        2,
+        ge=1,
+        description="rejections of one kind of fix for a service (none accepted) after which that kind is not proposed for it",
     )
     promtool: Path | None = Field(None, description="promtool binary (default: PATH or /usr/bin/promtool)")

@@ -49,3 +49,15 @@ def decide(
         },
     )
     return out
+
+
+def slack_decider(app: Any) -> Any:
+    """What the Slack app calls for a fix button or ``/autoheal fix``: :func:`decide` on the app's
+    database and audit trail, the Slack user as the one deciding."""
+
+    def decider(fix_id: int, decision: str, actor: str, reason: str | None) -> dict[str, Any]:
+        return decide(
+            app.sessions, app.governance.audit, app.clock, fix_id, decision, by=actor, reason=reason
+        )
+
+    return decider

@@ -3,7 +3,8 @@
 fixes of the resolved incident, from its investigation and its timeline (the runbook's "What was
 done"). Wired by ``Autoheal.create`` when ``fixes.on_resolution`` is on; it runs in the process
 that resolved the incident, after the resolution committed (a failure is logged by the incidents
-service and changes nothing of the incident)."""
+service and changes nothing of the incident). With Slack configured, the offered fixes are posted
+in the incident's channel with Accept / Reject buttons (:mod:`autoheal.fixes.slack`)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def on_resolution(app: Any) -> Callable[[Any, Any], None]:
     def listener(event: Any, incident: Any) -> None:
         result = generate_for_incident(app, incident)
         if result is not None:
+            from autoheal.fixes.slack import post_fixes
+
+            post_fixes(getattr(app.incidents, "channels", None), incident, result.offered)
             log.info(
                 "fixes offered on resolution",
                 extra={

@@ -2,7 +2,9 @@
 
 :meth:`FixService.generate` runs every generator on a :class:`FixContext`, drops a fix whose shape
 is already offered for the service (proposed, accepted or merged: a recurrence finds its earlier
-proposal, and generation is idempotent) or was rejected before for the service (the rejection's reason is kept in the result), validates the rest
+proposal, and generation is idempotent) or was rejected before for the service (the rejection's reason is kept in the result),
+drops every fix of a kind rejected ``reject_kind_after`` times for the service since the last one
+of that kind accepted (a rejected kind is proposed less; the reasons are kept), validates the rest
 (:func:`autoheal.fixes.validate.validate`, real promtool) and stores only those that passed, as
 ``proposed``. A fix that failed a check is returned with its checks, never stored or offered.
 """
@@ -46,7 +48,12 @@ class GenerationResult:
                 for i, f in self.offered
             ],
             "failed": [
-                {"kind": f.kind.value, "title": f.title, "checks": [c.to_dict() for c in f.checks]}
+                {
+                    "kind": f.kind.value,
+                    "title": f.title,
+                    "figures": f.figures,
+                    "checks": [c.to_dict() for c in f.checks],
+                }
                 for f in self.failed
             ],
             "suppressed": [
@@ -66,6 +73,7 @@ class FixService:
         *,
         promtool: Promtool | None = None,
         regression: RegressionRunner | None = None,
+        reject_kind_after: int = 2,
     ) -> None:
         from autoheal.fixes.generators import default_generators
 
@@ -74,6 +82,7 @@ class FixService:
         self.generators = list(generators) if generators is not None else default_generators()
         self.promtool = promtool or Promtool()
         self.regression = regression
+        self.reject_kind_after = reject_kind_after
 
     def generate(self, ctx: FixContext, *, incident_id: str | None = None) -> GenerationResult:
         result = GenerationResult(ctx.ref)
@@ -82,12 +91,23 @@ class FixService:
         with self.sessions() as session:
             rejected = store.rejected_shapes(session, services)
             already = store.open_shapes(session, services)
+            kinds = store.rejected_kinds(session, services)
         checked: list[Fix] = []
         for fix in candidates:
+            refused = kinds.get((fix.kind.value, fix.service), [])
             if fix.shape in already:
                 result.suppressed.append((fix, f"already offered as fix {already[fix.shape]}"))
             elif fix.shape in rejected:
                 result.suppressed.append((fix, f"rejected before for {fix.service}: {rejected[fix.shape]}"))
+            elif len(refused) >= self.reject_kind_after:
+                reasons = "; ".join(dict.fromkeys(r for r in refused if r))
+                result.suppressed.append(
+                    (
+                        fix,
+                        f"{fix.kind.value} fixes for {fix.service} were rejected {len(refused)} times "
+                        f"since the last one accepted: {reasons}",
+                    )
+                )
             else:
                 fix.checks = validate(fix, self.promtool, self.regression)
                 (checked if fix.valid else result.failed).append(fix)
@@ -138,7 +158,12 @@ def generate_for_investigation(
         raise InputError(
             f"investigation {investigation_id!r} has not finished with a root cause: no fixes to generate"
         )
-    service = FixService(app.sessions, app.clock, promtool=Promtool(config.promtool))
+    service = FixService(
+        app.sessions,
+        app.clock,
+        promtool=Promtool(config.promtool),
+        reject_kind_after=config.reject_kind_after,
+    )
     result = service.generate(ctx, incident_id=incident_id)
     result.notes += series.failures
     return result

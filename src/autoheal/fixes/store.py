@@ -191,3 +191,32 @@ def fix_to_dict(row: FixRow, *, files: bool = True) -> dict[str, Any]:
     if files:
         out["files"] = row.files
     return out
+
+
+def record_delivery(
+    session: Session, fix_id: int, *, by: str, at: datetime, delivery: dict[str, Any]
+) -> FixRow:
+    """Append a delivery (a pull request opened) to the fix's history; its status is unchanged."""
+    row = get_fix(session, fix_id)
+    row.history = [*row.history, {"delivered": delivery, "at": at.isoformat(), "by": by}]
+    return row
+
+
+def rejected_kinds(session: Session, services: Sequence[str]) -> dict[tuple[str, str], list[str]]:
+    """``{(kind, service): [reasons]}``: the rejections of each kind of fix for each service since
+    the last fix of that kind for it that a human accepted (or merged), oldest first."""
+    if not services:
+        return {}
+    rows = session.execute(
+        select(FixRow.kind, FixRow.service, FixRow.status, FixRow.decided_at, FixRow.reason)
+        .where(FixRow.service.in_(list(services)), FixRow.decided_at.is_not(None))
+        .order_by(FixRow.decided_at, FixRow.id)
+    )
+    out: dict[tuple[str, str], list[str]] = {}
+    for kind, service, status, _at, reason in rows:
+        key = (kind, service)
+        if status == FixStatus.REJECTED.value:
+            out.setdefault(key, []).append(reason or "")
+        else:  # accepted or merged: the kind is wanted for the service again
+            out.pop(key, None)
+    return out

@@ -76,9 +76,16 @@ def funnel_svg(stages: Sequence[Stage], *, width: int = 900) -> str:
         x = label_w + (plot_w - w) / 2  # centred: a funnel
         parts.append(
             f'<text class="funnel-label" x="{label_w - 10}" y="{y + bar_h / 2 + 5:.1f}" text-anchor="end">{escape(s.label)}</text>'
-            f'<rect class="funnel-bar funnel-{escape(s.name)}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3"/>'
+            f'<rect class="funnel-bar funnel-{escape(s.name)}" data-figure="{escape(s.name)}" fill="#3b7dd8" '
+            f'x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3"/>'
             f'<text class="funnel-value" x="{label_w + plot_w + 10}" y="{y + bar_h / 2 + 5:.1f}">{s.value}'
             f'<tspan class="funnel-counts"> {escape(s.counts)}</tspan></text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def report_svg(report: OncallReport) -> str:
+    """The funnel of ``report`` as a standalone SVG file (``autoheal report oncall --svg``, the API's
+    ``funnel.svg``): the same drawing as the console's."""
+    return funnel_svg(funnel(report)) + "\n"

@@ -63,7 +63,10 @@ class SimulatedService:
                 for key in ("faults", "noise", "red_herrings", "maintenance"):
                     events = getattr(spec, key, None)
                     if events is not None:
-                        update[key] = [e for e in events if float(e.at) < cut]
+                        # a maintenance window starts at ``start``; every other event at ``at``
+                        update[key] = [
+                            e for e in events if float(getattr(e, "at", getattr(e, "start", 0.0))) < cut
+                        ]
                 spec = spec.model_copy(update=update)
         return cls(simulate(spec), service)
 

@@ -5,6 +5,7 @@
 * ``GET /api/v1/fixes/{id}/patch`` (viewer) — a unified patch against ``fixes.rules_dir``
 * ``POST /api/v1/fixes/{id}/accept`` | ``/reject`` | ``/merged`` (responder) — ``{"reason": "..."}``
   (a rejection needs one); audited under the caller's token fingerprint
+* ``POST /api/v1/fixes/{id}/pull-request`` (responder) — open its GitHub pull request (``fixes.github``)
 * ``POST /api/v1/fixes/generate`` (responder) — ``{"investigation_id": "..."}``: generate, check, offer
 """
 
@@ -69,6 +70,20 @@ def get_patch(fix_id: int, app: Autoheal = Depends(services)) -> PlainTextRespon
     with app.sessions() as session:
         files = dict(store.get_fix(session, fix_id).files)
     return PlainTextResponse(unified_patch(files, app.settings.fixes.rules_dir), media_type="text/x-diff")
+
+
+@router.post("/{fix_id}/pull-request", dependencies=[Depends(require(Role.RESPONDER))])
+def pull_request(fix_id: int, request: Request, app: Autoheal = Depends(services)) -> dict[str, Any]:
+    from autoheal.fixes.delivery import open_pull_request
+
+    return open_pull_request(
+        app.sessions,
+        app.governance.audit,
+        app.clock,
+        fix_id,
+        app.settings.fixes.github,
+        by=token_actor(request),
+    )
 
 
 def _decision(name: str) -> Any:

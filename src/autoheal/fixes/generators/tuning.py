@@ -14,13 +14,18 @@ nothing else); otherwise from the alert's own expression. When the expression is
 threshold (``metric{...} > x``), the tuned rule is backtested on the metric's samples over the
 noise firings (old and new rule's firings counted), and the unit test asserts with real promtool
 that the tuned rule stays silent at every evaluation there, and fires on an incident firing's
-samples when there is one in that span.
+samples when there is one in that span. Any other expression (and a threshold whose tuned rule
+still fires on some noise firings) gets a test in which promtool evaluates the expression on the raw
+samples of every series it selects and the tuned rule must stay silent through each silenced noise
+firing.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +40,7 @@ from autoheal.fixes.rules import (
     UnitTest,
     duration,
     firings,
+    holds,
     resample,
     rule_file,
     selector,
@@ -84,12 +90,13 @@ class NoisyAlertTuningGenerator:
             return None
         current = existing.for_seconds if existing else 0.0
         incidents = [f for f in fired if f.incident]
+        confirm = _sample_confirmation(ctx, expr, noise)
         choice = None
         for new_for in sorted(ctx.config.tuning_for_ladder_seconds):
             if new_for <= current:
                 continue
             delta = new_for - current
-            silenced = [f for f in noise if f.lasted(now) < delta]
+            silenced = [f for f in noise if f.lasted(now) < delta and confirm(new_for, f)]
             missed = [f for f in incidents if f.lasted(now) < delta]
             if not missed and len(silenced) >= ctx.config.tuning_min_silenced * len(noise):
                 choice = (new_for, silenced, missed)
@@ -180,8 +187,7 @@ class NoisyAlertTuningGenerator:
     ) -> list[UnitTest]:
         parsed = parse_threshold(rule.expr)
         if parsed is None:
-            figures["backtest"] = "the expression is not a plain threshold: not backtested"
-            return []
+            return self._promtool_evaluated(ctx, rule, noise, incidents, figures)
         metric, match, op, limit = parsed
         step = ctx.config.evaluation_interval_seconds
         end = max((f.ends_at or f.starts_at) for f in noise) + timedelta(seconds=MARGIN_SECONDS)
@@ -229,7 +235,131 @@ class NoisyAlertTuningGenerator:
             tests.append(
                 UnitTest("still fires on the incident firing in the span", step, [(sel, grid)], checks)
             )
+        if not tests:  # the tuned rule still fires on some noise: test the silenced ones only
+            plain = figures.pop("backtest")
+            tests = self._promtool_evaluated(ctx, rule, noise, incidents, figures, anchor=start)
+            if isinstance(figures.get("backtest"), dict):
+                figures["backtest"]["firings_before"] = plain["firings_before"]
+                figures["backtest"]["firings_after"] = plain["firings_after"]
         return tests
+
+    def _promtool_evaluated(
+        self,
+        ctx: FixContext,
+        rule: AlertingRule,
+        noise: list[Firing],
+        incidents: list[Firing],
+        figures: dict[str, Any],
+        anchor: datetime | None = None,
+    ) -> list[UnitTest]:
+        """Any other expression (``increase(...) > 0``, a ratio, a sum): promtool itself evaluates
+        it on the raw samples of every series its selectors match, and the test asserts the tuned
+        rule is silent at every evaluation of each silenced noise firing (from its start to one
+        evaluation after its end). Those firings held their condition for less than the new
+        ``for:``, so a test that fails means the episode reading was wrong: the fix is not offered."""
+        step = ctx.config.evaluation_interval_seconds
+        silenced = [f for f in noise if str(f.starts_at.isoformat()) in figures["silenced_firings"]]
+        silenced = [f for f in silenced if f.ends_at is not None]
+        if not silenced:
+            figures["backtest"] = "no ended silenced noise firing to test on: not backtested"
+            return []
+        end = max(f.ends_at for f in silenced if f.ends_at) + timedelta(seconds=2 * step)
+        start = max(
+            min(f.starts_at for f in silenced) - timedelta(seconds=MARGIN_SECONDS),
+            end - timedelta(seconds=MAX_SPAN_SECONDS),
+        )
+        lookback = timedelta(seconds=MARGIN_SECONDS + _longest_range(rule.expr))
+        if anchor is not None:  # on the grid of the sample backtest (the same samples resampled)
+            steps = math.ceil(((anchor - (start - lookback)).total_seconds()) / step - 1e-9)
+            lookback = start - (anchor - timedelta(seconds=steps * step))
+        if any(start <= f.starts_at <= end for f in incidents):
+            figures["backtest"] = "an incident firing falls among the noise firings: not backtested"
+            return []
+        inputs: dict[str, list[float | None]] = {}
+        for metric, match in SELECTOR.findall(rule.expr):
+            labels = dict(LABEL.findall(match))
+            for found in ctx.series.range(selector(metric, labels), start - lookback, end, step):
+                own = {k: v for k, v in found.labels.items() if k != "__name__"}
+                grid = resample(found.samples, (start - lookback).timestamp(), end.timestamp(), step)
+                inputs[selector(metric, own)] = grid
+        if not inputs:
+            figures["backtest"] = "no series match the expression's selectors: not backtested"
+            return []
+        origin = (start - lookback).timestamp()
+        times = sorted(
+            {
+                round((t - origin) / step) * step
+                for f in silenced
+                if f.ends_at is not None and f.starts_at >= start
+                for t in _grid(f.starts_at.timestamp(), f.ends_at.timestamp() + step, step)
+            }
+        )
+        figures["backtest"] = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "evaluated_by": "promtool (raw samples of every matching series)",
+            "series": len(inputs),
+            "silent_evaluations": len(times),
+        }
+        return [
+            UnitTest(
+                f"silent through the {len(silenced)} silenced noise firings (promtool evaluates the expression)",
+                step,
+                sorted(inputs.items()),
+                [AlertExpectation(t, rule.name, []) for t in times],
+            )
+        ]
+
+
+def _sample_confirmation(ctx: FixContext, expr: str, noise: list[Firing]) -> Callable[[float, Firing], bool]:
+    """For a plain threshold, whether the tuned rule (``for`` seconds) is silent through a noise
+    firing on the metric's own samples (the backtest's span and grid): the episode reading and the
+    samples must agree before a firing counts as silenced. Any other expression: always."""
+    parsed = parse_threshold(expr)
+    if parsed is None or not noise:
+        return lambda _for, _f: True
+    metric, match, op, limit = parsed
+    step = ctx.config.evaluation_interval_seconds
+    end = max((f.ends_at or f.starts_at) for f in noise) + timedelta(seconds=MARGIN_SECONDS)
+    start = max(
+        min(f.starts_at for f in noise) - timedelta(seconds=MARGIN_SECONDS),
+        end - timedelta(seconds=MAX_SPAN_SECONDS),
+    )
+    found = ctx.series.range(selector(metric, match), start, end, step)
+    if len(found) != 1:
+        return lambda _for, _f: True
+    grid = resample(found[0].samples, start.timestamp(), end.timestamp(), step)
+    run, held = 0, []
+    for v in grid:
+        run = run + 1 if holds(v, op, limit) else 0
+        held.append(run)  # consecutive evaluations the condition has held
+
+    def confirm(for_seconds: float, f: Firing) -> bool:
+        if f.ends_at is None or f.starts_at < start:
+            return True  # outside the samples: the episode reading alone
+        need = math.ceil(for_seconds / step - 1e-9)
+        first = max(0, math.floor((f.starts_at - start).total_seconds() / step))
+        last = min(len(held) - 1, math.ceil((f.ends_at - start).total_seconds() / step) + 1)
+        return all(held[i] <= need for i in range(first, last + 1))
+
+    return confirm
+
+
+SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}")
+RANGE = re.compile(r"\[(\d+)([smhd])\]")
+
+
+def _longest_range(expr: str) -> float:
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    return max((int(n) * unit[u] for n, u in RANGE.findall(expr)), default=0.0)
+
+
+def _grid(start: float, end: float, step: float) -> list[float]:
+    out, t = [], start
+    while t <= end + 1e-9:
+        out.append(t)
+        t += step
+    return out
 
 
 def _find_rule(rules: list[ExistingRule] | Any, name: str, service: str) -> ExistingRule | None:

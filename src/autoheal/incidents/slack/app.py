@@ -8,6 +8,8 @@ changes. What the app understands:
 * slash command ``/autoheal status|ack|note|checked|ruled-out|hypothesis|mitigated|resolve|open|help``
   (in an incident channel the incident is implied; elsewhere name it: ``/autoheal status INC-3``);
 * buttons on the incident message: acknowledge, confirm / reject a hypothesis, escalate, resolve;
+* Accept / Reject buttons on a resolved incident's fixes (:mod:`autoheal.fixes.slack`) and
+  ``/autoheal fix accept|reject ID [REASON]``, through ``fix_decider`` (set by ``Autoheal.create``);
 * messages people write in an incident channel (``message`` events) go on the timeline as
   ``slack_message`` (the raw material of decision traces).
 
@@ -30,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from autoheal.errors import AutohealError, InputError
+from autoheal.fixes.slack import FIX_ACCEPT, FIX_REJECT, button_reason
 from autoheal.incidents.config import SlackConfig
 from autoheal.incidents.model import (
     EventKind,
@@ -49,7 +52,8 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "Usage: /autoheal status [INC-n] | ack | note TEXT | checked TEXT | ruled-out TEXT | hypothesis TEXT | "
-    "mitigated [TEXT] | resolve [TEXT] | open TITLE [sev=SEV2] [service=NAME] | help"
+    "mitigated [TEXT] | resolve [TEXT] | open TITLE [sev=SEV2] [service=NAME] | "
+    "fix accept|reject ID [REASON] | help"
 )
 NOTE_KINDS = {
     "note": EventKind.NOTE,
@@ -84,6 +88,8 @@ class SlackApp:
         self.config, self.incidents, self.channels = config, incidents, channels
         self._escalate = escalate
         self.applied = 0  # interactions that changed something
+        # (fix id, "accept" | "reject", actor, reason) -> the fix; None: fixes are not wired
+        self.fix_decider: Callable[[int, str, str, str | None], dict[str, Any]] | None = None
         self._verifier = SignatureVerifier(config.signing_secret.get_secret_value())
         self.bolt = App(
             signing_secret=config.signing_secret.get_secret_value(),
@@ -162,6 +168,9 @@ class SlackApp:
         if verb == "open":
             self._require(user, Role.RESPONDER)
             return self._open(rest, actor)
+        if verb == "fix":
+            self._require(user, Role.RESPONDER)
+            return self._fix_command(rest, actor)
         if verb not in (*NOTE_KINDS, "ack", "mitigated", "resolve"):
             raise SlackUserError(f"unknown command {verb!r}. {HELP}")
         self._require(user, Role.RESPONDER)
@@ -203,6 +212,25 @@ class SlackApp:
         self.applied += 1
         return f"opened {incident.ref} ({incident.severity.value}): {incident.title}"
 
+    def _fix_command(self, rest: str, actor: str) -> str:
+        decision, _, tail = rest.partition(" ")
+        fix_id, _, reason = tail.strip().partition(" ")
+        if decision not in ("accept", "reject") or not fix_id.isdigit():
+            raise SlackUserError(
+                "usage: `/autoheal fix accept ID [REASON]` or `/autoheal fix reject ID REASON`"
+            )
+        return self._decide_fix(int(fix_id), decision, actor, reason.strip() or None)
+
+    def _decide_fix(self, fix_id: int, decision: str, actor: str, reason: str | None) -> str:
+        if self.fix_decider is None:
+            raise SlackUserError("preventive fixes are not enabled here (fixes.enabled)")
+        try:
+            fix = self.fix_decider(fix_id, decision, actor, reason)
+        except InputError as exc:
+            raise SlackUserError(f"{exc.message}. Nothing was changed.") from exc
+        self.applied += 1
+        return f"fix {fix_id} ({fix['kind']} on {fix['service']}) {fix['status']} by <@{actor.removeprefix('slack:')}>"
+
     # --- buttons ------------------------------------------------------------------------------
     def _action(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -227,6 +255,12 @@ class SlackApp:
         actor = f"slack:{user}"
         kind = action_id.split(":")[0]
         incident = self.incidents.get(incident_id)
+        if kind in (FIX_ACCEPT, FIX_REJECT):
+            if not isinstance(data.get("fix"), int):
+                raise SlackUserError(f"malformed button value {value[:80]!r}; nothing was changed")
+            if kind == FIX_ACCEPT:
+                return self._decide_fix(data["fix"], "accept", actor, None)
+            return self._decide_fix(data["fix"], "reject", actor, button_reason(user, incident.ref))
         if kind == ACK:
             self.incidents.ack(incident_id, actor=actor, source=Source.SLACK)
             result = "acknowledged"
