@@ -32,7 +32,7 @@ from autoheal.graph.memory import Memory, recaller
 from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
-from autoheal.jobs.scheduled import Scheduler, SchedulerTicker
+from autoheal.jobs.scheduled import Scheduler
 from autoheal.pipeline.builder import build_pipeline
 from autoheal.pipeline.followups import FollowUps
 from autoheal.pipeline.ingest import Ingestor
@@ -46,6 +46,7 @@ from autoheal.store.alerts import expire_stale
 from autoheal.store.db import create_db_engine, migrate, session_factory
 from autoheal.store.silences import DatabaseSuppressions
 from autoheal.telemetry.embedded import EmbeddedTelemetry
+from autoheal.ticker import Ticker
 from autoheal.tools.registry import build_tools
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Autoheal:
     investigator: Investigator
     incidents: IncidentsRuntime
     scheduler: Scheduler  # jobs that wait for a time (held investigations)
-    _ticker: SchedulerTicker | None = field(default=None, repr=False)
+    _ticker: Ticker | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -204,7 +205,7 @@ class Autoheal:
     def start_scheduler(self, interval: float = 5.0) -> None:
         """Release held jobs when due (``autoheal serve`` and ``autoheal worker``)."""
         if self._ticker is None:
-            self._ticker = SchedulerTicker(self.scheduler, interval)
+            self._ticker = Ticker("autoheal-scheduler", self.scheduler.release_due, interval)
             self._ticker.start()
 
     def advance_clock(self, at: datetime) -> int:

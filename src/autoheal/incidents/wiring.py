@@ -32,6 +32,7 @@ from autoheal.incidents.paging.pagerduty import PagerDutyPager
 from autoheal.incidents.service import AuditSink, IncidentService, TextRedactor
 from autoheal.incidents.slack.app import SlackApp
 from autoheal.incidents.slack.channels import SlackChannels
+from autoheal.ticker import Ticker
 
 
 @dataclass
@@ -43,7 +44,7 @@ class IncidentsRuntime:
     http: httpx.Client
     channels: SlackChannels | None = None
     slack: SlackApp | None = None
-    _ticker: PagingTicker | None = field(default=None, repr=False)
+    _ticker: Ticker | None = field(default=None, repr=False)
 
     def start_ticker(self, interval: float = 15.0) -> None:
         """Deliver retries and escalations in the background (``autoheal serve``)."""

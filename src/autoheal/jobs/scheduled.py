@@ -6,8 +6,8 @@
     advance_to(clock, at)                      a manual clock (simulation, backtest) moved to ``at``
                                                through every due time on the way, releasing as a
                                                server's ticker would have
-    SchedulerTicker                            ``release_due`` every few seconds (``autoheal serve``
-                                               and ``autoheal worker``)
+    (``autoheal.ticker.Ticker`` calls ``release_due`` every 5 s in ``autoheal serve`` and
+    ``autoheal worker``: ``Autoheal.start_scheduler``)
 
 Works with every queue (in-process, inline, database): a released job is handed over with
 ``JobQueue.enqueue`` inside the transaction that deletes its row, so a crash between the two loses
@@ -103,26 +103,3 @@ class Scheduler:
             released += self.release_due()
         clock.set(max(at, clock.now()))
         return released
-
-
-class SchedulerTicker:
-    """A daemon thread calling ``scheduler.release_due()`` every ``interval`` seconds."""
-
-    def __init__(self, scheduler: Scheduler, interval: float = 5.0) -> None:
-        self._scheduler, self._interval = scheduler, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="autoheal-scheduler", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self._scheduler.release_due()
-            except Exception:  # the database went away: keep ticking
-                log.exception("releasing scheduled jobs failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)

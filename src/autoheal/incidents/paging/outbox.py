@@ -35,6 +35,7 @@ from autoheal.incidents.paging.base import Delivery, PageMessage, Pager
 from autoheal.incidents.paging.oncall import OnCall, OnCallDirectory
 from autoheal.incidents.service import IncidentService
 from autoheal.incidents.store import PageRow
+from autoheal.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -514,24 +515,6 @@ class PagingService:
             ]
 
 
-class PagingTicker:
-    """A daemon thread calling ``paging.tick()`` every ``interval`` seconds (``autoheal serve``)."""
-
-    def __init__(self, paging: PagingService, interval: float = 15.0) -> None:
-        self._paging, self._interval = paging, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="autoheal-paging", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self._paging.tick()
-            except Exception:  # the database went away: keep ticking
-                log.exception("paging tick failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+def PagingTicker(paging: PagingService, interval: float = 15.0) -> Ticker:
+    """``paging.tick()`` every ``interval`` seconds (``autoheal serve``, ``autoheal worker``)."""
+    return Ticker("autoheal-paging", paging.tick, interval)
