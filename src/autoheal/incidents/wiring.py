@@ -27,7 +27,7 @@ from autoheal.incidents.paging.base import Pager
 from autoheal.incidents.paging.builtin import BuiltinPager
 from autoheal.incidents.paging.oncall import OnCallDirectory
 from autoheal.incidents.paging.opsgenie import OpsgeniePager
-from autoheal.incidents.paging.outbox import PagingService, PagingTicker
+from autoheal.incidents.paging.outbox import PagingService
 from autoheal.incidents.paging.pagerduty import PagerDutyPager
 from autoheal.incidents.service import AuditSink, IncidentService, TextRedactor
 from autoheal.incidents.slack.app import SlackApp
@@ -49,7 +49,7 @@ class IncidentsRuntime:
     def start_ticker(self, interval: float = 15.0) -> None:
         """Deliver retries and escalations in the background (``autoheal serve``)."""
         if self._ticker is None:
-            self._ticker = PagingTicker(self.paging, interval)
+            self._ticker = Ticker("autoheal-paging", self.paging.tick, interval)
             self._ticker.start()
 
     def close(self) -> None:

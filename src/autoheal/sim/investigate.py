@@ -240,28 +240,3 @@ def learn_fault(
             root_cause=cause,
         )
     )
-
-
-def memory_summary(investigations: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run's memory figures for the demo's JSON line: whether any investigation was anchored on
-    an earlier incident, on which, and the tool calls that saved (against the same investigation
-    run without memory)."""
-    anchored = [i for i in investigations if (i.get("memory") or {}).get("anchored")]
-    saved = sum(
-        int(i["memory"]["without_memory"]["tool_calls"]) - int(i["tool_calls"])
-        for i in anchored
-        if i["memory"].get("without_memory")
-    )
-    return {
-        "anchored": bool(anchored),
-        "calls_saved": saved,
-        "anchors": [
-            {
-                "fault": i["fault"],
-                "anchored_on": i["memory"].get("anchored_on"),
-                "tool_calls": i["tool_calls"],
-                "tool_calls_without_memory": (i["memory"].get("without_memory") or {}).get("tool_calls"),
-            }
-            for i in anchored
-        ],
-    }

@@ -276,7 +276,6 @@ def play(
     *,
     on_delivery: Callable[[int, int], None] | None = None,
     investigate: bool = True,
-    memory: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> PlayResult:
     """Send the run's deliveries, read back Autoheal's conclusions and judge every investigation
@@ -361,7 +360,6 @@ def play(
             config=app.settings.investigation,
             durability=app.settings.audit.durability,
             prometheus_url=server.prometheus_url,
-            memory=_memory(app) if memory else None,
         )
     return PlayResult(
         scenario.name,
@@ -375,12 +373,6 @@ def play(
         server.backend,
         judgement,
     )
-
-
-def _memory(app: Any) -> Any:
-    from autoheal.graph.memory import Memory
-
-    return Memory(app.engine)
 
 
 def maintenance_config(run: SimulatedRun) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ sent / acknowledged / escalated / failed on the incident's timeline.
     acknowledged / resolved incidents send ``acknowledge`` / ``resolve`` with the same dedup key
 
 The time is the injected clock's; ``tick`` is called after each decision and by the server's
-background ticker (``PagingTicker``), never by sleeping in a test.
+background ticker (``IncidentsRuntime.start_ticker``, an ``autoheal.ticker.Ticker``), never by sleeping in a test.
 
 In **shadow mode** (``pipeline.mode: shadow``) every decision is taken and written to the outbox
 as in live mode, but a due row is never handed to a pager: it becomes ``shadow`` and the incident's
@@ -35,7 +35,6 @@ from autoheal.incidents.paging.base import Delivery, PageMessage, Pager
 from autoheal.incidents.paging.oncall import OnCall, OnCallDirectory
 from autoheal.incidents.service import IncidentService
 from autoheal.incidents.store import PageRow
-from autoheal.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -513,8 +512,3 @@ class PagingService:
                 }
                 for r in rows
             ]
-
-
-def PagingTicker(paging: PagingService, interval: float = 15.0) -> Ticker:
-    """``paging.tick()`` every ``interval`` seconds (``autoheal serve``, ``autoheal worker``)."""
-    return Ticker("autoheal-paging", paging.tick, interval)
