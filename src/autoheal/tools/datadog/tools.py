@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import urllib3.exceptions
@@ -74,6 +74,14 @@ def _guarded(what: str, call: Callable[[], ToolResult]) -> ToolResult:
 
 
 def _iso(value: Any) -> str | None:
+    """A time as ISO 8601 UTC text (``...Z``); the client's ``to_dict`` gives datetimes or text."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = datetime.fromtimestamp(value, UTC) if value > 0 else None
     if isinstance(value, datetime):
         return utc(value).isoformat().replace("+00:00", "Z")
     return None if value is None else str(value)
