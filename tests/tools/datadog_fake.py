@@ -69,7 +69,9 @@ class FakeDatadog:
         url = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         lower = {k.lower(): v for k, v in headers.items()}
-        self.requests.append({"method": method, "path": url.path, "query": query, "body": body, "headers": lower})
+        self.requests.append(
+            {"method": method, "path": url.path, "query": query, "body": body, "headers": lower}
+        )
         if lower.get("dd-api-key") != self.api_key or lower.get("dd-application-key") != self.app_key:
             return 403, {"errors": ["Forbidden"]}
         if self.fail_with is not None:

@@ -38,7 +38,9 @@ def _config(fake: FakeDatadog, **over: object) -> DatadogConfig:
 
 def test_logs_search_pages_through_the_cursor_and_sends_the_documented_body(fake: FakeDatadog) -> None:
     tool = DatadogLogsSearch(_config(fake).api_client())
-    result = tool.invoke(tool.args_model.model_validate({"query": "service:orders-api status:error", "limit": 50, **WINDOW}))
+    result = tool.invoke(
+        tool.args_model.model_validate({"query": "service:orders-api status:error", "limit": 50, **WINDOW})
+    )
     assert result.ok, result.message
     assert [line["status"] for line in result.data["lines"]] == ["error", "error", "warn"]
     assert result.data["lines"][0]["at"] == "2026-12-01T11:52:03.120000Z"
@@ -77,13 +79,21 @@ def test_monitors_list_by_tag_and_one_with_group_states(fake: FakeDatadog) -> No
 
 def test_failures_are_data(fake: FakeDatadog) -> None:
     tools = {t.name: t for t in datadog_tools(_config(fake).api_client())}
-    missing = tools["datadog.monitors"].invoke(tools["datadog.monitors"].args_model.model_validate({"monitor_id": 1}))
+    missing = tools["datadog.monitors"].invoke(
+        tools["datadog.monitors"].args_model.model_validate({"monitor_id": 1})
+    )
     assert missing.status is ToolStatus.NO_DATA
     wrong = DatadogMonitors(_config(fake, app_key="not-the-key").api_client())
     refused = wrong.invoke(wrong.args_model.model_validate({}))
-    assert refused.status is ToolStatus.ERROR and "HTTP 403" in refused.message and "Forbidden" in refused.message
+    assert (
+        refused.status is ToolStatus.ERROR
+        and "HTTP 403" in refused.message
+        and "Forbidden" in refused.message
+    )
     fake.fail_with = 500
-    broken = tools["datadog.logs_search"].invoke(tools["datadog.logs_search"].args_model.model_validate({"limit": 5, **WINDOW}))
+    broken = tools["datadog.logs_search"].invoke(
+        tools["datadog.logs_search"].args_model.model_validate({"limit": 5, **WINDOW})
+    )
     assert broken.status is ToolStatus.ERROR and "HTTP 500" in broken.message
 
 
@@ -112,7 +122,9 @@ def test_through_the_gateway_guarded_redacted_audited_and_keys_never_recorded(fa
     migrate(engine)
     audit = AuditTrail(engine)
     gateway = Gateway(datadog_tools(_config(fake).api_client()), default_policy(), audit=audit)
-    result = gateway.call("datadog.logs_search", {"query": "service:orders-api", "limit": 10, **WINDOW}, caller="investigation")
+    result = gateway.call(
+        "datadog.logs_search", {"query": "service:orders-api", "limit": 10, **WINDOW}, caller="investigation"
+    )
     assert result.ok
     assert "dba@example.com" not in str(result.data)  # the default redaction (emails) ran
     assert result.meta["redactions"]

@@ -69,9 +69,7 @@ class MotoServer:
 
         return boto3.client(service, region_name=self.region, endpoint_url=self.url, **CREDENTIALS)
 
-    def add_rds_event(
-        self, db_instance: str, at: datetime, message: str, categories: list[str]
-    ) -> None:
+    def add_rds_event(self, db_instance: str, at: datetime, message: str, categories: list[str]) -> None:
         """An RDS event of ``db_instance`` (which must exist) at ``at``, served by DescribeEvents."""
         from moto.rds.models import Event, rds_backends
 

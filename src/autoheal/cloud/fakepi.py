@@ -86,7 +86,9 @@ class FakePerformanceInsights:
         if missing:
             return 400, _error("InvalidArgumentException", f"missing required members: {', '.join(missing)}")
         if body["ServiceType"] not in ("RDS", "DOCDB"):
-            return 400, _error("InvalidArgumentException", f"ServiceType {body['ServiceType']!r} is not valid")
+            return 400, _error(
+                "InvalidArgumentException", f"ServiceType {body['ServiceType']!r} is not valid"
+            )
         if body["EndTime"] <= body["StartTime"]:
             return 400, _error("InvalidArgumentException", "EndTime must be after StartTime")
         recorded = self.recorded.get(str(body["Identifier"]))

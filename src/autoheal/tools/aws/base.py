@@ -68,7 +68,9 @@ def guarded(what: str, call: Callable[[], ToolResult]) -> ToolResult:
         message = str(err.get("Message") or "")
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         if code in NOT_FOUND_CODES or status == 404:
-            return ToolResult(ToolStatus.NO_DATA, message=f"{what}: {code} {message}".strip(), meta={"code": code})
+            return ToolResult(
+                ToolStatus.NO_DATA, message=f"{what}: {code} {message}".strip(), meta={"code": code}
+            )
         return ToolResult.failure(f"{what}: {code}: {message}".strip(": "), code=code, http_status=status)
     except BotoCoreError as exc:  # endpoint unreachable, timeout, no credentials, bad response
         return ToolResult.failure(f"{what}: {type(exc).__name__}: {exc}")

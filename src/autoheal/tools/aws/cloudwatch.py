@@ -52,7 +52,9 @@ class MetricDataArgs(WindowArgs):
             raise ValueError("period must be 1, 5, 10, 30 or a multiple of 60 seconds")
         points = (utc(self.end) - utc(self.start)).total_seconds() / self.period * len(self.metrics)
         if points > MAX_DATAPOINTS:
-            raise ValueError(f"{points:.0f} datapoints exceed {MAX_DATAPOINTS}; raise period or narrow the window")
+            raise ValueError(
+                f"{points:.0f} datapoints exceed {MAX_DATAPOINTS}; raise period or narrow the window"
+            )
         return self
 
     def all_dimensions(self) -> dict[str, str]:
@@ -74,9 +76,7 @@ class CloudWatchMetrics(AwsTool):
     def invoke(self, args: BaseModel) -> ToolResult:
         assert isinstance(args, MetricDataArgs)
         dims = args.all_dimensions()
-        what = f"CloudWatch {args.namespace} {','.join(args.metrics)}" + (
-            f" for {dims}" if dims else ""
-        )
+        what = f"CloudWatch {args.namespace} {','.join(args.metrics)}" + (f" for {dims}" if dims else "")
         return guarded(what, lambda: self._fetch(args, dims))
 
     def _fetch(self, args: MetricDataArgs, dims: dict[str, str]) -> ToolResult:

@@ -68,9 +68,7 @@ class AwsClients:
             }
             if config.session_token is not None:
                 keys["aws_session_token"] = config.session_token.get_secret_value()
-        self._session = boto3.session.Session(
-            profile_name=config.profile, region_name=config.region, **keys
-        )
+        self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region, **keys)
         self._botocore = Config(
             connect_timeout=config.timeout,
             read_timeout=config.timeout,

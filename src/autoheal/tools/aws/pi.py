@@ -23,7 +23,15 @@ from autoheal.domain.tools import ToolResult, ToolStatus
 from autoheal.tools.aws.base import AwsTool, WindowArgs, guarded, iso
 
 RESOURCE_ID = r"^db-[A-Z0-9]{6,64}$"
-Group = Literal["db.sql_tokenized", "db.sql", "db.wait_event", "db.wait_event_type", "db.user", "db.host", "db.application"]
+Group = Literal[
+    "db.sql_tokenized",
+    "db.sql",
+    "db.wait_event",
+    "db.wait_event_type",
+    "db.user",
+    "db.host",
+    "db.application",
+]
 
 
 class PiMetricsArgs(WindowArgs):
@@ -86,7 +94,9 @@ class PiMetrics(AwsTool):
             )
         data = {"resource_id": args.resource_id, "period": args.period, "series": series}
         if not any(s["datapoints"] for s in series):
-            return ToolResult(ToolStatus.NO_DATA, data=data, message="Performance Insights returned no datapoints")
+            return ToolResult(
+                ToolStatus.NO_DATA, data=data, message="Performance Insights returned no datapoints"
+            )
         return ToolResult.success(data)
 
 
@@ -114,7 +124,8 @@ class PiTopSql(AwsTool):
             PartitionBy={"Group": "db.wait_event", "Limit": 10},
         )
         waits = [
-            str((k.get("Dimensions") or {}).get("db.wait_event.name", "?")) for k in page.get("PartitionKeys", [])
+            str((k.get("Dimensions") or {}).get("db.wait_event.name", "?"))
+            for k in page.get("PartitionKeys", [])
         ]
         statements = []
         for key in page.get("Keys", []):
@@ -136,5 +147,7 @@ class PiTopSql(AwsTool):
             "statements": statements,
         }
         if not statements:
-            return ToolResult(ToolStatus.NO_DATA, data=data, message="Performance Insights recorded no SQL load")
+            return ToolResult(
+                ToolStatus.NO_DATA, data=data, message="Performance Insights recorded no SQL load"
+            )
         return ToolResult.success(data)

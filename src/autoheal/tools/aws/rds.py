@@ -136,7 +136,13 @@ class RdsEvents(AwsTool):
                 }
             )
         events.sort(key=lambda e: e["at"])
-        data = {"db_instance": args.db_instance, "events": events[: args.limit], "truncated": len(events) > args.limit}
+        data = {
+            "db_instance": args.db_instance,
+            "events": events[: args.limit],
+            "truncated": len(events) > args.limit,
+        }
         if not events:
-            return ToolResult(ToolStatus.NO_DATA, data=data, message=f"no RDS events for {args.db_instance} in the window")
+            return ToolResult(
+                ToolStatus.NO_DATA, data=data, message=f"no RDS events for {args.db_instance} in the window"
+            )
         return ToolResult.success(data)

@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 class DatadogConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    site: str = Field("datadoghq.com", pattern=r"^[a-z0-9.-]+\.(com|eu)$", description="e.g. datadoghq.eu, us5.datadoghq.com")
+    site: str = Field(
+        "datadoghq.com",
+        pattern=r"^[a-z0-9.-]+\.(com|eu)$",
+        description="e.g. datadoghq.eu, us5.datadoghq.com",
+    )
     host: str | None = Field(None, description="full API base URL, overriding site (a proxy, a test fake)")
     api_key: SecretStr
     app_key: SecretStr

@@ -29,7 +29,9 @@ class _Args(BaseModel):
 
 
 class LogsSearchArgs(_Args):
-    query: str = Field("*", max_length=4000, description="Datadog log search syntax, e.g. service:api status:error")
+    query: str = Field(
+        "*", max_length=4000, description="Datadog log search syntax, e.g. service:api status:error"
+    )
     start: datetime
     end: datetime
     limit: int = Field(200, ge=1, le=MAX_LINES)
