@@ -88,8 +88,8 @@ def _text(data: Any) -> str:
     return "" if data is None else str(data)
 
 
-def investigate(case: RdsCase, moto: MotoServer, pi: FakePerformanceInsights, engine: Engine) -> tuple[list[Hypothesis], InvestigationContext, Recorder]:
-    seed(case, moto, pi)
+def clients_for(moto: MotoServer, pi: FakePerformanceInsights) -> AwsClients:
+    """boto3 clients pointed at moto (CloudWatch, RDS) and the Performance Insights fake."""
     config = AwsConfig.model_validate(
         {
             "region": moto.region,
@@ -99,9 +99,16 @@ def investigate(case: RdsCase, moto: MotoServer, pi: FakePerformanceInsights, en
             "secret_access_key": CREDENTIALS["aws_secret_access_key"],
         }
     )
+    return AwsClients(config)
+
+
+def investigate(
+    case: RdsCase, moto: MotoServer, pi: FakePerformanceInsights, engine: Engine, clients: AwsClients
+) -> tuple[list[Hypothesis], InvestigationContext, Recorder]:
+    seed(case, moto, pi)
     clock = ManualClock(case.now)
     policy = parse_policy(READ_ONLY_POLICY, source="<rds bench policy>")
-    governance = build_governance(aws_tools(AwsClients(config)), policy, engine, clock=clock)
+    governance = build_governance(aws_tools(clients), policy, engine, clock=clock)
     recorder = Recorder(governance.gateway)
     alerts = case.alerts()
     onset = min(a.starts_at for a in alerts)
@@ -125,12 +132,14 @@ def score(case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext
     by_id = {ev.id: _text(result.data).lower() for ev, result in zip(ctx.evidence, recorder.calls, strict=True)}
     missing: list[str] = []
     if top is None:
-        missing = list(exp.facts)
+        missing = [f.stated for f in exp.facts]
     else:
         cited = " ".join(by_id.get(ev.id, "") for ev in top.evidence)
         for fact in exp.facts:
-            if not (fact.lower() in top.statement.lower() and fact.lower() in cited):
-                missing.append(fact)
+            stated = fact.stated.lower() in top.statement.lower()
+            shown = fact.cited is None or fact.cited.lower() in cited
+            if not (stated and shown):
+                missing.append(fact.stated)
     top1 = top is not None and top.kind == exp.kind and (
         exp.object in (top.service, top.component) or exp.object.lower() in top.statement.lower()
     )
@@ -156,9 +165,10 @@ def run_bench(cases_dir: Path | None = None, *, only: str | None = None, engine:
         migrate(engine)
     results = []
     with MotoServer() as moto, FakePerformanceInsights() as pi:
+        clients = clients_for(moto, pi)
         for case in cases:
             started = time.perf_counter()
-            hypotheses, ctx, recorder = investigate(case, moto, pi, engine)
+            hypotheses, ctx, recorder = investigate(case, moto, pi, engine, clients)
             results.append(score(case, hypotheses, ctx, recorder, time.perf_counter() - started))
     return results
 

@@ -33,11 +33,24 @@ UNITS = {"GiB": 1024**3, "MiB": 1024**2, "": 1}
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    stated: str  # the top hypothesis's statement says this
+    cited: str | None  # and a result it cites shows this (None: derived, stated only)
+
+
+@dataclass(frozen=True, slots=True)
 class Expected:
     kind: str
     object: str
-    facts: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = ()
     herring: str | None = None  # a kind the top hypothesis must not be
+
+
+def _fact(raw: Any) -> Fact:
+    """``"text"`` (stated and shown by a cited result) or ``{stated, cited?}``."""
+    if isinstance(raw, str):
+        return Fact(raw, raw)
+    return Fact(str(raw["stated"]), raw.get("cited"))
 
 
 @dataclass(slots=True)
@@ -75,7 +88,9 @@ def load(path: Path) -> RdsCase:
             events=list(raw.get("events") or []),
             top_sql=dict(raw.get("top_sql") or {}),
             alert=dict(raw["alert"]),
-            expected=Expected(exp["kind"], exp["object"], tuple(exp.get("facts") or ()), exp.get("herring")),
+            expected=Expected(
+                exp["kind"], exp["object"], tuple(_fact(f) for f in exp.get("facts") or ()), exp.get("herring")
+            ),
             path=path,
         )
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:

@@ -266,8 +266,11 @@ def replica_lag(f: Findings, ev: RdsEvidence, source: tuple[Series, Series, Evid
 
 
 def locks(f: Findings, ev: RdsEvidence) -> None:
-    dead = ev.incident("Deadlocks")
-    context = (f"Deadlocks {fmt(sum(dead.values()), digits=0)} in the window" if not dead.missing else "Deadlocks not reported by this engine")
+    if ev.target.metric == "DBLoad":
+        context = f"DBLoad rose from {fmt(ev.reference('DBLoad').mean(), digits=1)} to {fmt(ev.incident('DBLoad').peak(), digits=1)} active sessions"
+    else:
+        dead = ev.incident("Deadlocks")
+        context = f"Deadlocks {fmt(sum(dead.values()), digits=0)} in the window" if not dead.missing else "Deadlocks not reported by this engine"
     if not sql_hypothesis(f, ev, STRONG, context, [ev.metrics_ev]):
         f.add("lock_contention", f"{ev.instance}: {context}; Performance Insights names no statement", WEAK, [ev.metrics_ev, ev.top_sql_ev])
 
