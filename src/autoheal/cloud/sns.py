@@ -5,7 +5,7 @@ carries ``AlarmName``, ``NewStateValue`` (``ALARM`` / ``OK`` / ``INSUFFICIENT_DA
 ``NewStateReason``, ``StateChangeTime``, ``Region`` and ``Trigger`` (``MetricName``,
 ``Namespace``, ``Statistic``, ``Dimensions`` as ``[{"name", "value"}]``, ``Threshold``...).
 Labels: ``alertname``, ``namespace``, ``metric_name``, ``statistic``, ``threshold``, ``region``,
-``alarm_state`` and one label per dimension (``DBInstanceIdentifier=orders-db``). ``OK`` resolves.
+``alarm_state`` and one label per dimension (``DBInstanceIdentifier=orders-db``). ``OK`` resolves (the fingerprint is the alarm ARN and its dimensions, not its state).
 ``INSUFFICIENT_DATA`` is firing with ``alarm_state=INSUFFICIENT_DATA``: the metric is missing.
 
 Not a webhook source yet: SNS HTTP(S) subscriptions cannot send the bearer token or HMAC header
@@ -64,7 +64,8 @@ def alerts_from_sns(payload: Any) -> list[Alert]:
         "summary": str(alarm.get("AlarmDescription") or alarm["AlarmName"]),
         "reason": str(alarm.get("NewStateReason", "")),
     }
-    key = json.dumps([alarm.get("AlarmArn") or alarm["AlarmName"], sorted(labels.items())], sort_keys=True)
+    identity = {k: v for k, v in labels.items() if k not in ("alarm_state", "threshold")}
+    key = json.dumps([alarm.get("AlarmArn") or alarm["AlarmName"], sorted(identity.items())])
     status = AlertStatus.RESOLVED if state == "OK" else AlertStatus.FIRING
     return [
         Alert(
