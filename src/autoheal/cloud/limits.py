@@ -43,3 +43,21 @@ def default_max_connections(instance_class: str | None, engine: str | None) -> i
     if (engine or "").startswith(("mysql", "mariadb", "aurora-mysql", "aurora")):
         return int(memory * GIB / 12582880)
     return None
+
+
+def iops_limit(facts: dict[str, object]) -> tuple[int, str] | None:
+    """The volume's IOPS ceiling and where it comes from (the RDS storage documentation):
+    provisioned ``Iops`` when set (io1, io2, gp3 with provisioned IOPS); gp3 without it: a
+    baseline of 3,000 below 400 GiB and 12,000 from 400 GiB; gp2: 3 per GiB (at least 100),
+    bursting to 3,000 while credits last."""
+    storage = str(facts.get("StorageType") or "")
+    size = int(facts.get("AllocatedStorage") or 0)  # type: ignore[call-overload]
+    if facts.get("Iops"):
+        return int(facts["Iops"]), f"the provisioned {int(facts['Iops']):,} IOPS"  # type: ignore[call-overload]
+    if storage == "gp3":
+        base = 12_000 if size >= 400 else 3_000
+        return base, f"the gp3 baseline of {base:,} IOPS for {size} GiB"
+    if storage == "gp2":
+        base = max(100, 3 * size)
+        return base, f"the gp2 baseline of {base:,} IOPS for {size} GiB"
+    return None

@@ -21,11 +21,12 @@ from typing import Any
 
 from autoheal.clock import utc
 from autoheal.cloud.gather import RdsEvidence
-from autoheal.cloud.limits import default_max_connections
+from autoheal.cloud.limits import default_max_connections, iops_limit
 from autoheal.cloud.series import GIB, MIB, Series, fmt, hhmm
 from autoheal.domain.investigation import Evidence, Hypothesis
 
 STRONG, LIKELY, WEAK = 0.9, 0.75, 0.35
+AVAILABILITY = frozenset({"failover", "availability", "recovery"})
 LOCK_WAITS = ("Lock:", "LWLock:lock_manager", "row_lock_wait", "synch/cond/innodb/row_lock")
 IO_WAITS = ("IO:", "io/", "IO:DataFileRead", "wait/io/")
 
@@ -149,12 +150,36 @@ def cpu(f: Findings, ev: RdsEvidence) -> None:
         f.add("cpu_saturation", f"{ev.instance} is CPU-bound: {context}; no single statement carries the load", LIKELY, [ev.metrics_ev, ev.top_sql_ev])
 
 
+def availability(ev: RdsEvidence, metric: str) -> dict[str, Any] | None:
+    """A failover, reboot or recovery event within 15 minutes before the spike of ``metric`` starts."""
+    _, _, span = spike(ev, metric)
+    if span is None:
+        return None
+    near = [
+        e
+        for e in ev.events
+        if AVAILABILITY & {c.lower() for c in e["categories"]}
+        and span[0] - timedelta(minutes=15) <= _t(e["at"]) <= span[0] + timedelta(minutes=2)
+    ]
+    return near[-1] if near else None
+
+
 def connections(f: Findings, ev: RdsEvidence) -> None:
     series = ev.incident("DatabaseConnections")
     facts = ev.facts or {}
     limit = default_max_connections(facts.get("DBInstanceClass"), facts.get("Engine"))
     limit_text = f" of about {limit:,} allowed for {facts.get('DBInstanceClass')}" if limit else ""
     context = f"DatabaseConnections rose from {fmt(ev.reference('DatabaseConnections').mean())} to {fmt(series.peak())}{limit_text}"
+    event = availability(ev, "DatabaseConnections")
+    if event is not None:
+        kind = "failover" if "failover" in {c.lower() for c in event["categories"]} else "restart"
+        f.add(
+            kind,
+            f"Connections to {ev.instance} surged right after the RDS event '{event['message']}' "
+            f"({', '.join(event['categories'])}) at {hhmm(_t(event['at']))}: clients reconnecting at once ({context})",
+            STRONG,
+            [ev.events_ev, ev.metrics_ev, ev.facts_ev],
+        )
     if sql_hypothesis(f, ev, STRONG, f"sessions piled up behind it: {context}", [ev.metrics_ev, ev.facts_ev]):
         return
     cpu_now, load_now = ev.incident("CPUUtilization").mean(), ev.incident("DBLoad").mean()
@@ -219,7 +244,7 @@ def iops(f: Findings, ev: RdsEvidence) -> None:
     total = (read.peak() or 0) + (write.peak() or 0) if not (read.missing and write.missing) else None
     queue = ev.incident("DiskQueueDepth").peak()
     burst = ev.incident("BurstBalance").low()
-    provisioned = facts.get("Iops")
+    limit = iops_limit(facts)
     context = (
         f"ReadIOPS peaked at {fmt(read.peak())}, WriteIOPS at {fmt(write.peak())}, DiskQueueDepth at {fmt(queue, digits=1)}"
     )
@@ -231,10 +256,10 @@ def iops(f: Findings, ev: RdsEvidence) -> None:
             STRONG,
             [ev.metrics_ev, ev.facts_ev],
         )
-    elif provisioned and total is not None and total >= 0.9 * provisioned:
+    elif limit is not None and total is not None and total >= 0.9 * limit[0]:
         f.add(
             "iops_saturation",
-            f"{ev.instance} is at its provisioned I/O limit: {total:,.0f} of {provisioned:,} IOPS ({context})",
+            f"{ev.instance} is at its I/O limit: {total:,.0f} IOPS against {limit[1]} ({context})",
             STRONG,
             [ev.metrics_ev, ev.facts_ev],
         )
