@@ -24,7 +24,9 @@ def test_full_investigation_ranks_the_query_above_the_backup() -> None:
         seed(case, moto, pi)
         engine = create_db_engine("sqlite://")
         migrate(engine)
-        assembly = assemble(aws_tools(clients_for(moto, pi)), parse_policy(READ_ONLY_POLICY), engine, ManualClock(case.now))
+        assembly = assemble(
+            aws_tools(clients_for(moto, pi)), parse_policy(READ_ONLY_POLICY), engine, ManualClock(case.now)
+        )
         try:
             alerts = case.alerts()
             events = list(assembly.investigator.run(alerts[0].name, alerts))

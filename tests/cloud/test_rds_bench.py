@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from autoheal.audit.verify import verify_chain
 from autoheal.cli.main import root
-from autoheal.cloud.bench import READ_ONLY_POLICY, clients_for, investigate, run_bench, score, summarise
+from autoheal.cloud.bench import clients_for, investigate, run_bench, score, summarise
 from autoheal.cloud.cases import RdsCase, load_all
 from autoheal.cloud.emulator import MotoServer
 from autoheal.cloud.fakepi import FakePerformanceInsights
@@ -55,7 +55,11 @@ def test_the_cases_cover_every_alert_family_and_all_three_senders() -> None:
 def test_every_case_right_and_every_call_audited() -> None:
     engine = _engine()
     results = run_bench(engine=engine)
-    wrong = [(r.case, (r.top or {}).get("statement"), r.missing_facts) for r in results if not (r.top1 and not r.missing_facts)]
+    wrong = [
+        (r.case, (r.top or {}).get("statement"), r.missing_facts)
+        for r in results
+        if not (r.top1 and not r.missing_facts)
+    ]
     assert wrong == []
     summary = summarise(results)
     assert summary["herrings_avoided"] == 1.0 and summary["missing_not_zero"] == 1.0
@@ -63,19 +67,25 @@ def test_every_case_right_and_every_call_audited() -> None:
     assert report.ok and report.records >= summary["tool_calls"]
 
 
-def test_a_spike_that_outlives_the_backup_is_not_the_backup(servers: tuple[MotoServer, FakePerformanceInsights]) -> None:
+def test_a_spike_that_outlives_the_backup_is_not_the_backup(
+    servers: tuple[MotoServer, FakePerformanceInsights],
+) -> None:
     case = _case("cpu-backup-window")
     result, hypotheses, _ = _run(case, servers)
     assert result.top1 and hypotheses[0].kind == "maintenance"
     cpu = dict(case.metrics["orders-db"]["CPUUtilization"], segments=[{"from": -21, "to": 0, "value": 88}])
-    longer = dataclasses.replace(case, metrics={"orders-db": {**case.metrics["orders-db"], "CPUUtilization": cpu}})
+    longer = dataclasses.replace(
+        case, metrics={"orders-db": {**case.metrics["orders-db"], "CPUUtilization": cpu}}
+    )
     _, hypotheses, _ = _run(longer, servers)
     assert hypotheses[0].kind == "cpu_saturation"
     ruled_out = next(h for h in hypotheses if h.kind == "maintenance")
     assert ruled_out.score < hypotheses[0].score and "ruled out" in ruled_out.statement
 
 
-def test_no_datapoints_is_no_evidence_and_a_real_zero_is_a_value(servers: tuple[MotoServer, FakePerformanceInsights]) -> None:
+def test_no_datapoints_is_no_evidence_and_a_real_zero_is_a_value(
+    servers: tuple[MotoServer, FakePerformanceInsights],
+) -> None:
     case = _case("cpu-missing-stopped")
     result, hypotheses, _ = _run(case, servers)
     assert [h.kind for h in hypotheses] == ["no_evidence"] and result.missing_not_zero
@@ -90,7 +100,9 @@ def test_no_datapoints_is_no_evidence_and_a_real_zero_is_a_value(servers: tuple[
     assert hypotheses and hypotheses[0].kind != "no_evidence"
 
 
-def test_without_performance_insights_no_statement_is_named(servers: tuple[MotoServer, FakePerformanceInsights]) -> None:
+def test_without_performance_insights_no_statement_is_named(
+    servers: tuple[MotoServer, FakePerformanceInsights],
+) -> None:
     case = _case("cpu-query-yace")
     blind = dataclasses.replace(case, instances=[{**case.instances[0], "performance_insights": False}])
     _, hypotheses, pi = _run(blind, servers)

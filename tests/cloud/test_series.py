@@ -19,7 +19,9 @@ def test_missing_series_has_no_level_and_reads_not_reported() -> None:
 
 
 def test_trend_and_steadiness() -> None:
-    climb = Series("DatabaseConnections", tuple((NOW + timedelta(minutes=m), 100.0 + 10 * m) for m in range(30)))
+    climb = Series(
+        "DatabaseConnections", tuple((NOW + timedelta(minutes=m), 100.0 + 10 * m) for m in range(30))
+    )
     assert round(climb.slope_per_hour() or 0) == 600 and climb.steadiness() > 0.99
     step = Series("x", tuple((NOW + timedelta(minutes=m), 0.0 if m < 15 else 1.0) for m in range(30)))
     assert step.steadiness() < 0.8

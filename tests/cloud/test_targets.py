@@ -15,7 +15,9 @@ from autoheal.errors import PayloadError
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-def _alert(name: str, labels: dict[str, str], annotations: dict[str, str] | None = None, url: str | None = None) -> Alert:
+def _alert(
+    name: str, labels: dict[str, str], annotations: dict[str, str] | None = None, url: str | None = None
+) -> Alert:
     return Alert(
         source="test", fingerprint="f", status=AlertStatus.FIRING, name=name, starts_at=NOW,
         labels=labels, annotations=annotations or {}, generator_url=url,
@@ -25,10 +27,44 @@ def _alert(name: str, labels: dict[str, str], annotations: dict[str, str] | None
 @pytest.mark.parametrize(
     ("alert", "instance", "metric", "via"),
     [
-        (_alert("x", {"namespace": "AWS/RDS", "metric_name": "FreeableMemory", "DBInstanceIdentifier": "a-db"}), "a-db", "FreeableMemory", "cloudwatch"),
-        (_alert("RDS hot", {"dbinstanceidentifier": "b-db"}, {"query": "avg(last_5m):avg:aws.rds.write_iops{*} > 1"}), "b-db", "WriteIOPS", "datadog"),
-        (_alert("RDS hot", {}, {"query": "avg(last_5m):avg:aws.rds.replica_lag{dbinstanceidentifier:c-db} > 1"}), "c-db", "ReplicaLag", "datadog"),
-        (_alert("Mine", {"dimension_DBInstanceIdentifier": "d-db"}, url="http://p/graph?g0.expr=aws_rds_database_connections_maximum+%3E+9"), "d-db", "DatabaseConnections", "yace"),
+        (
+            _alert(
+                "x", {"namespace": "AWS/RDS", "metric_name": "FreeableMemory", "DBInstanceIdentifier": "a-db"}
+            ),
+            "a-db",
+            "FreeableMemory",
+            "cloudwatch",
+        ),
+        (
+            _alert(
+                "RDS hot",
+                {"dbinstanceidentifier": "b-db"},
+                {"query": "avg(last_5m):avg:aws.rds.write_iops{*} > 1"},
+            ),
+            "b-db",
+            "WriteIOPS",
+            "datadog",
+        ),
+        (
+            _alert(
+                "RDS hot",
+                {},
+                {"query": "avg(last_5m):avg:aws.rds.replica_lag{dbinstanceidentifier:c-db} > 1"},
+            ),
+            "c-db",
+            "ReplicaLag",
+            "datadog",
+        ),
+        (
+            _alert(
+                "Mine",
+                {"dimension_DBInstanceIdentifier": "d-db"},
+                url="http://p/graph?g0.expr=aws_rds_database_connections_maximum+%3E+9",
+            ),
+            "d-db",
+            "DatabaseConnections",
+            "yace",
+        ),
         (_alert("OrdersDeadlocks", {"db_instance": "e-db"}), "e-db", "Deadlocks", "words"),
         (_alert("Long running queries", {"db_instance": "f-db"}), "f-db", "DBLoad", "words"),
     ],
@@ -58,7 +94,10 @@ def test_sns_alarm_normalised() -> None:
     assert alert.name == "orders-db-cpu-high" and alert.status is AlertStatus.FIRING
     assert alert.labels["DBInstanceIdentifier"] == "orders-db" and alert.labels["threshold"] == "80.0"
     assert alert.starts_at == datetime(2026, 12, 1, 11, 44, 12, 345000, tzinfo=UTC)
-    ok = dict(case.alert["sns"], Message=case.alert["sns"]["Message"].replace('"NewStateValue":"ALARM"', '"NewStateValue":"OK"'))
+    ok = dict(
+        case.alert["sns"],
+        Message=case.alert["sns"]["Message"].replace('"NewStateValue":"ALARM"', '"NewStateValue":"OK"'),
+    )
     (resolved,) = alerts_from_sns(ok)
     assert resolved.status is AlertStatus.RESOLVED and resolved.fingerprint == alert.fingerprint
 
@@ -70,7 +109,13 @@ def test_sns_alarm_normalised() -> None:
         ({"Type": "SubscriptionConfirmation"}, "not an SNS notification"),
         ({"Type": "Notification", "Message": "hello"}, "not a CloudWatch alarm"),
         ({"Type": "Notification", "Message": '{"AlarmName": "a", "NewStateValue": "RED"}'}, "NewStateValue"),
-        ({"Type": "Notification", "Message": '{"AlarmName": "a", "NewStateValue": "OK", "StateChangeTime": "yesterday"}'}, "StateChangeTime"),
+        (
+            {
+                "Type": "Notification",
+                "Message": '{"AlarmName": "a", "NewStateValue": "OK", "StateChangeTime": "yesterday"}',
+            },
+            "StateChangeTime",
+        ),
     ],
 )
 def test_sns_bad_input_says_what_is_wrong(payload: object, why: str) -> None:

@@ -21,8 +21,8 @@ from autoheal.domain.tools import ToolStatus
 from autoheal.errors import ConfigError
 from autoheal.governance.gateway import Gateway
 from autoheal.governance.policy import parse_policy
-from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.store.db import create_db_engine, migrate
+from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.aws import aws_tools
 from autoheal.tools.aws.config import AwsClients, AwsConfig
 from autoheal.tools.registry import ToolsConfig, build_tools
@@ -273,7 +273,7 @@ def test_settings_refuse_bad_input() -> None:
     ):
         with pytest.raises(ValueError, match=why):
             AwsConfig.model_validate(bad)
-    with pytest.raises(ConfigError, match="tools.aws"):
+    with pytest.raises(ConfigError, match=r"tools\.aws"):
         build_tools(
             ToolsConfig.model_validate({"aws": {"region": "eu-west-1", "profile": "no-such-profile-here"}}),
             EmbeddedTelemetry(),

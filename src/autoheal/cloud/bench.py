@@ -59,7 +59,9 @@ class Recorder:
         self._gateway = gateway
         self.calls: list[ToolResult] = []
 
-    def call(self, tool: str, args: Mapping[str, Any], *, caller: str, investigation_id: str | None = None) -> ToolResult:
+    def call(
+        self, tool: str, args: Mapping[str, Any], *, caller: str, investigation_id: str | None = None
+    ) -> ToolResult:
         result = self._gateway.call(tool, args, caller=caller, investigation_id=investigation_id)
         self.calls.append(result)
         return result
@@ -126,10 +128,14 @@ def investigate(
     return RdsGenerator().generate(ctx), ctx, recorder
 
 
-def score(case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext, recorder: Recorder, seconds: float) -> CaseResult:
+def score(
+    case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext, recorder: Recorder, seconds: float
+) -> CaseResult:
     exp = case.expected
     top = hypotheses[0] if hypotheses else None
-    by_id = {ev.id: _text(result.data).lower() for ev, result in zip(ctx.evidence, recorder.calls, strict=True)}
+    by_id = {
+        ev.id: _text(result.data).lower() for ev, result in zip(ctx.evidence, recorder.calls, strict=True)
+    }
     missing: list[str] = []
     if top is None:
         missing = [f.stated for f in exp.facts]
@@ -140,8 +146,10 @@ def score(case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext
             shown = fact.cited is None or fact.cited.lower() in cited
             if not (stated and shown):
                 missing.append(fact.stated)
-    top1 = top is not None and top.kind == exp.kind and (
-        exp.object in (top.service, top.component) or exp.object.lower() in top.statement.lower()
+    top1 = (
+        top is not None
+        and top.kind == exp.kind
+        and (exp.object in (top.service, top.component) or exp.object.lower() in top.statement.lower())
     )
     return CaseResult(
         case=case.name,
@@ -150,7 +158,9 @@ def score(case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext
         facts_hit=len(exp.facts) - len(missing),
         facts_total=len(exp.facts),
         herring_avoided=(top is None or top.kind != exp.herring) if exp.herring else None,
-        missing_not_zero=not any(ZERO.search(h.statement) for h in hypotheses) if exp.kind == "no_evidence" else None,
+        missing_not_zero=not any(ZERO.search(h.statement) for h in hypotheses)
+        if exp.kind == "no_evidence"
+        else None,
         seconds=seconds,
         tool_calls=len(recorder.calls),
         top=top.to_dict() if top else None,
@@ -158,7 +168,9 @@ def score(case: RdsCase, hypotheses: list[Hypothesis], ctx: InvestigationContext
     )
 
 
-def run_bench(cases_dir: Path | None = None, *, only: str | None = None, engine: Engine | None = None) -> list[CaseResult]:
+def run_bench(
+    cases_dir: Path | None = None, *, only: str | None = None, engine: Engine | None = None
+) -> list[CaseResult]:
     cases = load_all(cases_dir, only=only)
     if engine is None:
         engine = create_db_engine("sqlite://")

@@ -67,11 +67,11 @@ class RdsCase:
     path: Path | None = field(default=None)
 
     def alerts(self) -> list[Alert]:
-        (kind, payload), = self.alert.items()
+        ((kind, payload),) = self.alert.items()
         if kind == "sns":
             return alerts_from_sns(payload)
         if kind in ("datadog", "alertmanager"):
-            return get_source(kind).normalise(payload, LabelRules())
+            return list(get_source(kind).normalise(payload, LabelRules()))
         raise ScenarioError(f"{self.name}: alert must be sns, datadog or alertmanager, got {kind!r}")
 
 
@@ -89,7 +89,10 @@ def load(path: Path) -> RdsCase:
             top_sql=dict(raw.get("top_sql") or {}),
             alert=dict(raw["alert"]),
             expected=Expected(
-                exp["kind"], exp["object"], tuple(_fact(f) for f in exp.get("facts") or ()), exp.get("herring")
+                exp["kind"],
+                exp["object"],
+                tuple(_fact(f) for f in exp.get("facts") or ()),
+                exp.get("herring"),
             ),
             path=path,
         )
@@ -136,7 +139,10 @@ def seed(case: RdsCase, moto: MotoServer, pi: FakePerformanceInsights) -> None:
     rds, cloudwatch = moto.client("rds"), moto.client("cloudwatch")
     for spec in case.instances:
         db = spec["id"]
-        common: dict[str, Any] = {"DBInstanceIdentifier": db, "DBInstanceClass": spec.get("class", "db.r6g.large")}
+        common: dict[str, Any] = {
+            "DBInstanceIdentifier": db,
+            "DBInstanceClass": spec.get("class", "db.r6g.large"),
+        }
         if spec.get("replica_of"):
             rds.create_db_instance_read_replica(SourceDBInstanceIdentifier=spec["replica_of"], **common)
         else:
@@ -189,7 +195,8 @@ def _dimension_keys(case: RdsCase, statements: list[dict[str, Any]]) -> dict[str
             {
                 "Dimensions": {
                     "db.sql_tokenized.statement": s["statement"],
-                    "db.sql_tokenized.id": s.get("id") or hashlib.sha1(s["statement"].encode()).hexdigest()[:20].upper(),
+                    "db.sql_tokenized.id": s.get("id")
+                    or hashlib.sha1(s["statement"].encode()).hexdigest()[:20].upper(),
                 },
                 "Total": float(sum((s.get("waits") or {}).values())),
                 "Partitions": [float((s.get("waits") or {}).get(w, 0.0)) for w in waits],

@@ -108,12 +108,22 @@ def gather(target: RdsTarget, ctx: InvestigationContext) -> RdsEvidence:
     return ev
 
 
-def source_write_iops(ctx: InvestigationContext, ev: RdsEvidence, source: str) -> tuple[Series, Series, Evidence]:
+def source_write_iops(
+    ctx: InvestigationContext, ev: RdsEvidence, source: str
+) -> tuple[Series, Series, Evidence]:
     """The replication source's WriteIOPS (reference, incident) for a lagging replica."""
     result, evidence = ctx.call(
         "aws.cloudwatch_metrics",
-        _window({"db_instance": source, "metrics": ["WriteIOPS", "CPUUtilization"], "period": 60}, ev.reference_start, ev.end),
+        _window(
+            {"db_instance": source, "metrics": ["WriteIOPS", "CPUUtilization"], "period": 60},
+            ev.reference_start,
+            ev.end,
+        ),
         f"CloudWatch WriteIOPS of the replication source {source}",
     )
-    series = Series.from_result(result.data).get("WriteIOPS", Series("WriteIOPS", ())) if result.data else Series("WriteIOPS", ())
+    series = (
+        Series.from_result(result.data).get("WriteIOPS", Series("WriteIOPS", ()))
+        if result.data
+        else Series("WriteIOPS", ())
+    )
     return series.between(ev.reference_start, ev.start), series.between(ev.start, ev.end), evidence

@@ -37,7 +37,9 @@ class Findings:
         self.offset = offset
         self.items: list[Hypothesis] = []
 
-    def add(self, kind: str, statement: str, score: float, evidence: Sequence[Evidence | None], **attrs: Any) -> None:
+    def add(
+        self, kind: str, statement: str, score: float, evidence: Sequence[Evidence | None], **attrs: Any
+    ) -> None:
         self.items.append(
             Hypothesis(
                 id=f"rds-{self.offset}-{len(self.items) + 1}",
@@ -57,7 +59,9 @@ def _t(text: str) -> datetime:
     return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
-def spike(ev: RdsEvidence, metric: str) -> tuple[float | None, float | None, tuple[datetime, datetime] | None]:
+def spike(
+    ev: RdsEvidence, metric: str
+) -> tuple[float | None, float | None, tuple[datetime, datetime] | None]:
     """(reference mean, incident peak, first/last time above the midway level)."""
     base, peak = ev.reference(metric).mean(), ev.incident(metric).peak()
     if base is None or peak is None:
@@ -75,14 +79,22 @@ def maintenance(ev: RdsEvidence, metric: str) -> tuple[dict[str, Any], bool, str
     if not near:
         return None
     event = near[-1]
-    finished = [e for e in ev.maintenance_events() if _t(e["at"]) > _t(event["at"]) and "finish" in e["message"].lower()]
+    finished = [
+        e
+        for e in ev.maintenance_events()
+        if _t(e["at"]) > _t(event["at"]) and "finish" in e["message"].lower()
+    ]
     tail = ev.incident(metric).tail_mean(3)
     midway = (base + peak) / 2
     if finished:
         done = _t(finished[0]["at"])
         after = ev.incident(metric).between(done + timedelta(minutes=3), ev.end)
         if after.points and (after.mean() or 0) > midway:
-            return event, False, f"{metric} stayed at {fmt(after.mean(), digits=0)} after the job finished at {hhmm(done)}"
+            return (
+                event,
+                False,
+                f"{metric} stayed at {fmt(after.mean(), digits=0)} after the job finished at {hhmm(done)}",
+            )
         return event, True, f"it ended when the job finished at {hhmm(done)}"
     if tail is not None and tail <= midway:
         return event, True, f"{metric} is back to {fmt(tail, digits=0)}"
@@ -107,7 +119,9 @@ def _sql(top: dict[str, Any]) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def sql_hypothesis(f: Findings, ev: RdsEvidence, score: float, context: str, evidence: Sequence[Evidence | None]) -> bool:
+def sql_hypothesis(
+    f: Findings, ev: RdsEvidence, score: float, context: str, evidence: Sequence[Evidence | None]
+) -> bool:
     found = dominant_sql(ev)
     if found is None:
         return False
@@ -129,7 +143,7 @@ def sql_hypothesis(f: Findings, ev: RdsEvidence, score: float, context: str, evi
 
 
 def cpu(f: Findings, ev: RdsEvidence) -> None:
-    base, peak, span = spike(ev, "CPUUtilization")
+    base, peak, _ = spike(ev, "CPUUtilization")
     context = f"CPUUtilization rose from {fmt(base, ' %')} to {fmt(peak, ' %')} at {hhmm(ev.incident('CPUUtilization').when_peak())}"
     herring = maintenance(ev, "CPUUtilization")
     explained = herring is not None and herring[1]
@@ -139,7 +153,11 @@ def cpu(f: Findings, ev: RdsEvidence) -> None:
             "maintenance",
             f"The CPU spike on {ev.instance} ({context}) came with the RDS event "
             f"'{event['message']}' ({', '.join(event['categories'])}) at {hhmm(_t(event['at']))}"
-            + (f" in the backup window {ev.facts['PreferredBackupWindow']}" if ev.facts and ev.facts.get("PreferredBackupWindow") else "")
+            + (
+                f" in the backup window {ev.facts['PreferredBackupWindow']}"
+                if ev.facts and ev.facts.get("PreferredBackupWindow")
+                else ""
+            )
             + (f"; {why}: a maintenance job, not the workload" if ok else f"; ruled out: {why}"),
             STRONG if ok else WEAK,
             [ev.events_ev, ev.metrics_ev, ev.facts_ev],
@@ -147,7 +165,12 @@ def cpu(f: Findings, ev: RdsEvidence) -> None:
     if sql_hypothesis(f, ev, LIKELY if explained else STRONG, context, [ev.metrics_ev]):
         return
     if not explained and peak is not None:
-        f.add("cpu_saturation", f"{ev.instance} is CPU-bound: {context}; no single statement carries the load", LIKELY, [ev.metrics_ev, ev.top_sql_ev])
+        f.add(
+            "cpu_saturation",
+            f"{ev.instance} is CPU-bound: {context}; no single statement carries the load",
+            LIKELY,
+            [ev.metrics_ev, ev.top_sql_ev],
+        )
 
 
 def availability(ev: RdsEvidence, metric: str) -> dict[str, Any] | None:
@@ -194,11 +217,18 @@ def connections(f: Findings, ev: RdsEvidence) -> None:
             [ev.metrics_ev, ev.facts_ev],
         )
         return
-    f.add("connection_surge", f"A surge of connections to {ev.instance}: {context}", LIKELY, [ev.metrics_ev, ev.facts_ev])
+    f.add(
+        "connection_surge",
+        f"A surge of connections to {ev.instance}: {context}",
+        LIKELY,
+        [ev.metrics_ev, ev.facts_ev],
+    )
 
 
 def storage(f: Findings, ev: RdsEvidence) -> None:
-    series = ev.series.get("FreeStorageSpace", Series("FreeStorageSpace", ())).between(ev.reference_start, ev.end)
+    series = ev.series.get("FreeStorageSpace", Series("FreeStorageSpace", ())).between(
+        ev.reference_start, ev.end
+    )
     slope = series.slope_per_hour()
     allocated = (ev.facts or {}).get("AllocatedStorage")
     last = series.last()
@@ -211,22 +241,36 @@ def storage(f: Findings, ev: RdsEvidence) -> None:
             f"Free storage on {ev.instance} fell from {fmt((series.first() or 0) / GIB, ' GiB', 1)} to "
             f"{fmt(last / GIB, ' GiB', 1)}{of} at {-slope / GIB:.1f} GiB per hour: full in about {hours:.1f} h "
             f"(WriteIOPS {fmt(writes)})"
-            + ("; storage autoscaling is on (MaxAllocatedStorage " + str(ev.facts["MaxAllocatedStorage"]) + " GiB)" if ev.facts and ev.facts.get("MaxAllocatedStorage") else ""),
+            + (
+                "; storage autoscaling is on (MaxAllocatedStorage "
+                + str(ev.facts["MaxAllocatedStorage"])
+                + " GiB)"
+                if ev.facts and ev.facts.get("MaxAllocatedStorage")
+                else ""
+            ),
             STRONG,
             [ev.metrics_ev, ev.facts_ev],
         )
     elif last is not None:
-        f.add("storage_low", f"Free storage on {ev.instance} is {fmt(last / GIB, ' GiB', 1)}{of} and not falling", LIKELY, [ev.metrics_ev, ev.facts_ev])
+        f.add(
+            "storage_low",
+            f"Free storage on {ev.instance} is {fmt(last / GIB, ' GiB', 1)}{of} and not falling",
+            LIKELY,
+            [ev.metrics_ev, ev.facts_ev],
+        )
 
 
 def memory(f: Findings, ev: RdsEvidence) -> None:
-    mem = ev.incident("FreeableMemory")
+    low = ev.incident("FreeableMemory").low()
     before = ev.reference("FreeableMemory").mean()
     swap, swap_before = ev.incident("SwapUsage").peak(), ev.reference("SwapUsage").mean()
-    conns, conns_before = ev.incident("DatabaseConnections").peak(), ev.reference("DatabaseConnections").mean()
+    conns, conns_before = (
+        ev.incident("DatabaseConnections").peak(),
+        ev.reference("DatabaseConnections").mean(),
+    )
     text = (
         f"FreeableMemory on {ev.instance} fell from {fmt(before and before / MIB, ' MiB')} to "
-        f"{fmt(mem.low() and mem.low() / MIB, ' MiB')}, SwapUsage {fmt(swap_before and swap_before / MIB, ' MiB')} -> "
+        f"{fmt(low and low / MIB, ' MiB')}, SwapUsage {fmt(swap_before and swap_before / MIB, ' MiB')} -> "
         f"{fmt(swap and swap / MIB, ' MiB')}"
     )
     if conns and conns_before and conns > 1.5 * conns_before:
@@ -245,9 +289,7 @@ def iops(f: Findings, ev: RdsEvidence) -> None:
     queue = ev.incident("DiskQueueDepth").peak()
     burst = ev.incident("BurstBalance").low()
     limit = iops_limit(facts)
-    context = (
-        f"ReadIOPS peaked at {fmt(read.peak())}, WriteIOPS at {fmt(write.peak())}, DiskQueueDepth at {fmt(queue, digits=1)}"
-    )
+    context = f"ReadIOPS peaked at {fmt(read.peak())}, WriteIOPS at {fmt(write.peak())}, DiskQueueDepth at {fmt(queue, digits=1)}"
     if facts.get("StorageType") == "gp2" and burst is not None and burst < 20:
         f.add(
             "burst_balance_exhausted",
@@ -285,9 +327,19 @@ def replica_lag(f: Findings, ev: RdsEvidence, source: tuple[Series, Series, Evid
             return
     cpu_peak = ev.incident("CPUUtilization").peak()
     if cpu_peak is not None and cpu_peak > 80:
-        f.add("replica_overloaded", f"The replica {ev.instance} is CPU-bound ({fmt(cpu_peak, ' %')}) and cannot replay in time; {context}", LIKELY, [ev.metrics_ev])
+        f.add(
+            "replica_overloaded",
+            f"The replica {ev.instance} is CPU-bound ({fmt(cpu_peak, ' %')}) and cannot replay in time; {context}",
+            LIKELY,
+            [ev.metrics_ev],
+        )
         return
-    f.add("replica_lag", f"{ev.instance}: {context}; the source's writes do not explain it", WEAK, [ev.metrics_ev, ev.facts_ev])
+    f.add(
+        "replica_lag",
+        f"{ev.instance}: {context}; the source's writes do not explain it",
+        WEAK,
+        [ev.metrics_ev, ev.facts_ev],
+    )
 
 
 def locks(f: Findings, ev: RdsEvidence) -> None:
@@ -295,9 +347,18 @@ def locks(f: Findings, ev: RdsEvidence) -> None:
         context = f"DBLoad rose from {fmt(ev.reference('DBLoad').mean(), digits=1)} to {fmt(ev.incident('DBLoad').peak(), digits=1)} active sessions"
     else:
         dead = ev.incident("Deadlocks")
-        context = f"Deadlocks {fmt(sum(dead.values()), digits=0)} in the window" if not dead.missing else "Deadlocks not reported by this engine"
+        context = (
+            f"Deadlocks {fmt(sum(dead.values()), digits=0)} in the window"
+            if not dead.missing
+            else "Deadlocks not reported by this engine"
+        )
     if not sql_hypothesis(f, ev, STRONG, context, [ev.metrics_ev]):
-        f.add("lock_contention", f"{ev.instance}: {context}; Performance Insights names no statement", WEAK, [ev.metrics_ev, ev.top_sql_ev])
+        f.add(
+            "lock_contention",
+            f"{ev.instance}: {context}; Performance Insights names no statement",
+            WEAK,
+            [ev.metrics_ev, ev.top_sql_ev],
+        )
 
 
 def no_evidence(f: Findings, ev: RdsEvidence) -> None:

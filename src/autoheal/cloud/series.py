@@ -25,7 +25,9 @@ class Series:
         out: dict[str, Series] = {}
         for s in (data or {}).get("series", []):
             times = [utc(datetime.fromisoformat(t.replace("Z", "+00:00"))) for t in s["timestamps"]]
-            out[s["metric"]] = cls(s["metric"], tuple(zip(times, [float(v) for v in s["values"]], strict=True)))
+            out[s["metric"]] = cls(
+                s["metric"], tuple(zip(times, [float(v) for v in s["values"]], strict=True))
+            )
         return out
 
     @property

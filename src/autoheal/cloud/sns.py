@@ -42,7 +42,9 @@ def alerts_from_sns(payload: Any) -> list[Alert]:
     if not isinstance(trigger, dict):
         raise PayloadError("Trigger must be an object")
     try:
-        when = datetime.fromisoformat(str(alarm.get("StateChangeTime") or payload.get("Timestamp")).replace("Z", "+00:00"))
+        when = datetime.fromisoformat(
+            str(alarm.get("StateChangeTime") or payload.get("Timestamp")).replace("Z", "+00:00")
+        )
     except ValueError as exc:
         raise PayloadError(f"StateChangeTime is not an ISO 8601 time: {exc}") from None
     if when.tzinfo is None:

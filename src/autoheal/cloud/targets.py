@@ -54,7 +54,12 @@ _WORDS: tuple[tuple[str, str], ...] = (
     (r"long.?running|slow quer|db.?load|active sessions", "DBLoad"),
     (r"\bcpu\b|cpuutilization", "CPUUtilization"),
 )
-INSTANCE_LABELS = ("DBInstanceIdentifier", "dbinstanceidentifier", "dimension_DBInstanceIdentifier", "db_instance")
+INSTANCE_LABELS = (
+    "DBInstanceIdentifier",
+    "dbinstanceidentifier",
+    "dimension_DBInstanceIdentifier",
+    "db_instance",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ class CloudWatchMetrics(AwsTool):
         return guarded(what, lambda: self._fetch(args, dims))
 
     def _fetch(self, args: MetricDataArgs, dims: dict[str, str]) -> ToolResult:
-        queries = [
+        queries: list[dict[str, Any]] = [
             {
                 "Id": f"m{i}",
                 "Label": metric,

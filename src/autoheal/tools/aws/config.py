@@ -43,7 +43,9 @@ class AwsConfig(BaseModel):
             raise ValueError("tools.aws: session_token needs access_key_id and secret_access_key")
         if self.profile and self.access_key_id is not None:
             raise ValueError("tools.aws: give either profile or access keys, not both")
-        for name, url in {"endpoint_url": self.endpoint_url, **self.endpoints}.items():
+        urls: dict[str, str | None] = {"endpoint_url": self.endpoint_url}
+        urls.update({f"endpoints.{k}": v for k, v in self.endpoints.items()})
+        for name, url in urls.items():
             if url is not None and not url.startswith(("http://", "https://")):
                 raise ValueError(f"tools.aws: {name} must be an http(s) URL, got {url[:60]!r}")
         return self

@@ -127,7 +127,7 @@ class PiTopSql(AwsTool):
             str((k.get("Dimensions") or {}).get("db.wait_event.name", "?"))
             for k in page.get("PartitionKeys", [])
         ]
-        statements = []
+        statements: list[dict[str, Any]] = []
         for key in page.get("Keys", []):
             dims = key.get("Dimensions") or {}
             parts = [float(v) for v in key.get("Partitions", [])]

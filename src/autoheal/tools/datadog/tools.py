@@ -89,6 +89,10 @@ def _iso(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _stamp(value: datetime) -> str:
+    return utc(value).isoformat().replace("+00:00", "Z")
+
+
 class _DatadogTool:
     access: ClassVar[Access] = Access.READ
 
@@ -121,7 +125,7 @@ class DatadogLogsSearch(_DatadogTool):
             page = LogsListRequestPage(limit=min(PAGE, args.limit - len(lines)))
             if cursor:
                 page.cursor = cursor
-            flt = LogsQueryFilter(query=args.query, _from=_iso(args.start), to=_iso(args.end))
+            flt = LogsQueryFilter(query=args.query, _from=_stamp(args.start), to=_stamp(args.end))
             if args.indexes:
                 flt.indexes = list(args.indexes)
             body = LogsListRequest(filter=flt, page=page, sort=LogsSort.TIMESTAMP_ASCENDING)
@@ -142,10 +146,11 @@ class DatadogLogsSearch(_DatadogTool):
             cursor = ((response.get("meta") or {}).get("page") or {}).get("after")
             if not cursor or not response.get("data"):
                 break
-        data = {"query": args.query, "lines": lines[: args.limit], "truncated": bool(cursor)}
-        if not lines:
+        kept = lines[: args.limit]
+        data = {"query": args.query, "lines": kept, "truncated": bool(cursor)}
+        if not kept:
             return ToolResult(ToolStatus.NO_DATA, data=data, message=f"no Datadog logs match {args.query!r}")
-        return ToolResult.success(data, lines=len(data["lines"]))
+        return ToolResult.success(data, lines=len(kept))
 
 
 def _monitor(m: dict[str, Any]) -> dict[str, Any]:
