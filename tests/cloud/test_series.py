@@ -34,3 +34,14 @@ def test_instance_class_limits() -> None:
     assert default_max_connections("db.r6g.large", "postgres") == 1802
     assert default_max_connections("db.m6g.large", "mysql") == 682
     assert default_max_connections("db.r6g.large", "sqlserver-ee") is None
+
+
+def test_rds_windows_daily_weekly_and_across_midnight() -> None:
+    from autoheal.cloud.rules import in_window
+
+    assert in_window("11:30-12:00", datetime(2026, 12, 1, 11, 38, tzinfo=UTC))
+    assert not in_window("11:30-12:00", datetime(2026, 12, 1, 12, 38, tzinfo=UTC))
+    assert in_window("23:30-00:30", datetime(2026, 12, 6, 0, 3, tzinfo=UTC))
+    assert in_window("sun:04:00-sun:04:30", datetime(2026, 12, 6, 4, 3, tzinfo=UTC))  # a Sunday
+    assert not in_window("sun:04:00-sun:04:30", datetime(2026, 12, 7, 4, 3, tzinfo=UTC))
+    assert not in_window("whenever", datetime(2026, 12, 7, 4, 3, tzinfo=UTC))

@@ -142,26 +142,59 @@ def sql_hypothesis(
     return True
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def in_window(window: str | None, at: datetime) -> bool:
+    """Whether ``at`` falls in an RDS window: daily ``hh24:mi-hh24:mi`` (backup) or weekly
+    ``ddd:hh24:mi-ddd:hh24:mi`` (maintenance), UTC."""
+    if not window or "-" not in window:
+        return False
+    first, last = window.split("-", 1)
+
+    def minute(text: str, weekly: bool) -> int:
+        parts = text.split(":")
+        day = _DAYS.index(parts[0].lower()) if weekly else 0
+        return day * 1440 + int(parts[-2]) * 60 + int(parts[-1])
+
+    try:
+        weekly = first.count(":") == 2
+        lo, hi = minute(first, weekly), minute(last, weekly)
+    except (ValueError, IndexError):
+        return False
+    at = utc(at)
+    now = (at.weekday() * 1440 if weekly else 0) + at.hour * 60 + at.minute
+    return lo <= now <= hi if lo <= hi else now >= lo or now <= hi
+
+
+def maintenance_hypothesis(f: Findings, ev: RdsEvidence, metric: str, context: str) -> bool:
+    """Add the maintenance hypothesis for a spike of ``metric``; True when the job explains it."""
+    herring = maintenance(ev, metric)
+    if herring is None:
+        return False
+    event, ok, why = herring
+    at = _t(event["at"])
+    facts = ev.facts or {}
+    windows = []
+    for key, label in (("PreferredBackupWindow", "backup"), ("PreferredMaintenanceWindow", "maintenance")):
+        if in_window(facts.get(key), at):
+            windows.append(f" in the {label} window {facts[key]}")
+    f.add(
+        "maintenance",
+        f"The {metric} spike on {ev.instance} ({context}) came with the RDS event "
+        f"'{event['message']}' ({', '.join(event['categories'])}) at {hhmm(at)}"
+        + "".join(windows)
+        + (f"; {why}: a maintenance job, not the workload" if ok else f"; ruled out: {why}"),
+        STRONG if ok else WEAK,
+        [ev.events_ev, ev.metrics_ev, ev.facts_ev],
+    )
+    return ok
+
+
 def cpu(f: Findings, ev: RdsEvidence) -> None:
     base, peak, _ = spike(ev, "CPUUtilization")
     context = f"CPUUtilization rose from {fmt(base, ' %')} to {fmt(peak, ' %')} at {hhmm(ev.incident('CPUUtilization').when_peak())}"
-    herring = maintenance(ev, "CPUUtilization")
-    explained = herring is not None and herring[1]
-    if herring is not None:
-        event, ok, why = herring
-        f.add(
-            "maintenance",
-            f"The CPU spike on {ev.instance} ({context}) came with the RDS event "
-            f"'{event['message']}' ({', '.join(event['categories'])}) at {hhmm(_t(event['at']))}"
-            + (
-                f" in the backup window {ev.facts['PreferredBackupWindow']}"
-                if ev.facts and ev.facts.get("PreferredBackupWindow")
-                else ""
-            )
-            + (f"; {why}: a maintenance job, not the workload" if ok else f"; ruled out: {why}"),
-            STRONG if ok else WEAK,
-            [ev.events_ev, ev.metrics_ev, ev.facts_ev],
-        )
+    explained = maintenance_hypothesis(f, ev, "CPUUtilization", context)
     if sql_hypothesis(f, ev, LIKELY if explained else STRONG, context, [ev.metrics_ev]):
         return
     if not explained and peak is not None:
@@ -290,6 +323,10 @@ def iops(f: Findings, ev: RdsEvidence) -> None:
     burst = ev.incident("BurstBalance").low()
     limit = iops_limit(facts)
     context = f"ReadIOPS peaked at {fmt(read.peak())}, WriteIOPS at {fmt(write.peak())}, DiskQueueDepth at {fmt(queue, digits=1)}"
+    metric = ev.target.metric if ev.target.metric in ("ReadIOPS", "WriteIOPS") else "ReadIOPS"
+    if maintenance_hypothesis(f, ev, metric, context):
+        sql_hypothesis(f, ev, LIKELY, context, [ev.metrics_ev])
+        return
     if facts.get("StorageType") == "gp2" and burst is not None and burst < 20:
         f.add(
             "burst_balance_exhausted",
