@@ -37,7 +37,7 @@ def test_instance_class_limits() -> None:
 
 
 def test_rds_windows_daily_weekly_and_across_midnight() -> None:
-    from autoheal.cloud.rules import in_window
+    from autoheal.cloud.findings import in_window
 
     assert in_window("11:30-12:00", datetime(2026, 12, 1, 11, 38, tzinfo=UTC))
     assert not in_window("11:30-12:00", datetime(2026, 12, 1, 12, 38, tzinfo=UTC))
