@@ -121,3 +121,21 @@ def test_sns_alarm_normalised() -> None:
 def test_sns_bad_input_says_what_is_wrong(payload: object, why: str) -> None:
     with pytest.raises(PayloadError, match=why):
         alerts_from_sns(payload)
+
+
+def test_bad_case_files_say_what_is_wrong(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from autoheal.cloud.cases import load
+    from autoheal.errors import ScenarioError
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("now: 2026-12-01T12:00:00Z\ninstances: []\nalert: {sns: {}}\n")
+    with pytest.raises(ScenarioError, match="the key 'expected' is missing"):
+        load(broken)
+    with pytest.raises(ScenarioError, match="no RDS case files"):
+        load_all(tmp_path / "empty")
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        "now: 2026-12-01T12:00:00Z\ninstances: []\nalert: {sns: {}, datadog: {}}\nexpected: {kind: x, object: y}\n"
+    )
+    with pytest.raises(ScenarioError, match="exactly one"):
+        load(two).alerts()

@@ -67,6 +67,8 @@ class RdsCase:
     path: Path | None = field(default=None)
 
     def alerts(self) -> list[Alert]:
+        if len(self.alert) != 1:
+            raise ScenarioError(f"{self.name}: alert holds exactly one of sns, datadog, alertmanager")
         ((kind, payload),) = self.alert.items()
         if kind == "sns":
             return alerts_from_sns(payload)
@@ -96,7 +98,9 @@ def load(path: Path) -> RdsCase:
             ),
             path=path,
         )
-    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+    except KeyError as exc:
+        raise ScenarioError(f"{path}: not an RDS case: the key {exc.args[0]!r} is missing") from exc
+    except (TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: not an RDS case: {type(exc).__name__}: {exc}") from exc
 
 
