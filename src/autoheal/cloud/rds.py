@@ -4,16 +4,18 @@ For every alert of the investigation that names an RDS instance (:func:`rds_targ
 alarms, Datadog ``aws.rds.*`` monitors, yet-another-cloudwatch-exporter series, whatever the
 alert's name), it gathers the evidence (:mod:`autoheal.cloud.gather`, governed calls only) and
 applies the rule of the alarmed metric (:mod:`autoheal.cloud.rules`). A metric with no datapoints
-in the incident window gives one ``no_evidence`` hypothesis and nothing else.
+in the incident window gives one ``no_evidence`` hypothesis and nothing else. A Datadog alert that
+names an instance but not its metric is routed by its monitor's query (:func:`monitor_target`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from autoheal.cloud import rules
 from autoheal.cloud.gather import RdsEvidence, gather, source_write_iops
-from autoheal.cloud.targets import rds_target
+from autoheal.cloud.targets import INSTANCE_LABELS, RdsTarget, rds_target
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.reasoning.base import InvestigationContext
@@ -34,6 +36,23 @@ RULES: dict[str, Rule] = {
 }
 
 
+def monitor_target(alert: Alert, ctx: InvestigationContext) -> RdsTarget | None:
+    """A Datadog alert whose webhook left out the metric and query (a payload template without
+    ``$ALERT_QUERY``): read the monitor itself (``datadog.monitors``, governed) and route by its
+    query. Only for alerts from the ``datadog`` source that carry a ``monitor_id`` and name an RDS
+    instance in their tags or scope."""
+    monitor_id = alert.labels.get("monitor_id")
+    if alert.source != "datadog" or not monitor_id or not monitor_id.isdigit():
+        return None
+    if not any(alert.labels.get(k) for k in INSTANCE_LABELS):
+        return None
+    result, _ = ctx.call("datadog.monitors", {"monitor_id": int(monitor_id)}, f"Datadog monitor {monitor_id}")
+    if not result.ok or not result.data.get("monitors"):
+        return None
+    query = str(result.data["monitors"][0].get("query") or "")
+    return rds_target(replace(alert, annotations={**alert.annotations, "query": query}))
+
+
 class RdsGenerator:
     name = "rds"
 
@@ -41,7 +60,7 @@ class RdsGenerator:
         return rds_target(alert) is not None
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
-        target = rds_target(alert)
+        target = rds_target(alert) or monitor_target(alert, ctx)
         if target is None:
             return []
         ev = gather(target, ctx)
