@@ -70,7 +70,8 @@ def build_investigator(
     reference: Sequence[Window] | None = None,
 ) -> Investigator:
     """The Investigator over ``gateway``: default generators and checks for ``config``, plus the
-    Kubernetes generator when ``kubernetes.*`` tools are behind the gateway; ``reference`` (fixed
+    Kubernetes generator when ``kubernetes.*`` tools are behind the gateway, the RDS generator when
+    ``aws.*`` tools are; ``reference`` (fixed
     fault-free windows) for the log and trace generators, or None for the investigation's own."""
     config = config or EngineConfig()
     generators: list[HypothesisGenerator] = []
@@ -86,6 +87,10 @@ def build_investigator(
         from autoheal.k8s.router import KubernetesGenerator
 
         generators.append(KubernetesGenerator())
+    if any(name.startswith("aws.") for name in gateway.tool_names()):
+        from autoheal.cloud.rds import RdsGenerator
+
+        generators.append(RdsGenerator())
     return Investigator(generators, default_checks(config), gateway, clock, model=model, config=config)
 
 

@@ -81,6 +81,46 @@ def k8s(
 
 
 # ----------------------------------------------------------------------------- rca and logs
+@app.command("rds")
+def rds(
+    cases: Path = typer.Option(
+        None, "--cases", help="a folder of RDS case files (default: the shipped cases)"
+    ),
+    only: str = typer.Option(None, "--only", help="run the cases whose file name contains this"),
+) -> None:
+    """RDS investigator cases on moto (a local AWS emulator): top-1 cause, facts, red herrings."""
+    from autoheal.cli.common import friendly_errors
+
+    try:
+        from autoheal.cloud.bench import run_bench, summarise
+    except ImportError as exc:
+        raise typer.BadParameter(
+            f"bench rds needs boto3 and moto[server] (pip install -e '.[dev]'): {exc}"
+        ) from exc
+    with friendly_errors():
+        results = run_bench(cases, only=only)
+    for r in results:
+        mark = "ok " if r.top1 and not r.missing_facts and r.herring_avoided is not False else "MISS"
+        typer.echo(
+            f"{mark} {r.case:34s} {r.kind:24s} facts {r.facts_hit}/{r.facts_total} calls {r.tool_calls} {r.seconds:.2f}s"
+        )
+        if mark == "MISS":
+            typer.echo(f"     top: {(r.top or {}).get('kind')}: {(r.top or {}).get('statement')}")
+            typer.echo(f"     missing facts: {r.missing_facts}")
+    summary = summarise(results)
+    typer.echo("")
+    typer.echo(
+        f"{'cases':>6} {'top1':>6} {'facts':>6} {'herrings':>9} {'not_zero':>10} {'calls':>6} {'p99_s':>7}"
+    )
+    typer.echo(
+        f"{summary['cases']:6d} {summary['top1']:6.2f} {summary['facts_recall']:6.2f} "
+        f"{summary['herrings_avoided'] if summary['herrings_avoided'] is not None else '-':>9} "
+        f"{summary['missing_not_zero'] if summary['missing_not_zero'] is not None else '-':>10} "
+        f"{summary['tool_calls']:6d} {summary['p99_s']:7.3f}"
+    )
+    typer.echo(json.dumps(summary))
+
+
 def _data_dir(value: str | None) -> Path:
     from autoheal.bench import default_data_dir
 

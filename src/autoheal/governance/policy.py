@@ -84,7 +84,7 @@ class PromQLGuard(_Model):
 
 
 class LogGuard(_Model):
-    tools: tuple[str, ...] = ("logs.*",)
+    tools: tuple[str, ...] = ("logs.*", "datadog.logs_*")
     start_args: tuple[str, ...] = ("start", "since")
     end_args: tuple[str, ...] = ("end", "until")
     limit_args: tuple[str, ...] = ("limit", "max_lines")

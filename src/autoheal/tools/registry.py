@@ -20,8 +20,10 @@ from autoheal.clock import Clock, SystemClock
 from autoheal.errors import ConfigError
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.alertmanager import ALERTMANAGER_TOOLS
+from autoheal.tools.aws.config import AwsConfig
 from autoheal.tools.changes import ChangesList, ChangeSource, StoreChanges
 from autoheal.tools.changes_git import GitChanges
+from autoheal.tools.datadog.config import DatadogConfig
 from autoheal.tools.http import HttpApi
 from autoheal.tools.logs import EmbeddedLogs, LogBackend, LogsQuery, LokiLogs
 from autoheal.tools.prometheus import PROMETHEUS_TOOLS, EmbeddedPrometheus, PrometheusBackend, PrometheusHttp
@@ -113,6 +115,8 @@ class ToolsConfig(_Model):
     changes: ChangesConfig = Field(default_factory=ChangesConfig)
     topology: TopologyConfig = Field(default_factory=TopologyConfig)
     kubernetes: KubernetesConfig | None = None
+    aws: AwsConfig | None = None  # docs/cloud.md; needs the ``aws`` extra (boto3)
+    datadog: DatadogConfig | None = None  # docs/cloud.md; needs the ``datadog`` extra
 
 
 @dataclass
@@ -214,6 +218,31 @@ def kubernetes_family(config: ToolsConfig, w: Wiring) -> list[Tool]:
     return list(kubernetes_tools(backend))
 
 
+def aws_family(config: ToolsConfig, w: Wiring) -> list[Tool]:
+    if config.aws is None:
+        return []
+    try:
+        from autoheal.tools.aws import aws_tools
+        from autoheal.tools.aws.config import AwsClients
+
+        clients = AwsClients(config.aws)
+    except ImportError as exc:
+        raise ConfigError("tools.aws needs boto3: pip install 'autoheal[aws]'") from exc
+    except Exception as exc:  # botocore's ProfileNotFound and friends
+        raise ConfigError(f"tools.aws: cannot set up the AWS clients: {type(exc).__name__}: {exc}") from exc
+    return aws_tools(clients)
+
+
+def datadog_family(config: ToolsConfig, w: Wiring) -> list[Tool]:
+    if config.datadog is None:
+        return []
+    try:
+        from autoheal.tools.datadog.tools import datadog_tools
+    except ImportError as exc:
+        raise ConfigError("tools.datadog needs datadog-api-client: pip install 'autoheal[datadog]'") from exc
+    return list(datadog_tools(config.datadog.api_client()))
+
+
 FAMILIES: list[Callable[[ToolsConfig, Wiring], list[Tool]]] = [
     prometheus_tools,
     alertmanager_tools,
@@ -222,6 +251,8 @@ FAMILIES: list[Callable[[ToolsConfig, Wiring], list[Tool]]] = [
     changes_tools,
     topology_tools,
     kubernetes_family,
+    aws_family,
+    datadog_family,
 ]
 
 
