@@ -18,7 +18,6 @@ from tests.k8s.heldout_book import (
     NOW,
     am_webhook,
     bundle3,
-    cond,
     container,
     cstatus,
     deploy_family,
@@ -544,7 +543,7 @@ def datadog_message_log_snippet_pod_gone() -> dict[str, Any]:
     the replacement fails the same way but no logs were captured)."""
     ns, name, h = "catalog", "price-feed", "7b9c6d5f4"
     image = "ghcr.io/corp/price-feed:1.3.0"
-    p, the_pod, deps, rss = crashing_pod(ns, name, h, image, "feed", restarts=3, suffix="n2m8z")
+    _, the_pod, deps, rss = crashing_pod(ns, name, h, image, "feed", restarts=3, suffix="n2m8z")
     gone = f"{name}-{h}-b5v9c"
     body = (
         "%%%\nLog monitor: more than 5 errors from service:price-feed in 5m.\n\n"
