@@ -124,22 +124,46 @@ def _controller(pc: PodContext) -> tuple[str, dict[str, Any], Evidence] | None:
     return None
 
 
+def replaced_by_rollout(obj: dict[str, Any], pod: dict[str, Any]) -> bool:
+    """The controller is rolling out a newer revision than the pod's, and the rollout has not
+    failed: the pod is being replaced (StatefulSet ``updateRevision`` vs the pod's
+    ``controller-revision-hash``; a Deployment whose Progressing condition is True with
+    ``ReplicaSetUpdated`` while the pod's ReplicaSet is not the newest)."""
+    status = obj.get("status") or {}
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    update = status.get("updateRevision")
+    if update and status.get("currentRevision") != update:
+        return labels.get("controller-revision-hash") not in (None, update)
+    progressing = next((c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), None)
+    return bool(
+        progressing
+        and progressing.get("status") == "True"
+        and progressing.get("reason") == "ReplicaSetUpdated"
+    )
+
+
 def terminating(pc: PodContext, f: Findings) -> list[Hypothesis]:
     found = _controller(pc)
     if found is None:
         return []
     kind, obj, ev = found
     done, state = kev.rollout_state(obj)
-    if not done:
+    rolling = not done and replaced_by_rollout(obj, pc.pod)
+    if not done and not rolling:
         return []
     since = kev.ago(pc.ctx, kev.parse_time(pc.pod["metadata"]["deletionTimestamp"]))
+    why = (
+        "is fully rolled out and ready"
+        if done
+        else "is rolling out a newer revision and replaces its pods one by one"
+    )
     return [
         f.add(
             service=obj["metadata"]["name"],
             kind="noise",
             component=pc.name,
             statement=f"Healthy: pod {pc.name} is terminating (deletion requested {since}) while {kind} "
-            f"{obj['metadata']['name']} is fully rolled out and ready: {state}. A pod going away during a "
+            f"{obj['metadata']['name']} {why}: {state}. A pod going away during a "
             f"rollout or scale-down is not ready by design.",
             score=STRONG,
             evidence=[pc.ev_pod, ev],
@@ -154,9 +178,11 @@ def pod_healthy(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypoth
     found = _controller(pc)
     owner = ""
     evidence = [pc.ev_pod, ev_events]
+    settled = False
     if found is not None:
         kind, obj, ev = found
-        owner = f"; {kind} {obj['metadata']['name']}: {kev.rollout_state(obj)[1]}"
+        settled, state = kev.rollout_state(obj)
+        owner = f"; {kind} {obj['metadata']['name']}: {state}"
         evidence.append(ev)
     restarts = sum(c.restarts for c in facts)
     return [
@@ -167,8 +193,10 @@ def pod_healthy(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypoth
             statement=f"Healthy now: pod {pc.name} is {phase} and every container is ready "
             f"({', '.join(f'{c.name} {c.state}' for c in facts if not c.init)}; {restarts} restarts){owner}. "
             f"Nothing behind the alert is failing at {pc.ctx.clock.now().isoformat()}.",
-            score=LIKELY,
+            # Settled when the pod's controller itself reports its rollout complete and every
+            # replica ready; a ready pod of an incomplete controller may be flapping.
+            score=STRONG if settled else LIKELY,
             evidence=evidence,
-            healthy=True,
+            healthy=settled,
         )
     ]
