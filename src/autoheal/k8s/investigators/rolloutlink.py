@@ -73,9 +73,10 @@ def linked_fields(
     out = []
     for d in change.diff:
         field = d["field"]
-        if names_new_value(d, line) or (cause == "missing_config" and (
-            (detail and field == f"env.{detail}") or field in ("envFrom", "volumes")
-        )):
+        if names_new_value(d, line) or (
+            cause == "missing_config"
+            and ((detail and field == f"env.{detail}") or field in ("envFrom", "volumes"))
+        ):
             out.append(d)
         elif cause == "connection_refused" and field.startswith("env.") and detail:
             host, _, port = detail.rpartition(":")
