@@ -71,7 +71,8 @@ def labelled_systems(root: Path) -> tuple[list[str], list[str]]:
     """(systems with line labels, systems without) under a loghub_2k directory."""
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory: pass --data-dir pointing at Loghub's loghub_2k folder")
-    labelled, unlabelled = [], []
+    labelled: list[str] = []
+    unlabelled: list[str] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         structured = folder / f"{folder.name}_2k.log_structured.csv"
         if not structured.is_file():
