@@ -13,6 +13,7 @@ When the controller is *not* healthy, nothing is claimed here and the caller dia
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from autoheal.domain.investigation import Evidence, Hypothesis
@@ -142,7 +143,17 @@ def replaced_by_rollout(obj: dict[str, Any], pod: dict[str, Any]) -> bool:
     )
 
 
+# How long past its deletion time a terminating pod may take (kubelet sync, preStop hooks) before
+# it is stuck rather than going away.
+STUCK_AFTER = timedelta(minutes=5)
+
+
 def terminating(pc: PodContext, f: Findings) -> list[Hypothesis]:
+    meta = pc.pod.get("metadata") or {}
+    deleted = kev.parse_time(meta.get("deletionTimestamp"))
+    now = pc.ctx.clock.now()
+    if deleted is not None and now - deleted > STUCK_AFTER:
+        return _stuck_terminating(pc, f, deleted)
     found = _controller(pc)
     if found is None:
         return []
@@ -167,6 +178,52 @@ def terminating(pc: PodContext, f: Findings) -> list[Hypothesis]:
             f"rollout or scale-down is not ready by design.",
             score=STRONG,
             evidence=[pc.ev_pod, ev],
+            healthy=True,
+        )
+    ]
+
+
+def _stuck_terminating(pc: PodContext, f: Findings, deleted: datetime) -> list[Hypothesis]:
+    """``deletionTimestamp`` is when the grace period ends; long past it the pod is held by a
+    finalizer, a hung preStop hook or an unreachable kubelet - not a normal rollout."""
+    meta = pc.pod.get("metadata") or {}
+    finalizers = meta.get("finalizers") or []
+    node = (pc.pod.get("spec") or {}).get("nodeName")
+    held = (
+        f"its finalizers {', '.join(finalizers)} have not been removed"
+        if finalizers
+        else f"the kubelet on node {node} has not confirmed it stopped"
+    )
+    return [
+        f.add(
+            service=pc.service,
+            kind="stuck_terminating",
+            component=pc.name,
+            statement=f"Pod {pc.name} is stuck terminating: its deletion time passed {kev.ago(pc.ctx, deleted)} "
+            f"(grace period {meta.get('deletionGracePeriodSeconds', '?')} s) and {held}.",
+            score=STRONG,
+            evidence=[pc.ev_pod],
+            finalizers=finalizers,
+        )
+    ]
+
+
+def completed(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypothesis]:
+    """A pod that ran to completion (phase Succeeded, every container exited 0) is not ready by design."""
+    facts = kev.container_facts(pc.pod)
+    if any(c.state != "terminated" or c.reason not in ("Completed", None) for c in facts if not c.init):
+        return []
+    owner = f" of {pc.workload[0]} {pc.workload[1]}" if pc.workload else ""
+    return [
+        f.add(
+            service=pc.service,
+            kind="noise",
+            component=pc.name,
+            statement=f"Completed: pod {pc.name}{owner} ran to completion (phase Succeeded; "
+            f"{', '.join(f'{c.name} exited 0' for c in facts if not c.init)}); a finished pod is not ready "
+            f"by design, nothing is failing.",
+            score=STRONG,
+            evidence=[pc.ev_pod, ev_events],
             healthy=True,
         )
     ]

@@ -142,6 +142,8 @@ def diagnose_pod(
         return _probe_failure(pc, f, c, unhealthy[-1], ev_events)
     if all(x.ready or (x.init and x.state == "terminated") for x in facts):
         return health.pod_healthy(pc, f, ev_events)
+    if phase == "Succeeded":
+        return health.completed(pc, f, ev_events)
     return [
         f.add(
             service=pc.service,
@@ -404,7 +406,9 @@ def _probe_failure(
         score=STRONG,
         evidence=[pc.ev_pod, ev],
     )
-    return _with_rollout(pc, f, "probe_failure", None, hyp)
+    # The port the probe checks: a rollout that moved the app off it explains a refused probe.
+    port = str(target.get("port", "")) if "connection refused" in str(event.get("message", "")) else None
+    return _with_rollout(pc, f, "probe_failure", port or None, hyp)
 
 
 # Container start failures the kubelet reports as a terminated state with a message (the runtime's

@@ -117,6 +117,13 @@ def linked_fields(
                 and 0 < _cpu_limit(d["after"]) < _cpu_limit(d["before"])
             )
             or (cause == "probe_failure" and field in ("readinessProbe", "livenessProbe", "startupProbe"))
+            # the probe is refused on port ``detail`` and the rollout moved a value off that port
+            or (
+                cause == "probe_failure"
+                and detail
+                and str(d.get("before")) == detail
+                and str(d.get("after")) != detail
+            )
         ):
             out.append(d)
     return out
