@@ -26,9 +26,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent / "heldout"
 ROOT2 = Path(__file__).resolve().parent / "heldout-2"  # the second set, written after the first was used
+ROOT3 = Path(__file__).resolve().parent / "heldout-3"  # the third set (issue 19's 60 new bundles)
+ROOT4 = (
+    Path(__file__).resolve().parent / "heldout-4"
+)  # written after generalising on the third, measured once
 NOW = datetime(2026, 9, 2, 8, 30, tzinfo=UTC)
 BUNDLES: dict[str, Callable[[], dict[str, Any]]] = {}
 BUNDLES2: dict[str, Callable[[], dict[str, Any]]] = {}
+BUNDLES3: dict[str, Callable[[], dict[str, Any]]] = {}
+BUNDLES4: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
 def bundle(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
@@ -38,6 +44,16 @@ def bundle(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
 
 def bundle2(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
     BUNDLES2[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+def bundle3(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    BUNDLES3[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+def bundle4(fn: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    BUNDLES4[fn.__name__.replace("_", "-")] = fn
     return fn
 
 
@@ -77,9 +93,13 @@ def am_webhook(labels: dict[str, str], starts_min: float, annotations: dict[str,
 
 
 def owner(kind: str, name: str, ns: str) -> list[dict[str, Any]]:
-    api = {"ReplicaSet": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "Deployment": "apps/v1"}[
-        kind
-    ]
+    api = {
+        "ReplicaSet": "apps/v1",
+        "StatefulSet": "apps/v1",
+        "DaemonSet": "apps/v1",
+        "Job": "batch/v1",
+        "Deployment": "apps/v1",
+    }[kind]
     return [
         {
             "apiVersion": api,
@@ -364,6 +384,7 @@ def kube_list(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         "ReplicaSet": "apps/v1",
         "Deployment": "apps/v1",
         "StatefulSet": "apps/v1",
+        "DaemonSet": "apps/v1",
         "Job": "batch/v1",
     }[kind]
     return {
@@ -455,6 +476,9 @@ def write(name: str, spec: dict[str, Any], root: Path = ROOT) -> None:
 def main() -> None:
     from tests.k8s import (
         heldout2_cases,  # noqa: F401  (registers the second set)
+        heldout3_pods,  # noqa: F401  (registers the third set)
+        heldout3_workloads,  # noqa: F401
+        heldout4_cases,  # noqa: F401  (registers the fourth set)
         heldout_cases,  # noqa: F401  (registers the bundles)
     )
     from tests.k8s import heldout_book as book  # the registry the case module fills
@@ -463,7 +487,12 @@ def main() -> None:
         book.write(name, fn())
     for name, fn in sorted(book.BUNDLES2.items()):
         book.write(name, fn(), ROOT2)
-    print(f"wrote {len(book.BUNDLES)} + {len(book.BUNDLES2)} held-out bundles under {ROOT} and {ROOT2}")
+    for name, fn in sorted(book.BUNDLES3.items()):
+        book.write(name, fn(), ROOT3)
+    for name, fn in sorted(book.BUNDLES4.items()):
+        book.write(name, fn(), ROOT4)
+    counts = [len(b) for b in (book.BUNDLES, book.BUNDLES2, book.BUNDLES3, book.BUNDLES4)]
+    print(f"wrote {' + '.join(map(str, counts))} held-out bundles under {ROOT.parent}/heldout*")
 
 
 if __name__ == "__main__":

@@ -253,6 +253,45 @@ def logs(
     typer.echo(json.dumps({"grouping_accuracy": average, "systems": per_system}))
 
 
+@app.command("logcause")
+def logcause(
+    data_dir: str = typer.Option(None, "--data-dir", help="the loghub_2k directory"),
+    as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
+) -> None:
+    """The investigators' log cause extraction on Loghub's labelled anomalies: precision / recall / F1."""
+    from autoheal.cli.common import friendly_errors
+    from autoheal.k8s.logbench import run, summary
+
+    root = Path(data_dir) if data_dir else _data_dir(None) / "loghub_2k"
+    with friendly_errors():
+        scores, unlabelled = run(root)
+    result = summary(scores, unlabelled)
+    if not as_json:
+
+        def fmt(v: float | None) -> str:
+            return "  n/a" if v is None else f"{v:5.3f}"
+
+        typer.echo(
+            f"{'system':12s} {'lines':>5s} {'anom':>5s} {'flag':>5s} {'P':>5s} {'R':>5s} {'F1':>5s}  cause line"
+        )
+        for s in scores:
+            hit = (
+                "n/a"
+                if s.cause_line_is_anomaly is None
+                else ("anomaly" if s.cause_line_is_anomaly else "normal")
+            )
+            typer.echo(
+                f"{s.system:12s} {s.lines:5d} {s.anomalies:5d} {s.flagged:5d} {fmt(s.precision)} "
+                f"{fmt(s.recall)} {fmt(s.f1)}  {hit}"
+            )
+        typer.echo(
+            f"{'all':12s} {result['lines']:5d} {result['anomalies']:5d} {'':5s} {fmt(result['precision'])} "
+            f"{fmt(result['recall'])} {fmt(result['f1'])}"
+        )
+        typer.echo(f"not scored (no line labels in the 2k set): {', '.join(unlabelled)}")
+    typer.echo(json.dumps(result))
+
+
 @app.command("triage")
 def triage(
     scenario: list[str] = typer.Option(

@@ -35,6 +35,7 @@ from autoheal.domain.investigation import Hypothesis
 from autoheal.domain.tools import ToolCaller, ToolResult, ToolStatus
 from autoheal.governance.policy import Policy, parse_policy
 from autoheal.governance.wiring import build_governance
+from autoheal.k8s import alertevidence
 from autoheal.k8s.catalogue import load_all
 from autoheal.k8s.metrics import RecordedPrometheus, RecordedRules
 from autoheal.k8s.router import KubernetesGenerator
@@ -94,6 +95,16 @@ class RecordingCaller:
     def __init__(self, gateway: ToolCaller) -> None:
         self._gateway = gateway
         self.calls: list[tuple[str, dict[str, Any], ToolResult]] = []
+
+    @property
+    def redactor(self) -> Any:
+        """The gateway's redactor, for evidence that does not come through a tool (the alert's)."""
+        return getattr(self._gateway, "redactor", None)
+
+    def record_reasoning_step(self, **kwargs: Any) -> None:
+        record = getattr(self._gateway, "record_reasoning_step", None)
+        if callable(record):
+            record(**kwargs)
 
     def call(
         self, tool: str, args: Mapping[str, Any], *, caller: str, investigation_id: str | None = None
@@ -178,6 +189,11 @@ def run_case(
     results_by_evidence = {
         ev.id: "\n".join(_strings(call[2].data)) for ev, call in zip(run.context.evidence, calls, strict=True)
     }
+    # Evidence that came with the alert is cited with the (redacted) text it quotes.
+    for hyp in run.hypotheses:
+        for ev in hyp.evidence:
+            if ev.tool == alertevidence.TOOL:
+                results_by_evidence[ev.id] = alertevidence.cited_text(ev)
     result = score(case, run.hypotheses, results_by_evidence, seconds)
     result.tool_calls = len(calls)
     refused = (ToolStatus.DENIED, ToolStatus.NEEDS_APPROVAL, ToolStatus.BUDGET_EXHAUSTED)

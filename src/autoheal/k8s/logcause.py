@@ -1,11 +1,17 @@
 """Log cause extraction: the lines of a container log that explain a failure.
 
-Given the log of a terminated container (``kubectl logs --previous``) this finds error-level lines,
-the lines just before the exit, whether each was the first occurrence or repeated, clusters them
-into templates with Drain (drain3) and classifies the most telling line into a cause class
-(missing configuration, connection refused to host:port, expired certificate, permission denied,
-syntax error, out of memory, generic crash). Every finding keeps the exact line and its number,
-so the report can cite it.
+Given the log of a terminated container (``kubectl logs --previous``) this finds the failure lines
+by what makes them different, not by known wordings: their **severity** (:func:`severity`: the
+line's own level - ``ERROR``, ``level=fatal``, ``"level":"error"``, pino's numeric levels, glog's
+``E0902`` - and, for lines without a level, error-shaped text), **exception and stack shapes**,
+their **novelty** (the first occurrence of a Drain template vs repeats) and their place **just
+before the exit**. Lines are clustered into templates with Drain (drain3). The most telling line is
+then put into a cause class where the line's shape says one (missing configuration, connection
+refused to host:port, expired certificate, permission denied, no space left, syntax error, out of
+memory, an exception, a crash); when none does, the first novel failure line of the last burst is
+the cause (kind ``error``): later lines are usually its consequences. Every finding keeps the exact
+line and its number, so the report can cite it. ``autoheal bench logcause`` measures the failure
+lines (:func:`failure_lines`) against Loghub's labelled anomalies.
 """
 
 from __future__ import annotations
@@ -21,6 +27,23 @@ _ERROR_WORDS = re.compile(
     re.IGNORECASE,
 )
 _LEVEL_INFO = re.compile(r"\b(level=)?(info|debug|trace)\b", re.IGNORECASE)
+# A level token as loggers write it: a bare word between delimiters, ``level=x``, ``"level":"x"``.
+_LEVEL_WORD = re.compile(
+    r"(?:^|[\s\[\]|:\"'=(<,])(?P<level>fatal|critical|crit|panic|emerg|emergency|alert|severe|error|err|"
+    r"warning|warn|notice|info|debug|trace)(?=$|[\s\]|:\"'>),.])",
+    re.IGNORECASE,
+)
+_NUMERIC_LEVEL = re.compile(r"\"(?:level|lvl|severity)\"\s*:\s*(?P<n>\d{2})\b")  # pino / bunyan
+_GLOG = re.compile(r"^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d\d")  # klog / glog: E0902 08:27:12.123
+_LEVELS = {
+    "fatal": 3, "critical": 3, "crit": 3, "panic": 3, "emerg": 3, "emergency": 3, "alert": 3, "severe": 3,
+    "error": 2, "err": 2, "warning": 1, "warn": 1, "notice": 0, "info": 0, "debug": 0, "trace": 0,
+}  # fmt: skip
+_SHAPED = re.compile(
+    r"^\s*(?:Caused by:\s*)?(?:[a-z_][\w$]*\.)*[A-Z]\w*(?:Error|Exception|Failure)(?::\s|\s*$)"
+    r"|^\s*(?:[a-z_]\w*\.)+[A-Z]\w+:\s|\bpanic:|Traceback \(most recent call last\)",
+)
+FAILURE = 2  # the severity from which a line is a failure line (error and above)
 _HOST_PORT = re.compile(r"(?:(?:tcp|dial tcp)\s+)?([A-Za-z0-9_.-]+):(\d{2,5})\b")
 
 
@@ -88,6 +111,17 @@ RULES: tuple[CauseRule, ...] = (
     # the line or the lines before it.
     CauseRule("connection_refused", re.compile(r"connection refused|ECONNREFUSED", re.I)),
     CauseRule(
+        "missing_config",
+        re.compile(r"no such file or directory:?\s*['\"]?(?P<detail>/[\w./-]+\.\w+)", re.I),
+        "detail",
+    ),
+    CauseRule(
+        "missing_config",
+        re.compile(r"open (?P<detail>/[\w./-]+\.\w+): no such file or directory", re.I),
+        "detail",
+    ),
+    CauseRule("disk_full", re.compile(r"no space left on device|ENOSPC|disk quota exceeded", re.I)),
+    CauseRule(
         "permission_denied",
         re.compile(
             r"(?P<detail>/[\w./-]+)\S*:?\s+(?:permission denied|operation not permitted|read-only file system)"
@@ -114,6 +148,8 @@ RULES: tuple[CauseRule, ...] = (
         "exception",
         re.compile(
             r"^\s*(?:Caused by:\s*)?(?:[a-z_][\w$]*\.)*(?P<detail>[A-Z]\w*(?:Error|Exception|Failure))(?::\s|\s*$)"
+            # a module-qualified exception class of any name (psycopg2.errors.UndefinedTable: ...)
+            r"|^\s*(?:[a-z_]\w*\.)+(?P<detail2>[A-Z]\w+):\s"
         ),
         "detail",
     ),
@@ -150,11 +186,36 @@ class LogCause:
         return host, int(port)
 
 
+def severity(line: str) -> int:
+    """0 (info or below) .. 3 (fatal), from the line's own level when it writes one; a line without
+    a level is a failure (2) when it is error-shaped (an exception, a panic, a traceback) or says
+    something failed (error words), else 0."""
+    glog = _GLOG.match(line)
+    if glog:
+        return {"I": 0, "W": 1, "E": 2, "F": 3}[glog.group("level")]
+    numeric = _NUMERIC_LEVEL.search(line)
+    if numeric:
+        n = int(numeric.group("n"))
+        return 3 if n >= 60 else 2 if n >= 50 else 1 if n >= 40 else 0
+    word = _LEVEL_WORD.search(line)
+    if word:
+        return _LEVELS[word.group("level").lower()]
+    if _SHAPED.search(line):
+        return 2
+    return 2 if is_error(line) else 0
+
+
 def is_error(line: str) -> bool:
     if not _ERROR_WORDS.search(line):
         return False
     lowered = line.lower()
     return not (_LEVEL_INFO.search(line) and "error" not in lowered and "fail" not in lowered)
+
+
+def failure_lines(lines: list[str]) -> list[int]:
+    """0-based indexes of the failure lines (severity error and above): what ``extract`` reports as
+    ``error_lines`` and what ``autoheal bench logcause`` scores."""
+    return [i for i, text in enumerate(lines) if severity(text) >= FAILURE]
 
 
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -207,7 +268,7 @@ def extract(lines: list[str], *, tail: int = 8, max_lines: int = 5000) -> LogCau
     for i, (text, cid) in enumerate(zip(lines, ids, strict=True), start=1):
         annotated.append(LogLine(i, text, cid not in seen, templates.get(cid, text), counts[cid]))
         seen.add(cid)
-    errors = [ln for ln in annotated if is_error(ln.text)]
+    errors = [ln for ln in annotated if severity(ln.text) >= FAILURE]
     last = annotated[-tail:]
     # Prefer the specific classes closest to the exit; a generic crash only when nothing better.
     best: tuple[str, str | None, LogLine] | None = None
@@ -219,6 +280,14 @@ def extract(lines: list[str], *, tail: int = 8, max_lines: int = 5000) -> LogCau
             best = (found[0], found[1], ln)
         if best[0] != "crash":
             break
+    if best is None:
+        # No line's shape names a cause class: the first novel failure line of the last burst
+        # (within the lines before the exit when there are any there) - what follows it is
+        # usually its consequence (the "shutting down" / "exiting" lines).
+        near = [ln for ln in last if ln in errors] or errors
+        if near:
+            novel = [ln for ln in near if ln.first] or near
+            best = ("error", None, novel[0])
     if best is not None and best[0] == "connection_refused" and best[1] is None:
         for ln in reversed(annotated[: best[2].number - 1]):
             names = [f"{h}:{p}" for h, p in _HOST_PORT.findall(ln.text) if not _IP.match(h)]

@@ -12,6 +12,9 @@ nothing it can read return nothing, so the general engine's generators handle th
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Hypothesis
 from autoheal.k8s.investigators.base import AlertInvestigator, label
@@ -25,7 +28,7 @@ from autoheal.k8s.investigators.monitoring import RuleFailuresInvestigator, Targ
 from autoheal.k8s.investigators.nodes import NodeMemoryInvestigator, NodeNotReadyInvestigator
 from autoheal.k8s.investigators.pods import PodInvestigator
 from autoheal.k8s.investigators.storage import NodeFilesystemInvestigator, VolumeInvestigator
-from autoheal.k8s.investigators.workloads import WorkloadInvestigator
+from autoheal.k8s.investigators.workloads import WorkloadInvestigator, workload_named
 from autoheal.reasoning.base import InvestigationContext
 
 
@@ -62,7 +65,8 @@ class KubernetesGenerator:
         return self._table.get(alertname)
 
     def route(self, alert: Alert) -> AlertInvestigator | None:
-        """By name first, then by content (labels naming a resource)."""
+        """By name first, then by content (labels naming a resource, or text naming one)."""
+        alert = resolve(alert)
         found = self._table.get(alert.name)
         if found is not None:
             return found
@@ -70,7 +74,7 @@ class KubernetesGenerator:
             return self._table.get("Watchdog")
         if label(alert, "pod") and label(alert, "namespace"):
             return self._table.get("KubePodCrashLooping")
-        if (label(alert, "deployment") or label(alert, "job_name")) and label(alert, "namespace"):
+        if workload_named(alert) is not None and label(alert, "namespace"):
             return self._table.get("KubeDeploymentReplicasMismatch")
         if label(alert, "persistentvolumeclaim") and label(alert, "namespace"):
             return self._table.get("KubePersistentVolumeFillingUp")
@@ -85,8 +89,65 @@ class KubernetesGenerator:
         for alert in ctx.alerts:
             inv = self.route(alert)
             if inv is not None:
-                out.extend(inv.investigate(alert, ctx))
+                out.extend(inv.investigate(resolve(alert), ctx))
         return sorted(out, key=lambda h: -h.score)
+
+
+# "pod NAME", "pod/NAME", "deployment NAME" ... and "namespace NS" / "in NS" / "NS/NAME" as people
+# and forwarders write them in titles and descriptions (Robusta: "Crashing pod X in namespace Y").
+_NAME = r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?"
+_KIND_WORDS = {
+    "pod": "pod",
+    "deployment": "deployment",
+    "statefulset": "statefulset",
+    "daemonset": "daemonset",
+    "job": "job_name",
+    "persistentvolumeclaim": "persistentvolumeclaim",
+    "pvc": "persistentvolumeclaim",
+    "node": "node",
+}
+# Kind words in any case; object names as the API spells them (lower case DNS-1123).
+_REF = re.compile(
+    rf"\b(?i:(?P<kind>{'|'.join(_KIND_WORDS)}))(?:\s+|/)(?:(?P<ns>{_NAME})/)?(?P<name>{_NAME})\b"
+)
+_NAMESPACE = re.compile(rf"\b(?i:namespace)[\s:=/]+(?P<ns>{_NAME})\b")
+_TEXT_KEYS = ("title", "summary", "description", "message")
+
+
+def text_refs(alert: Alert) -> dict[str, str]:
+    """Labels for the resources the alert's title / summary / description name in text."""
+    text = " . ".join([alert.name, *(alert.annotations.get(k, "") for k in _TEXT_KEYS)])
+    found: dict[str, str] = {}
+    for m in _REF.finditer(text):
+        key = _KIND_WORDS[m.group("kind").lower()]
+        name = m.group("name")
+        if name in ("is", "in", "has", "was", "of", "on", "the"):
+            continue
+        found.setdefault(key, name)
+        if m.group("ns"):
+            found.setdefault("namespace", m.group("ns"))
+    ns = _NAMESPACE.search(text)
+    if ns:
+        found.setdefault("namespace", ns.group("ns"))
+    return found
+
+
+def resolve(alert: Alert) -> Alert:
+    """The alert with the resources its text names added as labels, when its labels name none
+    (labels the sender set always win; an alert naming nothing is returned unchanged)."""
+    if names_resource(alert):
+        return alert
+    refs = {k: v for k, v in text_refs(alert).items() if not label(alert, k)}
+    if not refs or "namespace" not in {**refs, **({"namespace": "x"} if label(alert, "namespace") else {})}:
+        return alert
+    return replace(alert, labels={**alert.labels, **refs})
+
+
+def names_resource(alert: Alert) -> bool:
+    return any(
+        label(alert, k) for k in ("pod", "deployment", "statefulset", "daemonset", "job_name", "node",
+                                  "persistentvolumeclaim")
+    )  # fmt: skip
 
 
 def investigator_for(alertname: str) -> AlertInvestigator | None:

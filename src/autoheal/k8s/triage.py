@@ -22,7 +22,7 @@ from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Evidence
 from autoheal.k8s.investigators.base import STRONG
 from autoheal.k8s.investigators.heartbeat import HeartbeatInvestigator, noise_reason
-from autoheal.k8s.router import KubernetesGenerator
+from autoheal.k8s.router import KubernetesGenerator, resolve
 from autoheal.reasoning.base import InvestigationContext
 
 
@@ -37,11 +37,11 @@ def recovered_recogniser(alert: Alert, ctx: InvestigationContext) -> tuple[str, 
         return None
     if not any(name.startswith("kubernetes.") for name in _tool_names(ctx)):
         return None
-    hypotheses = sorted(investigator.investigate(alert, ctx), key=lambda h: -h.score)
+    hypotheses = sorted(investigator.investigate(resolve(alert), ctx), key=lambda h: -h.score)
     if not hypotheses:
         return None
     top = hypotheses[0]
-    settled = any(top.attributes.get(k) for k in ("recovered", "healthy"))
+    settled = any(top.attributes.get(k) for k in ("recovered", "healthy", "gone"))
     if top.kind == "noise" and top.score >= STRONG and settled:
         return top.statement, tuple(top.evidence)
     return None

@@ -68,6 +68,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "container": ("container_name", "kube_container_name", "k8s_container_name", "exported_container"),
     "deployment": ("kube_deployment", "k8s_deployment_name"),
     "job_name": ("kube_job", "k8s_job_name"),
+    "statefulset": ("kube_stateful_set", "k8s_statefulset_name"),
+    "daemonset": ("kube_daemon_set", "k8s_daemonset_name"),
     "persistentvolumeclaim": ("kube_persistentvolumeclaim", "k8s_persistentvolumeclaim_name", "pvc"),
     "node": ("kube_node", "k8s_node_name"),
 }

@@ -13,6 +13,7 @@ When the controller is *not* healthy, nothing is claimed here and the caller dia
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from autoheal.domain.investigation import Evidence, Hypothesis
@@ -124,25 +125,105 @@ def _controller(pc: PodContext) -> tuple[str, dict[str, Any], Evidence] | None:
     return None
 
 
+def replaced_by_rollout(obj: dict[str, Any], pod: dict[str, Any]) -> bool:
+    """The controller is rolling out a newer revision than the pod's, and the rollout has not
+    failed: the pod is being replaced (StatefulSet ``updateRevision`` vs the pod's
+    ``controller-revision-hash``; a Deployment whose Progressing condition is True with
+    ``ReplicaSetUpdated`` while the pod's ReplicaSet is not the newest)."""
+    status = obj.get("status") or {}
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    update = status.get("updateRevision")
+    if update and status.get("currentRevision") != update:
+        return labels.get("controller-revision-hash") not in (None, update)
+    progressing = next((c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), None)
+    return bool(
+        progressing
+        and progressing.get("status") == "True"
+        and progressing.get("reason") == "ReplicaSetUpdated"
+    )
+
+
+# How long past its deletion time a terminating pod may take (kubelet sync, preStop hooks) before
+# it is stuck rather than going away.
+STUCK_AFTER = timedelta(minutes=5)
+
+
 def terminating(pc: PodContext, f: Findings) -> list[Hypothesis]:
+    meta = pc.pod.get("metadata") or {}
+    deleted = kev.parse_time(meta.get("deletionTimestamp"))
+    now = pc.ctx.clock.now()
+    if deleted is not None and now - deleted > STUCK_AFTER:
+        return _stuck_terminating(pc, f, deleted)
     found = _controller(pc)
     if found is None:
         return []
     kind, obj, ev = found
     done, state = kev.rollout_state(obj)
-    if not done:
+    rolling = not done and replaced_by_rollout(obj, pc.pod)
+    if not done and not rolling:
         return []
     since = kev.ago(pc.ctx, kev.parse_time(pc.pod["metadata"]["deletionTimestamp"]))
+    why = (
+        "is fully rolled out and ready"
+        if done
+        else "is rolling out a newer revision and replaces its pods one by one"
+    )
     return [
         f.add(
             service=obj["metadata"]["name"],
             kind="noise",
             component=pc.name,
             statement=f"Healthy: pod {pc.name} is terminating (deletion requested {since}) while {kind} "
-            f"{obj['metadata']['name']} is fully rolled out and ready: {state}. A pod going away during a "
+            f"{obj['metadata']['name']} {why}: {state}. A pod going away during a "
             f"rollout or scale-down is not ready by design.",
             score=STRONG,
             evidence=[pc.ev_pod, ev],
+            healthy=True,
+        )
+    ]
+
+
+def _stuck_terminating(pc: PodContext, f: Findings, deleted: datetime) -> list[Hypothesis]:
+    """``deletionTimestamp`` is when the grace period ends; long past it the pod is held by a
+    finalizer, a hung preStop hook or an unreachable kubelet - not a normal rollout."""
+    meta = pc.pod.get("metadata") or {}
+    finalizers = meta.get("finalizers") or []
+    node = (pc.pod.get("spec") or {}).get("nodeName")
+    held = (
+        f"its finalizers {', '.join(finalizers)} have not been removed"
+        if finalizers
+        else f"the kubelet on node {node} has not confirmed it stopped"
+    )
+    return [
+        f.add(
+            service=pc.service,
+            kind="stuck_terminating",
+            component=pc.name,
+            statement=f"Pod {pc.name} is stuck terminating: its deletion time passed {kev.ago(pc.ctx, deleted)} "
+            f"(grace period {meta.get('deletionGracePeriodSeconds', '?')} s) and {held}.",
+            score=STRONG,
+            evidence=[pc.ev_pod],
+            finalizers=finalizers,
+        )
+    ]
+
+
+def completed(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypothesis]:
+    """A pod that ran to completion (phase Succeeded, every container exited 0) is not ready by design."""
+    facts = kev.container_facts(pc.pod)
+    if any(c.state != "terminated" or c.reason not in ("Completed", None) for c in facts if not c.init):
+        return []
+    owner = f" of {pc.workload[0]} {pc.workload[1]}" if pc.workload else ""
+    return [
+        f.add(
+            service=pc.service,
+            kind="noise",
+            component=pc.name,
+            statement=f"Completed: pod {pc.name}{owner} ran to completion (phase Succeeded; "
+            f"{', '.join(f'{c.name} exited 0' for c in facts if not c.init)}); a finished pod is not ready "
+            f"by design, nothing is failing.",
+            score=STRONG,
+            evidence=[pc.ev_pod, ev_events],
             healthy=True,
         )
     ]
@@ -154,9 +235,11 @@ def pod_healthy(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypoth
     found = _controller(pc)
     owner = ""
     evidence = [pc.ev_pod, ev_events]
+    settled = False
     if found is not None:
         kind, obj, ev = found
-        owner = f"; {kind} {obj['metadata']['name']}: {kev.rollout_state(obj)[1]}"
+        settled, state = kev.rollout_state(obj)
+        owner = f"; {kind} {obj['metadata']['name']}: {state}"
         evidence.append(ev)
     restarts = sum(c.restarts for c in facts)
     return [
@@ -167,8 +250,10 @@ def pod_healthy(pc: PodContext, f: Findings, ev_events: Evidence) -> list[Hypoth
             statement=f"Healthy now: pod {pc.name} is {phase} and every container is ready "
             f"({', '.join(f'{c.name} {c.state}' for c in facts if not c.init)}; {restarts} restarts){owner}. "
             f"Nothing behind the alert is failing at {pc.ctx.clock.now().isoformat()}.",
-            score=LIKELY,
+            # Settled when the pod's controller itself reports its rollout complete and every
+            # replica ready; a ready pod of an incomplete controller may be flapping.
+            score=STRONG if settled else LIKELY,
             evidence=evidence,
-            healthy=True,
+            healthy=settled,
         )
     ]

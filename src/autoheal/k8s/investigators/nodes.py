@@ -14,6 +14,7 @@ not the cause.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from autoheal.domain.alerts import Alert
@@ -66,14 +67,19 @@ class NodeNotReadyInvestigator:
         timeline = "; ".join(f"{e.get('reason')} {e.get('lastTimestamp')}" for e in events[-4:])
         evidence = [ev_node, ev_events, ev_pods]
         if ready.get("status") == "True":
+            beat = kev.parse_time(ready.get("lastHeartbeatTime"))
+            # Settled by the kubelet itself: Ready and posting status now (a fresh heartbeat).
+            posting = beat is not None and ctx.clock.now() - beat <= timedelta(minutes=5)
             f.add(
                 service=name,
                 kind="noise",
                 component="Ready",
                 statement=f"Node {name} is Ready again ({ready.get('message')}, since "
-                f"{ready.get('lastTransitionTime')}): the NotReady spell is over.",
-                score=LIKELY,
+                f"{ready.get('lastTransitionTime')}; last heartbeat {kev.ago(ctx, beat)}): the NotReady "
+                f"spell is over.",
+                score=STRONG if posting else LIKELY,
                 evidence=[ev_node],
+                recovered=posting,
             )
             return f.items
         pressing = [t for t in PRESSURES if cond.get(t, {}).get("status") == "True"]
@@ -109,9 +115,12 @@ class NodeNotReadyInvestigator:
         else:
             message = str(ready.get("message", ""))
             runtime = any(w in message for w in ("PLEG", "runtime", "NetworkPlugin", "cni"))
+            # The kubelet's runtime status: NetworkReady=false is the pod network (the CNI plug-in),
+            # not the container runtime.
+            network = "NetworkReady=false" in message
             f.add(
                 service=name,
-                kind="runtime_failure" if runtime else "unknown",
+                kind="network_unavailable" if network else "runtime_failure" if runtime else "unknown",
                 component="Ready",
                 statement=f'Node {name} is NotReady ({ready.get("reason")}: "{message}"). '
                 f"Events: {timeline or 'none'}.",

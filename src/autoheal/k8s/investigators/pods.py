@@ -16,8 +16,8 @@ from typing import Any
 
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Evidence, Hypothesis
+from autoheal.k8s import alertevidence, logcause
 from autoheal.k8s import evidence as kev
-from autoheal.k8s import logcause
 from autoheal.k8s.investigators import health
 from autoheal.k8s.investigators.base import LIKELY, STRONG, WEAK, Findings, label
 from autoheal.k8s.investigators.rolloutlink import is_recent, last_change, linked_fields
@@ -26,6 +26,7 @@ from autoheal.reasoning.base import InvestigationContext
 STABLE_FOR = timedelta(minutes=10)
 _IMAGE_IN_EVENT = re.compile(r'(?:pull|pulling) image "([^"]+)"', re.I)
 _REQUESTS = {"cpu", "memory", "nvidia.com/gpu", "ephemeral-storage"}
+_ONLY_REASON = re.compile(r"^Error: [A-Za-z]+$")
 
 LOG_CAUSE_KIND = {
     "missing_config": "config_error",
@@ -36,6 +37,8 @@ LOG_CAUSE_KIND = {
     "crash": "code_error",
     "exception": "code_error",
     "out_of_memory": "oom",
+    "disk_full": "disk_full",
+    "error": "code_error",
     "unknown": "code_error",
 }
 
@@ -90,13 +93,32 @@ def diagnose_pod(
         found = health.terminating(pc, f)
         if found:
             return found
-    phase = (pod.get("status") or {}).get("phase")
+    status = pod.get("status") or {}
+    phase = status.get("phase")
+    if phase == "Failed" and status.get("reason") == "Evicted":
+        return _evicted(pc, f, str(status.get("message") or ""), ev_events)
     if phase == "Pending" and (
         c is None or (c.state == "waiting" and c.reason in (None, "ContainerCreating"))
     ):
         sched = [e for e in events if e.get("reason") == "FailedScheduling"]
+        ev_sched = ev_events
+        if not sched:
+            # The events expired (their TTL is an hour) or were never captured: the PodScheduled
+            # condition keeps the scheduler's last message; else the alert may have brought them.
+            cond = next((x for x in status.get("conditions") or [] if x.get("type") == "PodScheduled"), None)
+            if cond and cond.get("status") == "False" and cond.get("message"):
+                sched, ev_sched = [{"reason": "FailedScheduling", "message": cond["message"]}], pc.ev_pod
+            else:
+                lines, ev_alert = alertevidence.read(ctx, f.alert, "events")
+                attached = [e for e in alertevidence.events(lines) if e["reason"] == "FailedScheduling"]
+                if attached and ev_alert is not None:
+                    sched, ev_sched = attached, ev_alert
         if sched:
-            return _unschedulable(pc, f, sched[-1], ev_events)
+            return _unschedulable(pc, f, sched[-1], ev_sched)
+        attach = [e for e in events if e.get("reason") == "FailedAttachVolume"]
+        if attach:
+            # The mount waits on the attach: the attach controller's error is the cause.
+            return _failed_attach(pc, f, attach[-1], ev_events)
         mounts = [e for e in events if e.get("reason") == "FailedMount"]
         if mounts:
             return _failed_mount(pc, f, mounts[-1], ev_events)
@@ -120,6 +142,8 @@ def diagnose_pod(
         return _probe_failure(pc, f, c, unhealthy[-1], ev_events)
     if all(x.ready or (x.init and x.state == "terminated") for x in facts):
         return health.pod_healthy(pc, f, ev_events)
+    if phase == "Succeeded":
+        return health.completed(pc, f, ev_events)
     return [
         f.add(
             service=pc.service,
@@ -138,6 +162,7 @@ def _with_rollout(
     cause: str,
     detail: str | None,
     specific: Hypothesis,
+    line: str | None = None,
 ) -> list[Hypothesis]:
     """Promote to ``bad_deploy`` when the owner's last rollout changed what explains the cause."""
     if pc.workload is None or pc.workload[0] not in ("Deployment", "StatefulSet", "DaemonSet"):
@@ -147,7 +172,7 @@ def _with_rollout(
     change = last_change(history)
     if change is None or not is_recent(change, pc.ctx.clock.now()):
         return [specific]
-    linked = linked_fields(change, cause, detail)
+    linked = linked_fields(change, cause, detail, line)
     when = kev.ago(pc.ctx, change.at)
     new: dict[str, Any] = next(
         (r for r in (history or {}).get("revisions", []) if r["revision"] == change.to_revision), {}
@@ -278,11 +303,48 @@ def _failed_mount(pc: PodContext, f: Findings, event: dict[str, Any], ev: Eviden
     ]
 
 
+def _failed_attach(pc: PodContext, f: Findings, event: dict[str, Any], ev: Evidence) -> list[Hypothesis]:
+    message = event.get("message", "")
+    return [
+        f.add(
+            service=pc.service,
+            kind="volume_attach",
+            statement=f"Pod {pc.name} is stuck in ContainerCreating: its volume cannot be attached to node "
+            f'{pc.pod.get("spec", {}).get("nodeName")}: FailedAttachVolume "{message}" '
+            f"(a ReadWriteOnce volume is attached to one node at a time).",
+            score=STRONG,
+            evidence=[pc.ev_pod, ev],
+        )
+    ]
+
+
+def _evicted(pc: PodContext, f: Findings, message: str, ev: Evidence) -> list[Hypothesis]:
+    """The kubelet evicted the pod under node pressure; its message names the resource and usage."""
+    resource = re.search(r"low on resource: ([\w.-]+)", message)
+    return [
+        f.add(
+            service=pc.service,
+            kind="eviction",
+            component=resource.group(1) if resource else None,
+            statement=f'Pod {pc.name} was evicted by the kubelet (status Failed, reason Evicted): "{message.strip()}".',
+            score=STRONG,
+            evidence=[pc.ev_pod, ev],
+        )
+    ]
+
+
 def _image_pull(
     pc: PodContext, f: Findings, c: kev.ContainerFacts, events: list[dict[str, Any]], ev: Evidence
 ) -> list[Hypothesis]:
-    failed = [e for e in events if e.get("reason") == "Failed" and "image" in e.get("message", "").lower()]
-    message = failed[-1]["message"] if failed else (c.message or "")
+    failed = [
+        str(e.get("message", ""))
+        for e in events
+        if e.get("reason") in ("Failed", "InspectFailed") and "image" in str(e.get("message", "")).lower()
+    ]
+    # "Error: ErrImagePull" only repeats the reason: the registry's or runtime's own words are in
+    # the other events or the waiting message.
+    telling = [m for m in [*failed, c.message or ""] if m and not _ONLY_REASON.match(m)]
+    message = telling[0] if telling else (failed[-1] if failed else (c.message or ""))
     image_match = _IMAGE_IN_EVENT.search(message)
     image = image_match.group(1) if image_match else c.image
     registry = image.split("/")[0] if "/" in image and "." in image.split("/")[0] else "docker.io"
@@ -344,7 +406,9 @@ def _probe_failure(
         score=STRONG,
         evidence=[pc.ev_pod, ev],
     )
-    return _with_rollout(pc, f, "probe_failure", None, hyp)
+    # The port the probe checks: a rollout that moved the app off it explains a refused probe.
+    port = str(target.get("port", "")) if "connection refused" in str(event.get("message", "")) else None
+    return _with_rollout(pc, f, "probe_failure", port or None, hyp)
 
 
 # Container start failures the kubelet reports as a terminated state with a message (the runtime's
@@ -436,8 +500,18 @@ def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evi
     # A restarted container's failure is in the previous log; a terminated one's in the current.
     previous = c.state != "terminated"
     lines, ev_logs = kev.logs(pc.ctx, pc.namespace, pc.name, c.name, previous=previous)
+    where = "Log line"
+    if not any(line.strip() for line in lines):
+        # No log read: the container's termination message (its last words, or the log's tail
+        # with FallbackToLogsOnError), else the log lines the alert brought.
+        if c.last_message:
+            lines, ev_logs, where = c.last_message.splitlines(), pc.ev_pod, "Termination message line"
+        else:
+            attached, ev_alert = alertevidence.read(pc.ctx, f.alert, "log lines")
+            if ev_alert is not None:
+                lines, ev_logs, where = attached, ev_alert, "From the alert, line"
     cause = logcause.extract(lines)
-    quoted = f' Log line {cause.line.number}: "{cause.line.text.strip()}".' if cause.line else ""
+    quoted = f' {where} {cause.line.number}: "{cause.line.text.strip()}".' if cause.line else ""
     detail = f" ({cause.detail})" if cause.detail else ""
     kind = LOG_CAUSE_KIND[cause.kind]
     hyp = f.add(
@@ -453,7 +527,7 @@ def _crashing(pc: PodContext, f: Findings, c: kev.ContainerFacts, ev_events: Evi
     )
     if cause.kind == "connection_refused" and cause.host_port:
         _check_dependency(pc, f, hyp, *cause.host_port)
-    return _with_rollout(pc, f, cause.kind, cause.detail, hyp)
+    return _with_rollout(pc, f, cause.kind, cause.detail, hyp, cause.line.text if cause.line else None)
 
 
 def _check_dependency(pc: PodContext, f: Findings, hyp: Hypothesis, host: str, port: int) -> None:

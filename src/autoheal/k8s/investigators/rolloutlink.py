@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,13 +53,29 @@ def _requests(resources: Any) -> float:
     return quantity(req.get("cpu")) + quantity(req.get("memory")) / 1e12
 
 
-def linked_fields(change: RolloutChange, cause: str, detail: str | None) -> list[dict[str, Any]]:
+_TOKEN = re.compile(r"[\w./:-]{4,}")
+
+
+def names_new_value(d: dict[str, Any], line: str | None) -> bool:
+    """The failing line quotes a value the rollout introduced (a token of the field's new value that
+    its old value did not have: a host name, a flag, a path): the change is what the line is about."""
+    if not line:
+        return False
+    before = set(_TOKEN.findall(str(d.get("before") or "")))
+    after = set(_TOKEN.findall(re.sub(r"=", " ", str(d.get("after") or "")))) - before
+    return any(tok in line for tok in after if not tok.isdigit())
+
+
+def linked_fields(
+    change: RolloutChange, cause: str, detail: str | None, line: str | None = None
+) -> list[dict[str, Any]]:
     """The fields of the change that can explain ``cause`` (empty when the rollout is unrelated)."""
     out = []
     for d in change.diff:
         field = d["field"]
-        if cause == "missing_config" and (
-            (detail and field == f"env.{detail}") or field in ("envFrom", "volumes")
+        if names_new_value(d, line) or (
+            cause == "missing_config"
+            and ((detail and field == f"env.{detail}") or field in ("envFrom", "volumes"))
         ):
             out.append(d)
         elif cause == "connection_refused" and field.startswith("env.") and detail:
@@ -74,6 +91,7 @@ def linked_fields(change: RolloutChange, cause: str, detail: str | None) -> list
                     "exception",
                     "permission_denied",
                     "unknown",
+                    "error",
                     "start_failure",
                     "exits_zero",
                 )
@@ -99,6 +117,13 @@ def linked_fields(change: RolloutChange, cause: str, detail: str | None) -> list
                 and 0 < _cpu_limit(d["after"]) < _cpu_limit(d["before"])
             )
             or (cause == "probe_failure" and field in ("readinessProbe", "livenessProbe", "startupProbe"))
+            # the probe is refused on port ``detail`` and the rollout moved a value off that port
+            or (
+                cause == "probe_failure"
+                and detail
+                and str(d.get("before")) == detail
+                and str(d.get("after")) != detail
+            )
         ):
             out.append(d)
     return out

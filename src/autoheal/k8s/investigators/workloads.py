@@ -1,4 +1,6 @@
-"""Workload alerts: KubeDeploymentReplicasMismatch, KubeDeploymentRolloutStuck, KubeJobFailed.
+"""Workload alerts: Deployments, StatefulSets, DaemonSets and Jobs (KubeDeploymentReplicasMismatch,
+KubeDeploymentRolloutStuck, KubeStatefulSetReplicasMismatch, KubeDaemonSetRolloutStuck, KubeJobFailed
+and the rest of kube-prometheus-stack's workload rules, or any alert whose labels name one).
 
 The workload is read first (desired vs ready replicas, the Progressing condition, the job's
 Failed condition), then its unhealthy pods are found through its selector and the worst one is
@@ -12,6 +14,7 @@ from typing import Any
 
 from autoheal.domain.alerts import Alert
 from autoheal.domain.investigation import Evidence, Hypothesis
+from autoheal.domain.tools import ToolStatus
 from autoheal.k8s import evidence as kev
 from autoheal.k8s.investigators.base import LIKELY, STRONG, WEAK, Findings, label
 from autoheal.k8s.investigators.pods import diagnose_pod, worst_pod
@@ -22,26 +25,36 @@ class WorkloadInvestigator:
     alertnames: tuple[str, ...] = (
         "KubeDeploymentReplicasMismatch",
         "KubeDeploymentRolloutStuck",
+        "KubeDeploymentGenerationMismatch",
+        "KubeStatefulSetReplicasMismatch",
+        "KubeStatefulSetUpdateNotRolledOut",
+        "KubeStatefulSetGenerationMismatch",
+        "KubeDaemonSetRolloutStuck",
+        "KubeDaemonSetNotScheduled",
+        "KubeDaemonSetMisScheduled",
         "KubeJobFailed",
+        "KubeJobNotCompleted",
     )
 
     def investigate(self, alert: Alert, ctx: InvestigationContext) -> list[Hypothesis]:
         namespace = label(alert, "namespace")
-        if alert.name == "KubeJobFailed" or (label(alert, "job_name") and not label(alert, "deployment")):
-            name, resource, kind = label(alert, "job_name"), "jobs", "Job"
-        else:
-            name, resource, kind = label(alert, "deployment"), "deployments", "Deployment"
-        if not namespace or not name:
+        named = workload_named(alert)
+        if not namespace or named is None:
             return []
+        kind, resource, name = named
         f = Findings(ctx, alert)
         obj, ev_obj = kev.get(ctx, resource, namespace, name, f"{kind} {namespace}/{name}")
         if obj is None:
+            # The API answered "not found" (not an error): nothing is behind the alert any more.
+            gone = ctx.statuses.get(ev_obj.id) is ToolStatus.NO_DATA
             f.add(
                 service=name,
                 kind="noise",
-                statement=f"{kind} {namespace}/{name} no longer exists.",
-                score=LIKELY,
+                statement=f"{kind} {namespace}/{name} no longer exists (the API answers not found): "
+                f"nothing is behind the alert; it fired on a workload that was deleted.",
+                score=STRONG if gone else LIKELY * 0.5,
                 evidence=[ev_obj],
+                gone=gone,
             )
             return f.items
         if kind == "Job":
@@ -56,7 +69,7 @@ class WorkloadInvestigator:
         deadline = None
         if kind == "Job":
             deadline = _job_deadline(ctx, f, namespace, name, obj, pods, [ev_obj, ev_pods])
-        else:
+        elif kind == "Deployment":
             _creation_failures(ctx, f, namespace, name, selector, ev_obj)
         worst = worst_pod(pods)
         if worst is None:
@@ -72,7 +85,9 @@ class WorkloadInvestigator:
                     if done
                     else f"All {len(pods)} pods of {kind} {name} are healthy now, but it is not complete: {state}."
                 ),
-                score=LIKELY if done else LIKELY * 0.5,
+                # Settled by the controller's own status (rollout complete, every replica ready),
+                # not by one pod looking well: triage may take it as noise.
+                score=STRONG if done else LIKELY * 0.5,
                 evidence=[ev_obj, ev_pods],
                 recovered=done,
             )
@@ -90,15 +105,34 @@ class WorkloadInvestigator:
                 else ""
             )
         else:
-            context = (
-                f" Deployment {name}: {status.get('readyReplicas', 0)}/{status.get('replicas', 0)} ready, "
-                f"{status.get('updatedReplicas', 0)} updated."
-            )
+            context = f" {kind} {name}: {kev.rollout_state({'kind': kind, **obj})[1]}."
         for hyp in found:
             hyp.statement += context
             hyp.evidence[:0] = [ev_obj, ev_pods]
             hyp.service = name if kind == "Job" else hyp.service
         return f.items
+
+
+# Workload label -> (kind, resource), in the order an alert naming several is read.
+WORKLOAD_LABELS = (
+    ("job_name", "Job", "jobs"),
+    ("deployment", "Deployment", "deployments"),
+    ("statefulset", "StatefulSet", "statefulsets"),
+    ("daemonset", "DaemonSet", "daemonsets"),
+)
+
+
+def workload_named(alert: Alert) -> tuple[str, str, str] | None:
+    """(kind, resource, name) of the workload the alert's labels name; a Job alert reads the Job."""
+    if alert.name.startswith("KubeJob") and label(alert, "job_name"):
+        return "Job", "jobs", str(label(alert, "job_name"))
+    named = [(k, r, label(alert, key)) for key, k, r in WORKLOAD_LABELS if label(alert, key)]
+    if not named:
+        return None
+    # A Deployment's alert may carry a stray job_name (the scrape job); prefer the workload kinds.
+    kinds = [n for n in named if n[0] != "Job"] or named
+    kind, resource, name = kinds[0]
+    return kind, resource, str(name)
 
 
 def admission_cause(message: str) -> tuple[str, str | None]:
