@@ -223,6 +223,9 @@ def resolve(
     ref: str = typer.Argument(..., help="INC-12 or 12"),
     summary: str = typer.Option("", help="what happened and what fixed it"),
     cause: str | None = typer.Option(None, help="the root cause, in one line"),
+    noise: bool = typer.Option(
+        False, "--noise", help="closed as noise: the alert was not actionable (triage learns it)"
+    ),
     by: str | None = ByOption,
     as_json: bool = typer.Option(False, "--json"),
     db: str = DbOption,
@@ -230,7 +233,7 @@ def resolve(
 ) -> None:
     """Resolve the incident (only a human does; the alerts resolving does not)."""
     with _runtime(config, db) as rt:
-        incident = rt.service.resolve(ref, summary=summary, cause=cause, **_actor(by))
+        incident = rt.service.resolve(ref, summary=summary, cause=cause, noise=noise, **_actor(by))
     _print_incident(incident.to_dict(), as_json)
 
 

@@ -73,6 +73,9 @@ class RoleBody(_Body):
 class ResolveBody(_Body):
     summary: str = Field("", max_length=4000)
     cause: str | None = Field(None, max_length=1000)
+    noise: bool = Field(
+        False, description="closed as noise: the alert was not actionable (triage learns it, docs/graph.md)"
+    )
 
 
 class ReopenBody(_Body):
@@ -173,7 +176,7 @@ def resolve(
     ref: str, body: ResolveBody, request: Request, app: Autoheal = Depends(services)
 ) -> dict[str, Any]:
     return app.incidents.service.resolve(
-        ref, summary=body.summary, cause=body.cause, **_actor(request)
+        ref, summary=body.summary, cause=body.cause, noise=body.noise, **_actor(request)
     ).to_dict()
 
 
