@@ -270,19 +270,10 @@ def trace(
     config: Path | None = ConfigOption,
 ) -> None:
     """The incident's decision trace: what people checked, ruled out, tried and decided, as typed steps."""
-    from sqlalchemy import select
-
-    from autoheal.decisions.trace import services_of
-    from autoheal.decisions.trace import trace as decision_trace
-    from autoheal.store.models import AlertRow
+    from autoheal.decisions.trace import incident_trace
 
     with _runtime(config, db) as rt:
-        incident = rt.service.get(ref)
-        timeline = rt.service.timeline(incident.id)
-        with rt.service.sessions() as session:  # the services alerts have named: what steps may mention
-            known = {str(s) for s in session.scalars(select(AlertRow.service).distinct()) if s}
-    names = sorted(known | ({incident.service} if incident.service else set()))
-    steps = decision_trace(timeline, services_of(names))
+        incident, steps = incident_trace(rt.service, ref)
     if as_json:
         for step in steps:
             print_json(step.to_dict())

@@ -5,6 +5,7 @@ on-call lookup, and the Slack app's request URL.
 * ``POST /api/v1/incidents`` (responder) — open by hand ``{"title", "severity", "service", "summary"}``
 * ``GET  /api/v1/incidents/{ref}`` (viewer) — the incident, its timeline and its pages
 * ``GET  /api/v1/incidents/{ref}/timeline`` (viewer) — ``?after_seq=``
+* ``GET  /api/v1/incidents/{ref}/trace`` (viewer) — the decision trace: ``{"incident", "steps": [...]}``
 * ``POST /api/v1/incidents/{ref}/ack | notes | status | severity | roles | resolve | reopen`` (responder)
 * ``GET  /api/v1/incidents-config`` (admin) — the ``incidents`` configuration, secrets masked
 * ``GET  /api/v1/oncall/who?service=&at=`` (viewer) — who is paged first for a service
@@ -135,6 +136,15 @@ def get_timeline(
     ref: str, app: Autoheal = Depends(services), after_seq: int = Query(0, ge=0)
 ) -> dict[str, Any]:
     return {"events": [e.to_dict() for e in app.incidents.service.timeline(ref, after_seq=after_seq)]}
+
+
+@router.get(V1 + "/{ref}/trace", dependencies=[Depends(require(Role.VIEWER))])
+def get_trace(ref: str, app: Autoheal = Depends(services)) -> dict[str, Any]:
+    """The incident's decision trace: its timeline's human events as typed steps (docs/graph.md)."""
+    from autoheal.decisions.trace import incident_trace
+
+    incident, steps = incident_trace(app.incidents.service, ref)
+    return {"incident": incident.ref, "steps": [s.to_dict() for s in steps]}
 
 
 @router.post(V1 + "/{ref}/ack", dependencies=[Depends(require(Role.RESPONDER))])
