@@ -29,6 +29,7 @@ from autoheal.errors import ConfigError
 from autoheal.governance.wiring import Governance, policy_from
 from autoheal.graph.live import IncidentLearner, change_feed
 from autoheal.graph.memory import Memory, recaller
+from autoheal.graph.noise import noise_lookup
 from autoheal.incidents.wiring import IncidentsRuntime, build_incidents
 from autoheal.jobs import InProcessQueue, JobQueue
 from autoheal.jobs.durable import DatabaseQueue
@@ -129,7 +130,13 @@ class Autoheal:
         )
         del tools  # from here on, only the gateway holds them
         governance, investigator = assembly.governance, assembly.investigator
-        triage = Triage(governance.gateway, clock, settings.triage, DatabaseSuppressions(sessions))
+        triage = Triage(
+            governance.gateway,
+            clock,
+            settings.triage,
+            DatabaseSuppressions(sessions),
+            graph=noise_lookup(engine, telemetry.changes),
+        )
         incidents = build_incidents(
             settings.incidents,
             sessions,

@@ -38,3 +38,19 @@ def test_the_shipped_pairs_cover_every_class() -> None:
 def test_a_pair_without_a_class_tag_is_refused() -> None:
     with pytest.raises(ValueError, match="needs one tag of memory-recurrence"):
         pair_class(["memory"])
+
+
+def test_the_floor_is_the_ratio_with_free_recurrences_and_calls_are_summed_per_phase() -> None:
+    anchored = result("recurrence", 8, 17, 1, 1, anchored=True)
+    anchored.phases_on = {"memory changes.list": 1, "setup topology.graph": 1}
+    anchored.phases_off = {"changes changes.list": 1, "setup topology.graph": 1, "logs logs.query": 2}
+    other = result("recurrence", 9, 17, 1, 1, anchored=True)
+    other.phases_on = {"setup topology.graph": 1}
+    figures = summarise(
+        [anchored, other, result("different", 20, 20, 1, 1), result("recurrence", 17, 17, 1, 1)]
+    )
+    assert figures["floor_ratio"] == round(20 / 71, 4)
+    where = figures["anchored_calls"]
+    assert where["setup topology.graph"] == {"on": 2, "off": 1}
+    assert where["logs logs.query"] == {"on": 0, "off": 2}
+    assert "memory changes.list" in where and where["memory changes.list"]["off"] == 0

@@ -201,3 +201,29 @@ def test_a_failing_change_feed_does_not_stop_the_recall(tmp_path: Path) -> None:
     recall = recaller(engine, ManualClock(T0), before=broken)
     assert recall([]) == [] and calls == [1]
     engine.dispose()
+
+
+def test_an_incident_a_person_closes_as_noise_is_learned_as_noise_without_a_cause(app: Autoheal) -> None:
+    _fire(app, "a1", T0)
+    ref = app.incidents.service.list()[0].ref
+    service = app.incidents.service
+    finding = next(e for e in reversed(service.timeline(ref)) if e.kind == "investigation_finding")
+    top = finding.data["causes"][0]
+    service.decide_hypothesis(ref, top["hypothesis_id"], confirm=True, actor="alice", source="console")
+    service.resolve(ref, actor="bob", source="cli", summary="synthetic probe, not users", noise=True)
+    resolved = next(e for e in reversed(service.timeline(ref)) if e.kind == "resolved")
+    assert resolved.data["outcome"] == "noise"
+    with app.sessions() as s:
+        node = GraphStore(s).find(NodeKind.INCIDENT, ref)
+        assert node is not None
+        assert node.attrs["outcome"] == "noise" and node.attrs["closed_by"] == "bob"
+        assert node.attrs["closed_reason"] == "synthetic probe, not users"
+        assert node.attrs["root_cause"] is None  # closing as noise overrides the confirmation
+    other = app.incidents.service
+    _fire(app, "a1", T0 + timedelta(minutes=30), status="resolved")
+    _fire(app, "a2", T1)
+    second = other.list()[0]
+    other.resolve(second.ref, actor="bob", source="cli", summary="fixed")
+    with app.sessions() as s:
+        node = GraphStore(s).find(NodeKind.INCIDENT, second.ref)
+        assert node is not None and node.attrs["outcome"] == "incident"

@@ -115,3 +115,48 @@ def test_an_upstream_anomaly_stops_the_shortcut() -> None:
     assert [c["hypothesis"]["id"] for c in with_memory["causes"]] == [
         c["hypothesis"]["id"] for c in without["causes"]
     ]
+
+
+def _report(*found: tuple[str, str, str]) -> Any:
+    from autoheal.domain.investigation import (
+        Hypothesis,
+        InvestigationReport,
+        RankedCause,
+        Verdict,
+        Verification,
+    )
+
+    causes = [
+        RankedCause(
+            i + 1,
+            Hypothesis(f"h{i}", service, kind, "", "test"),
+            Verification(f"h{i}", Verdict(verdict), (), verdict),
+            1.0 - i / 10,
+        )
+        for i, (service, kind, verdict) in enumerate(found)
+    ]
+    return InvestigationReport("s", T0, causes=causes)
+
+
+def test_a_supported_finding_explaining_only_part_of_the_symptoms_does_not_stop_the_anchor() -> None:
+    from autoheal.reasoning.memory import anchored, explains_in
+    from autoheal.reasoning.reading import Graph
+
+    # checkout and shipping call rabbitmq; checkout and frontend call currency; frontend calls checkout
+    graph = Graph({("checkout", "rabbitmq"), ("shipping", "rabbitmq"), ("checkout", "currency"),
+                   ("frontend", "currency"), ("frontend", "checkout")})  # fmt: skip
+    explains = explains_in(graph, ["rabbitmq", "checkout", "frontend", "shipping"], 3)
+    priors = [prior("rabbitmq", "service_fault")]
+    side = _report(("rabbitmq", "service_fault", "supported"), ("currency", "dependency_fault", "supported"))
+    ok, why = anchored(side, priors, explains)
+    assert ok and "currency also supported, explaining only part" in why
+    assert not anchored(side, priors)[0]  # without the topology, any other supported finding stops it
+    # a rival explaining an alerted service the remembered cause does not (payment alerted itself)
+    explains = explains_in(graph, ["rabbitmq", "payment"], 3)
+    rival = _report(("rabbitmq", "service_fault", "supported"), ("payment", "service_fault", "supported"))
+    ok, why = anchored(rival, priors, explains)
+    assert not ok and "payment show supported findings too" in why
+    # equal coverage is not "part of": two explanations of the same symptoms stay ambiguous
+    same = explains_in(Graph({("checkout", "rabbitmq"), ("checkout", "currency")}), ["checkout"], 3)
+    both = _report(("rabbitmq", "service_fault", "supported"), ("currency", "dependency_fault", "supported"))
+    assert not anchored(both, priors, same)[0]

@@ -346,6 +346,15 @@ def memory(
         f"retrieval: p99 {figures['p99_retrieval_ms']} ms, median {figures['median_retrieval_ms']} ms "
         "(embedded SQLite, a graph of this pair's first incident)"
     )
+    anchored = [r for r in results if r.anchored]
+    typer.echo("")
+    typer.echo(f"where the calls of the {len(anchored)} anchored investigations go (phase, tool: off, on)")
+    for key, row in figures["anchored_calls"].items():
+        typer.echo(f"  {key:44s} {row['off']:5d} {row['on']:5d}")
+    typer.echo(
+        f"floor: {figures['floor_ratio']:.2f} (calls_ratio if every recurrence cost no call; "
+        "the changed and different pairs may not shortcut)"
+    )
     last = {
         k: figures[k]
         for k in (
@@ -357,6 +366,7 @@ def memory(
             "rank1_off",
             "misled",
             "p99_retrieval_ms",
+            "floor_ratio",
         )
     }
     last["by_class"] = figures["by_class"]

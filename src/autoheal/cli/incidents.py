@@ -223,6 +223,9 @@ def resolve(
     ref: str = typer.Argument(..., help="INC-12 or 12"),
     summary: str = typer.Option("", help="what happened and what fixed it"),
     cause: str | None = typer.Option(None, help="the root cause, in one line"),
+    noise: bool = typer.Option(
+        False, "--noise", help="closed as noise: the alert was not actionable (triage learns it)"
+    ),
     by: str | None = ByOption,
     as_json: bool = typer.Option(False, "--json"),
     db: str = DbOption,
@@ -230,7 +233,7 @@ def resolve(
 ) -> None:
     """Resolve the incident (only a human does; the alerts resolving does not)."""
     with _runtime(config, db) as rt:
-        incident = rt.service.resolve(ref, summary=summary, cause=cause, **_actor(by))
+        incident = rt.service.resolve(ref, summary=summary, cause=cause, noise=noise, **_actor(by))
     _print_incident(incident.to_dict(), as_json)
 
 
@@ -267,19 +270,10 @@ def trace(
     config: Path | None = ConfigOption,
 ) -> None:
     """The incident's decision trace: what people checked, ruled out, tried and decided, as typed steps."""
-    from sqlalchemy import select
-
-    from autoheal.decisions.trace import services_of
-    from autoheal.decisions.trace import trace as decision_trace
-    from autoheal.store.models import AlertRow
+    from autoheal.decisions.trace import incident_trace
 
     with _runtime(config, db) as rt:
-        incident = rt.service.get(ref)
-        timeline = rt.service.timeline(incident.id)
-        with rt.service.sessions() as session:  # the services alerts have named: what steps may mention
-            known = {str(s) for s in session.scalars(select(AlertRow.service).distinct()) if s}
-    names = sorted(known | ({incident.service} if incident.service else set()))
-    steps = decision_trace(timeline, services_of(names))
+        incident, steps = incident_trace(rt.service, ref)
     if as_json:
         for step in steps:
             print_json(step.to_dict())

@@ -70,3 +70,20 @@ def services_of(names: Sequence[str]) -> StepParser:
     from autoheal.decisions.parser import shop_aliases
 
     return StepParser(names, shop_aliases(names))
+
+
+def incident_trace(incidents: Any, ref: str | int) -> tuple[Any, list[DecisionStep]]:
+    """The incident ``ref`` and its decision trace, read through the incident service
+    (:class:`autoheal.incidents.service.IncidentService`); the services its steps may mention are
+    those the stored alerts named, and the incident's own. An unknown ``ref`` raises
+    :class:`~autoheal.errors.NotFoundError` (HTTP 404); a malformed one :class:`InputError`."""
+    from sqlalchemy import select
+
+    from autoheal.store.models import AlertRow
+
+    incident = incidents.get(ref)
+    timeline = incidents.timeline(incident.id)
+    with incidents.sessions() as session:
+        known = {str(s) for s in session.scalars(select(AlertRow.service).distinct()) if s}
+    names = sorted(known | ({incident.service} if incident.service else set()))
+    return incident, trace(timeline, services_of(names))

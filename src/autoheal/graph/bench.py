@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -59,6 +59,8 @@ class PairResult:
     anchored: bool
     reason: str
     retrieval_ms: float
+    phases_on: dict[str, int] = field(default_factory=dict)  # "phase tool" -> calls
+    phases_off: dict[str, int] = field(default_factory=dict)
 
     @property
     def misled(self) -> bool:
@@ -124,7 +126,20 @@ def run_pair(path: Path) -> PairResult:
         anchored=bool(second.memory.get("anchored")),
         reason=str(second.memory.get("reason") or "no prior offered"),
         retrieval_ms=max(memory.recall_ms) if memory.recall_ms else 0.0,
+        phases_on=dict(second.calls_by_phase or {}),
+        phases_off=dict(off.get("calls_by_phase") or {}),
     )
+
+
+def where_calls_go(results: Sequence[PairResult]) -> dict[str, dict[str, int]]:
+    """Calls with memory on and off, summed over ``results``, per ``"phase tool"``."""
+    out: dict[str, dict[str, int]] = {}
+    for r in results:
+        for side, phases in (("on", r.phases_on), ("off", r.phases_off)):
+            for key, n in phases.items():
+                row = out.setdefault(key, {"on": 0, "off": 0})
+                row[side] += n
+    return dict(sorted(out.items()))
 
 
 def p99(values: Sequence[float]) -> float:
@@ -155,4 +170,10 @@ def summarise(results: Sequence[PairResult]) -> dict[str, Any]:
         round(statistics.median([r.retrieval_ms for r in results]), 3) if results else 0.0
     )
     out["by_class"] = {c: figures([r for r in results if r.cls == c]) for c in CLASSES}
+    # the ratio if every recurrence cost nothing: the pairs where memory may not shortcut keep
+    # their calls (a stale lesson, a different fault), so calls_ratio cannot go below this
+    rest = sum(r.calls_off for r in results if r.cls != "recurrence")
+    total = sum(r.calls_off for r in results)
+    out["floor_ratio"] = round(rest / total, 4) if total else 0.0
+    out["anchored_calls"] = where_calls_go([r for r in results if r.anchored])
     return out

@@ -53,6 +53,11 @@ class IncidentRecord:
     report: Mapping[str, Any] = field(default_factory=dict)  # InvestigationReport.to_dict()
     steps: Sequence[DecisionStep] = ()
     root_cause: RootCause | None = None
+    # "noise" when the person who resolved it closed it as noise (the alert was not actionable),
+    # else "incident"; a noise closure carries no root cause (docs/graph.md "Triage")
+    outcome: str = "incident"
+    closed_by: str | None = None
+    closed_reason: str = ""
 
 
 def features(alerts: Iterable[Alert]) -> list[tuple[str, str]]:
@@ -131,6 +136,9 @@ def learn_incident(store: GraphStore, record: IncidentRecord) -> int:
             "check_order": _check_order(record),
             "ruled_out": _ruled_out(record),
             "tool_calls": record.report.get("usage", {}).get("tool_calls"),
+            "outcome": record.outcome,
+            "closed_by": record.closed_by,
+            "closed_reason": record.closed_reason,
         },
     )
     service_ids = {s: store.upsert(NodeKind.SERVICE, s, at, service=s) for s in services}

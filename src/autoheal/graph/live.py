@@ -14,7 +14,10 @@ the one ``resolved`` event this reacts to. From the incident it builds the
 * **root cause**: the last hypothesis a person *confirmed* (and did not reject afterwards), with its
   service, kind and component. Without a confirmation the incident is still learned (found by its
   alerts, its steps kept) but has no root cause, so it is never offered as a prior: the app does
-  not turn its own unconfirmed finding into memory.
+  not turn its own unconfirmed finding into memory;
+* **outcome**: ``noise`` when the person who resolved it closed it as noise (``resolve(...,
+  noise=True)``: ``autoheal incidents resolve --noise``, the API's ``"noise": true``), with who and
+  their summary; such an incident has no root cause. Triage reads these (:mod:`autoheal.graph.noise`).
 
 :func:`change_feed` is the other half of validity in the running app: before each recall, the
 changes the app knows of (the change store: ``POST /api/v1/changes``, the embedded telemetry) on the
@@ -66,6 +69,15 @@ def confirmed_cause(events: Sequence[Any]) -> Mapping[str, Any] | None:
         if ok and data.get("service") and data.get("kind"):
             return data
     return None
+
+
+def closed_as_noise(event: Any) -> bool:
+    """A ``resolved`` event in which a person (not Autoheal, the pipeline, a pager or the system)
+    closed the incident as noise (``"outcome": "noise"``)."""
+    from autoheal.decisions.trace import NOT_PEOPLE
+
+    person = event.source not in NOT_PEOPLE and event.actor != "autoheal"
+    return person and (event.data or {}).get("outcome") == "noise"
 
 
 def _investigation_of(events: Sequence[Any], hypothesis_id: str | None, fallback: str | None) -> str | None:
@@ -132,8 +144,10 @@ class IncidentLearner:
             | set(_report_services(report))
             | ({incident.service} if incident.service else set())
         )
+        closing = next((e for e in reversed(events) if e.kind == "resolved"), None)
+        noise = closing is not None and closed_as_noise(closing)
         cause = None
-        if confirmed:
+        if confirmed and not noise:
             cause = RootCause(
                 service=str(confirmed["service"]),
                 kind=str(confirmed["kind"]),
@@ -151,6 +165,9 @@ class IncidentLearner:
             report=report,
             steps=trace(events, services_of(names)),
             root_cause=cause,
+            outcome="noise" if noise else "incident",
+            closed_by=closing.actor if closing is not None else None,
+            closed_reason=str((closing.data or {}).get("summary") or "") if closing is not None else "",
         )
 
     def _alerts(self, group_keys: Sequence[str]) -> list[Alert]:

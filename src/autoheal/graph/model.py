@@ -55,3 +55,9 @@ OFFER_MIN_WEIGHT = 0.2
 
 # hypothesis kinds that are themselves changes (lessons about releases, not about state)
 CHANGE_CAUSES = frozenset({"bad_deploy", "config_change", "feature_flag", "infra_change"})
+
+# --- triage from the graph (docs/graph.md "Triage") ------------------------------------------------
+# An alert is noise by its past when at least this many of its past occurrences (incidents holding
+# its fingerprint, opened since the last change of its service) were closed as noise by a person,
+# and none of its occurrences, before or after that change, was an incident.
+NOISE_MIN_OCCURRENCES = 3

@@ -332,9 +332,18 @@ class IncidentService:
             return self._commit(session, writer)
 
     def resolve(
-        self, ref: str | int, *, actor: str, source: str, summary: str = "", cause: str | None = None
+        self,
+        ref: str | int,
+        *,
+        actor: str,
+        source: str,
+        summary: str = "",
+        cause: str | None = None,
+        noise: bool = False,
     ) -> Incident:
-        """A human resolves the incident (the alerts' own resolve never does)."""
+        """A human resolves the incident (the alerts' own resolve never does). ``noise``: the
+        person closes it as noise (the alert was not actionable; the ``resolved`` event carries
+        ``"outcome": "noise"``), which the context graph learns for triage (docs/graph.md)."""
         incident_id = parse_ref(ref)
         with self.sessions() as session:
             writer = self._writer(session, incident_id)
@@ -346,6 +355,8 @@ class IncidentService:
                 writer.row.summary = data["summary"] = self._text(summary, "summary")
             if cause:
                 writer.row.cause = data["cause"] = self._text(cause, "cause", 1000)
+            if noise:
+                data["outcome"] = "noise"
             writer.emit(EventKind.RESOLVED, actor, source, data)
             return self._commit(session, writer)
 

@@ -26,7 +26,7 @@ from autoheal.reasoning.base import (
     record_step,
 )
 from autoheal.reasoning.config import EngineConfig
-from autoheal.reasoning.memory import anchored, memory_section
+from autoheal.reasoning.memory import anchored, explains_in, memory_section
 from autoheal.reasoning.models.base import LanguageModel
 from autoheal.reasoning.verifier import merge, verify
 
@@ -132,7 +132,9 @@ class Investigator:
             yield event("step", step="memory", priors=[dict(p) for p in ctx.prior])
             verified = yield from self._run_generators(ctx, [memory], event, drain)
             first = report.build(ctx, started, self.clock.now(), verified)
-            accepted, anchor_reason = anchored(first, ctx.prior)
+            graph, _ = probe.graph(ctx)  # answered from the setup's calls
+            explains = explains_in(graph, probe.symptomatic(ctx), self.config.topology_depth)
+            accepted, anchor_reason = anchored(first, ctx.prior, explains)
             yield event("step", step="anchor", accepted=accepted, reason=anchor_reason)
             if accepted:
                 final = first

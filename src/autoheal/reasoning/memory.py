@@ -7,7 +7,11 @@ investigation stops there only when all of these hold:
 1. the top-ranked finding names an anchoring prior's root cause (service and kind, and the
    resource for a saturation);
 2. the verifier *supported* it (inconclusive is not enough);
-3. no finding on any other service was supported too (the current evidence points at one place).
+3. no finding on any other service was supported too (the current evidence points at one place),
+   except one whose service explains only a part of what the remembered cause explains: every
+   alerted service it could explain (itself or one of its callers, transitively) the remembered
+   cause's service explains too, and the remembered cause explains at least one more. Such a
+   finding is a victim or a side show of the remembered cause; it stays in the report, ranked.
 
 Otherwise the whole investigation runs as it would without memory, and the report says which
 prior was checked first and why it was not confirmed. A prior never becomes a finding by itself:
@@ -16,14 +20,30 @@ what is ranked was raised from the current data and attacked by the verifier lik
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from autoheal.domain.investigation import InvestigationReport, Verdict
 from autoheal.reasoning.generators.memory import matches
+from autoheal.reasoning.reading import Graph
+
+Explains = Callable[[str], frozenset[str]]
 
 
-def anchored(report: InvestigationReport, priors: Sequence[Mapping[str, Any]]) -> tuple[bool, str]:
+def explains_in(graph: Graph, symptoms: Iterable[str], depth: int) -> Explains:
+    """``explains(service)``: the alerted services a fault on ``service`` could explain — itself
+    when it alerted, and those that depend on it within ``depth`` calls."""
+    alerted = frozenset(symptoms)
+
+    def explains(service: str) -> frozenset[str]:
+        return frozenset(s for s in alerted if s == service or service in graph.dependencies(s, depth))
+
+    return explains
+
+
+def anchored(
+    report: InvestigationReport, priors: Sequence[Mapping[str, Any]], explains: Explains | None = None
+) -> tuple[bool, str]:
     top = report.top
     anchors = [p for p in priors if p.get("anchor") and isinstance(p.get("root_cause"), Mapping)]
     if top is None:
@@ -43,9 +63,17 @@ def anchored(report: InvestigationReport, priors: Sequence[Mapping[str, Any]]) -
             if c.hypothesis.service != top.hypothesis.service and c.verification.verdict is Verdict.SUPPORTED
         }
     )
-    if others:
-        return False, f"checked first, not conclusive: {', '.join(others)} show supported findings too"
-    return True, f"anchored on incident {prior.get('incident')}: confirmed by current evidence"
+    covered: list[str] = []
+    if explains is not None:
+        mine = explains(top.hypothesis.service)
+        covered = [s for s in others if explains(s) < mine]
+    rivals = [s for s in others if s not in covered]
+    if rivals:
+        return False, f"checked first, not conclusive: {', '.join(rivals)} show supported findings too"
+    because = (
+        f" ({', '.join(covered)} also supported, explaining only part of what it explains)" if covered else ""
+    )
+    return True, f"anchored on incident {prior.get('incident')}: confirmed by current evidence{because}"
 
 
 def memory_section(

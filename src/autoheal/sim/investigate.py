@@ -18,6 +18,7 @@ moment after onset, the same for every scenario and backend.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from sqlalchemy import Engine
 from autoheal.audit.trail import Durability
 from autoheal.clock import ManualClock
 from autoheal.domain.alerts import Alert, AlertStatus, Severity
+from autoheal.domain.investigation import InvestigationEvent
 from autoheal.governance.policy import Policy
 from autoheal.graph.memory import Memory
 from autoheal.reasoning.config import EngineConfig
@@ -53,9 +55,29 @@ class InvestigationOutcome:
     matched_kind: bool
     tool_calls: int
     memory: dict[str, Any] | None = None  # with memory: the report's memory section, calls without it
+    calls_by_phase: dict[str, int] | None = None  # "phase tool" -> governed calls (calls_by_phase)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def calls_by_phase(events: Iterable[InvestigationEvent]) -> dict[str, int]:
+    """Where an investigation's governed calls went: ``"phase tool" -> calls``. The phase is
+    ``setup`` (candidate services, before any generator), the generator that was running
+    (``memory`` for the similar-incidents generator), or ``verify`` (the checks, after the
+    hypotheses were announced). A call answered from the investigation's cache is not counted,
+    as in ``tool_calls``."""
+    phase = "setup"
+    out: dict[str, int] = {}
+    for event in events:
+        if event.kind == "step" and event.payload.get("step") == "generate":
+            phase = str(event.payload.get("generator"))
+        elif event.kind == "hypothesis":
+            phase = "verify"
+        elif event.kind == "evidence":
+            key = f"{phase} {event.payload.get('evidence', {}).get('tool')}"
+            out[key] = out.get(key, 0) + 1
+    return out
 
 
 def domain_alert(alert: SimAlert) -> Alert:
@@ -135,7 +157,7 @@ def investigate_faults(
             subject: str = subject,
             alerts: list[Alert] = alerts,
             index: int = index,
-        ) -> tuple[int, dict[str, Any]]:
+        ) -> tuple[int, dict[str, Any], dict[str, int]]:
             clock = ManualClock(now)
             with assemble(
                 build_tools(tools_config, telemetry, clock=clock),
@@ -154,13 +176,13 @@ def investigate_faults(
             for event in events:
                 if event.kind == "report":
                     found = dict(event.payload.get("report", {}))
-            return sum(event.kind == "evidence" for event in events), found
+            return sum(event.kind == "evidence" for event in events), found, calls_by_phase(events)
 
         priors: list[dict[str, Any]] = []
         if memory is not None:
             record_changes(memory, run, until=now)
             priors = [p.to_dict() for p in memory.recall(alerts, now)]
-        calls, report = investigate(priors)
+        calls, report, phases = investigate(priors)
         ranked = _ranked(report)
         top = ranked[0] if ranked else None
         remembered: dict[str, Any] | None = None
@@ -168,8 +190,12 @@ def investigate_faults(
             remembered = dict(report.get("memory") or {"anchored": False})
             remembered.pop("priors", None)
             if remembered.get("anchored") or (compare and priors):
-                off_calls, off_report = investigate([], "-without-memory")
-                remembered["without_memory"] = {"tool_calls": off_calls, "ranked": _ranked(off_report)}
+                off_calls, off_report, off_phases = investigate([], "-without-memory")
+                remembered["without_memory"] = {
+                    "tool_calls": off_calls,
+                    "ranked": _ranked(off_report),
+                    "calls_by_phase": off_phases,
+                }
             learn_fault(memory, run, index, alerts, report, top)
         out.append(
             InvestigationOutcome(
@@ -182,6 +208,7 @@ def investigate_faults(
                 matched_kind=matched_kind(fault.kind, top, deployed_version(run, index)),
                 tool_calls=calls,
                 memory=remembered,
+                calls_by_phase=phases,
             )
         )
     return out

@@ -5,6 +5,7 @@ on-call lookup, and the Slack app's request URL.
 * ``POST /api/v1/incidents`` (responder) — open by hand ``{"title", "severity", "service", "summary"}``
 * ``GET  /api/v1/incidents/{ref}`` (viewer) — the incident, its timeline and its pages
 * ``GET  /api/v1/incidents/{ref}/timeline`` (viewer) — ``?after_seq=``
+* ``GET  /api/v1/incidents/{ref}/trace`` (viewer) — the decision trace: ``{"incident", "steps": [...]}``
 * ``POST /api/v1/incidents/{ref}/ack | notes | status | severity | roles | resolve | reopen`` (responder)
 * ``GET  /api/v1/incidents-config`` (admin) — the ``incidents`` configuration, secrets masked
 * ``GET  /api/v1/oncall/who?service=&at=`` (viewer) — who is paged first for a service
@@ -73,6 +74,9 @@ class RoleBody(_Body):
 class ResolveBody(_Body):
     summary: str = Field("", max_length=4000)
     cause: str | None = Field(None, max_length=1000)
+    noise: bool = Field(
+        False, description="closed as noise: the alert was not actionable (triage learns it, docs/graph.md)"
+    )
 
 
 class ReopenBody(_Body):
@@ -134,6 +138,15 @@ def get_timeline(
     return {"events": [e.to_dict() for e in app.incidents.service.timeline(ref, after_seq=after_seq)]}
 
 
+@router.get(V1 + "/{ref}/trace", dependencies=[Depends(require(Role.VIEWER))])
+def get_trace(ref: str, app: Autoheal = Depends(services)) -> dict[str, Any]:
+    """The incident's decision trace: its timeline's human events as typed steps (docs/graph.md)."""
+    from autoheal.decisions.trace import incident_trace
+
+    incident, steps = incident_trace(app.incidents.service, ref)
+    return {"incident": incident.ref, "steps": [s.to_dict() for s in steps]}
+
+
 @router.post(V1 + "/{ref}/ack", dependencies=[Depends(require(Role.RESPONDER))])
 def ack(ref: str, request: Request, app: Autoheal = Depends(services)) -> dict[str, Any]:
     return app.incidents.service.ack(ref, **_actor(request)).to_dict()
@@ -173,7 +186,7 @@ def resolve(
     ref: str, body: ResolveBody, request: Request, app: Autoheal = Depends(services)
 ) -> dict[str, Any]:
     return app.incidents.service.resolve(
-        ref, summary=body.summary, cause=body.cause, **_actor(request)
+        ref, summary=body.summary, cause=body.cause, noise=body.noise, **_actor(request)
     ).to_dict()
 
 

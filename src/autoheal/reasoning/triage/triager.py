@@ -7,8 +7,8 @@ and no veto; anything unclear is signal):
    file's windows, and those stored in the database), or recognised as noise by an investigator
    from the alert alone (a heartbeat such as Watchdog, an inhibition helper)  -> noise
 2. an open incident / recent signal on the same service       -> duplicate
-3. a noise reason (transient self-resolution, flapping, never actionable, condition gone) and no
-   veto (worsening trend, a recent change on the service, critical and still firing) -> noise
+3. a noise reason (transient self-resolution, flapping, never actionable, every past occurrence
+   closed as noise by people in the context graph, condition gone) and no veto (worsening trend, a recent change on the service, critical and still firing) -> noise
 4. a known issue recorded for this alert                       -> known_issue
 5. otherwise                                                   -> signal
 """
@@ -27,6 +27,7 @@ from autoheal.domain.tools import ToolCaller
 from autoheal.reasoning.base import InvestigationContext, Window, record_step
 from autoheal.reasoning.triage import signals
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
+from autoheal.reasoning.triage.graph import GraphLookup, past_occurrences
 from autoheal.reasoning.triage.history import AlertHistory
 from autoheal.reasoning.triage.model import Lean, TriageKind, TriageSignal, TriageVerdict, logistic
 
@@ -40,14 +41,17 @@ class Triage:
         stored_windows: Callable[[datetime], Sequence[MaintenanceWindow]] | None = None,
         *,
         recognisers: Sequence[signals.NoiseRecogniser] | None = None,
+        graph: GraphLookup | None = None,
     ) -> None:
         """``stored_windows(now)``: silences and maintenance windows kept outside the config file
-        (the database's, ``autoheal.store.silences.DatabaseSuppressions``)."""
+        (the database's, ``autoheal.store.silences.DatabaseSuppressions``). ``graph(alerts, now)``:
+        the context graph's past occurrences of the alerts (``autoheal.graph.noise.noise_lookup``)."""
         self.tools = tools
         self.clock = clock
         self.config = config or TriageConfig()
         self.stored_windows = stored_windows or (lambda now: ())
         self.recognisers = tuple(signals.default_recognisers() if recognisers is None else recognisers)
+        self.graph = graph
 
     def assess(
         self,
@@ -77,6 +81,7 @@ class Triage:
             signals.state(facts),
             signals.flapping(facts),
             history_signal,
+            past_occurrences(self.graph, alerts, now, ctx),
             signals.episode(facts),
             signals.suppression(facts),
             duplicate_signal,
