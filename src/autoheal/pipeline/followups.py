@@ -23,8 +23,7 @@ from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.subjects import load_subject
 from autoheal.reasoning.triage.sql_history import SqlAlertHistory
 from autoheal.reasoning.triage.triager import Triage
-from autoheal.store.alerts import AlertRepository, alert_from_row
-from autoheal.store.models import AlertRow
+from autoheal.store.alerts import AlertRepository
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +34,7 @@ def load_group(
     """The group and its alerts that still matter: firing ones, and those seen recently."""
     repo = AlertRepository(session)
     row = repo.get_group(group_id)
-    since = clock.now() - timedelta(seconds=active_seconds)
-    rows: Sequence[AlertRow] = [
-        r
-        for r in repo.group_alerts(group_id)
-        if r.status == AlertStatus.FIRING.value or utc(r.last_seen) >= since
-    ]
-    alerts = [alert_from_row(r) for r in rows]
+    alerts = repo.active_group_alerts(group_id, clock.now() - timedelta(seconds=active_seconds))
     group = AlertGroup(
         key=row.key,
         labels=row.labels,
