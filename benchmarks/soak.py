@@ -14,6 +14,11 @@ descriptors (``/proc/PID/fd``). Growth is measured from the first sample after `
 seconds to the last. Prints a table and, last, one JSON object.
 
     .venv/bin/python benchmarks/soak.py --minutes 10 [--db postgresql+psycopg://...]
+    .venv/bin/python benchmarks/soak.py --minutes 6 --heap 60   # where memory grows (tracemalloc)
+
+``--heap SECONDS`` runs the server with ``AUTOHEAL_TRACEMALLOC=SECONDS`` (autoheal.heapwatch): the
+allocations that grew most since the first snapshot are written to ``--heap-out`` (tracing slows
+the server: the throughput and memory figures of such a run are not the soak's).
 """
 
 from __future__ import annotations
@@ -70,12 +75,17 @@ def _body(alerts: list[dict[str, Any]]) -> bytes:
     ).encode()
 
 
-def sample(pid: int) -> tuple[float, int]:
-    rss_kb = 0
+def sample(pid: int) -> tuple[float, int, float]:
+    """Resident memory (MB), open file descriptors, and the anonymous part of the resident memory
+    (MB: the heap and malloc's mappings; the rest is mapped files: code, SQLite's shared memory)."""
+    rss_kb = anon_kb = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             rss_kb = int(line.split()[1])
-    return rss_kb / 1024, len(os.listdir(f"/proc/{pid}/fd"))
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
+            anon_kb = int(line.split()[1])
+    return rss_kb / 1024, len(os.listdir(f"/proc/{pid}/fd")), anon_kb / 1024
 
 
 def stored_alerts(db_url: str) -> int:
@@ -102,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples")
     parser.add_argument("--storm", type=int, default=50, help="alerts in one storm webhook")
     parser.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
+    parser.add_argument("--heap", type=float, default=0, help="tracemalloc snapshot every N s (0: off)")
+    parser.add_argument("--heap-out", default="autoheal-soak-heap.txt", help="where --heap writes its report")
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.sample <= 0 or args.storm < 1 or args.warmup < 0:
         parser.error("--minutes and --sample must be > 0, --storm >= 1, --warmup >= 0")
@@ -117,7 +129,11 @@ sources:
     distinct: set[str] = set()
     samples: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="autoheal-soak-") as tmp:
-        server = AutohealServer.start(Path(tmp), db_url=args.db, config=config)
+        heap_file = Path(tmp) / "heap.txt"
+        env = {"AUTOHEAL_TRACEMALLOC": str(args.heap), "AUTOHEAL_TRACEMALLOC_FILE": str(heap_file)}
+        server = AutohealServer.start(
+            Path(tmp), db_url=args.db, config=config, env=env if args.heap else None
+        )
         pid = server.process.pid
         hook = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         admin = {"Authorization": f"Bearer {ADMIN}"}
@@ -147,8 +163,15 @@ sources:
                 while time.monotonic() - started < args.minutes * 60:
                     now = time.monotonic()
                     if now >= next_sample:
-                        rss, fds = sample(pid)
-                        samples.append({"t": round(now - started, 1), "rss_mb": round(rss, 1), "fds": fds})
+                        rss, fds, anon = sample(pid)
+                        samples.append(
+                            {
+                                "t": round(now - started, 1),
+                                "rss_mb": round(rss, 1),
+                                "fds": fds,
+                                "anon_mb": round(anon, 1),
+                            }
+                        )
                         print(
                             f"{samples[-1]['t']:>7} {rss:>8.1f} {fds:>5} {sent:>7} {acked:>7} {errors:>6} {investigations:>7}"
                         )
@@ -182,6 +205,9 @@ sources:
             total = stored_alerts(server.db_url)
         finally:
             server.stop()
+            if args.heap and heap_file.exists():
+                Path(args.heap_out).write_text(heap_file.read_text())
+                print(f"heap growth by allocation site: {args.heap_out}")
     after = [s for s in samples if s["t"] >= args.warmup] or samples[-1:]
     first, last = after[0], after[-1]
     minutes = (last["t"] - first["t"]) / 60 or 1.0
@@ -200,6 +226,8 @@ sources:
         "rss_mb_growth": round(last["rss_mb"] - first["rss_mb"], 1),
         "rss_mb_growth_per_min": round((last["rss_mb"] - first["rss_mb"]) / minutes, 2),
         "rss_mb_max": max(s["rss_mb"] for s in samples),
+        "anon_mb_growth": round(last["anon_mb"] - first["anon_mb"], 1),
+        "rss_mb_by_sample": [s["rss_mb"] for s in after],
         "fds_after_warmup": first["fds"],
         "fds_end": last["fds"],
         "fds_growth": last["fds"] - first["fds"],

@@ -60,9 +60,20 @@ def build_queue(config: PipelineConfig, engine: Engine, clock: Clock, metrics: S
     if config.queue == "database" and engine.dialect.name == "postgresql":
         from autoheal.jobs.procrastinate_queue import ProcrastinateQueue
 
-        return ProcrastinateQueue(engine, workers=config.workers, observer=metrics.job_observer)
+        return ProcrastinateQueue(
+            engine,
+            workers=config.workers,
+            observer=metrics.job_observer,
+            stalled_seconds=config.stalled_worker_seconds,
+        )
     if config.queue == "database":
-        return DatabaseQueue(engine, workers=config.workers, clock=clock, observer=metrics.job_observer)
+        return DatabaseQueue(
+            engine,
+            workers=config.workers,
+            clock=clock,
+            observer=metrics.job_observer,
+            lease_seconds=config.job_lease_seconds,
+        )
     return InProcessQueue(workers=config.workers, observer=metrics.job_observer)
 
 

@@ -108,6 +108,20 @@ class PipelineConfig(_Model):
         description="where follow-up jobs wait: memory (lost on a crash) or database (durable, shared "
         "by every serve and worker process on the database)",
     )
+    job_lease_seconds: float = Field(
+        900,
+        gt=0,
+        le=86400,
+        description="SQLite jobs table (queue: database): a claimed job whose worker stopped (killed, "
+        "crashed) is claimed again after this; keep it longer than the longest investigation",
+    )
+    stalled_worker_seconds: float = Field(
+        60,
+        ge=2,
+        le=3600,
+        description="PostgreSQL (queue: database, procrastinate): a worker without a heartbeat for this "
+        "long is dead and its running jobs are put back for another worker",
+    )
 
     @model_validator(mode="after")
     def _someone_runs_the_jobs(self) -> PipelineConfig:

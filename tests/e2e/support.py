@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -74,3 +75,64 @@ def poll(fetch: Callable[[], Any], accept: Callable[[Any], bool], *, timeout: fl
                 return last
         time.sleep(0.2)
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {last!r}", pytrace=False)
+
+
+class StallingPrometheus:
+    """An HTTP server answering the Prometheus HTTP API's read endpoints with empty results (no
+    series), that can hang: until ``release()``, a request that arrives while ``stall_if()`` is
+    true is held. ``stalled`` is set when the first one arrives, so a test knows the moment a
+    process is inside, say, an investigation's metrics query (no sleeping, no race)."""
+
+    def __init__(self, stall_if: Callable[[], bool] = lambda: True) -> None:
+        self.requests: list[str] = []
+        self.stalling = True
+        self._stall_if = stall_if
+        self.stalled = threading.Event()
+        self._released = threading.Event()
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                gate.requests.append(self.path)
+                if gate.stalling and gate._stall_if():
+                    gate.stalled.set()
+                    gate._released.wait()
+                path = self.path.split("?")[0]
+                data: Any = []
+                if path.endswith("/query_range"):
+                    data = {"resultType": "matrix", "result": []}
+                elif path.endswith("/query"):
+                    data = {"resultType": "vector", "result": []}
+                elif path.endswith("/rules"):
+                    data = {"groups": []}
+                elif path.endswith("/alerts"):
+                    data = {"alerts": []}
+                body = json.dumps({"status": "success", "data": data}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the caller was killed
+                    pass
+
+            do_POST = do_GET
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, name="stalling-prometheus", daemon=True).start()
+
+    def release(self) -> None:
+        """Answer the held requests and every later one at once."""
+        self.stalling = False
+        self._released.set()
+
+    def stop(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()

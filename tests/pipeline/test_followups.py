@@ -300,3 +300,27 @@ def test_a_failed_investigation_says_why(app):
     ).json()
     assert body["status"] == "failed" and body["report"] is None
     assert body["error"] == "OverflowError: date value out of range"
+
+
+def test_load_group_reads_the_firing_alerts_and_the_recently_seen_newest_first(app):
+    """What triage reads of a group (``AlertRepository.active_group_alerts``, columns not ORM rows):
+    every firing alert, a resolved one only if seen within ``active_seconds``, newest first."""
+    from autoheal.pipeline.followups import load_group
+    from autoheal.store.models import AlertRow
+
+    firing = {"labels": {"service": "checkout", "severity": "warning"}, "startsAt": "2026-11-25T11:56:00Z"}
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "old", **firing}))
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "gone", **firing}))
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "gone", **firing, "status": "resolved"}))
+    app.clock.advance(7200)  # "gone" resolved two hours ago; "old" still fires
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "now", **firing}))
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "done", **firing}))
+    app.ingestor.ingest("alertmanager", am_payload({"fp": "done", **firing, "status": "resolved"}))
+    with app.sessions() as session:
+        group_id = session.scalar(select(AlertRow.group_id).where(AlertRow.fingerprint == "now"))
+        group, alerts = load_group(session, group_id, 3600, app.clock)
+    assert [a.fingerprint for a in alerts] == ["done", "now", "old"]
+    assert group.fingerprints == ("done", "now", "old")
+    done = alerts[0]
+    assert done.status.value == "resolved" and done.ends_at is not None and done.starts_at.tzinfo is not None
+    assert alerts[1].labels["service"] == "checkout" and alerts[1].annotations == {"summary": "errors"}

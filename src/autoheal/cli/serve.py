@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def register(root: typer.Typer) -> None:
         configure_logging(settings.log_level, json_format=json_logs)
         autoheal = Autoheal.create(settings)
         stop = threading.Event()
+        heap = os.environ.get("AUTOHEAL_TRACEMALLOC")  # a diagnostic, off by default (autoheal.heapwatch)
+        if heap:
+            from autoheal.heapwatch import HeapWatch
+
+            HeapWatch(
+                Path(os.environ.get("AUTOHEAL_TRACEMALLOC_FILE", "autoheal-heap.txt")), float(heap)
+            ).start()
 
         def expiry_loop() -> None:
             while not stop.wait(30):

@@ -176,6 +176,13 @@ class PagingConfig(_Model):
     min_severity: Literal["SEV1", "SEV2", "SEV3", "SEV4"] = Field(
         "SEV3", description="incidents at or above this severity page"
     )
+    claim_seconds: float = Field(
+        60,
+        gt=0,
+        le=3600,
+        description="a page being delivered is claimed this long: one whose sender died (killed "
+        "mid-delivery) is sent again, with the same dedup key, once the claim lapses",
+    )
 
     @model_validator(mode="after")
     def _provider_config(self) -> PagingConfig:

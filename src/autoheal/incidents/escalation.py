@@ -130,11 +130,21 @@ class Escalation:
             return None
         findings = findings_from_report(report, investigation_id)
         cause = findings.get("cause")
-        if cause:
-            self.incidents.set_cause(incident.id, cause, investigation_id=investigation_id)
-        self.incidents.append(
-            incident.id, EventKind.INVESTIGATION_FINDING, actor=ACTOR, source=Source.PIPELINE, data=findings
+        # a job run again after its worker died past this point (at least once) adds nothing twice
+        recorded = any(
+            e.data.get("investigation_id") == investigation_id
+            for e in self.incidents.timeline(incident.id, kinds=[EventKind.INVESTIGATION_FINDING])
         )
+        if not recorded:
+            if cause:
+                self.incidents.set_cause(incident.id, cause, investigation_id=investigation_id)
+            self.incidents.append(
+                incident.id,
+                EventKind.INVESTIGATION_FINDING,
+                actor=ACTOR,
+                source=Source.PIPELINE,
+                data=findings,
+            )
         if self.paging is not None:
             link = self._link(incident.id)
             text = f"{incident.title}. Root cause: {cause or 'not established'}" + (

@@ -7,8 +7,9 @@ The guarantees are those of the hand-written ``DatabaseQueue`` (jobs/durable.py)
 * ``enqueue(session, kind, payload)`` inserts the job through the psycopg connection *of the
   caller's transaction* (procrastinate's ``configure(connection=...)``): the ingest writer commits
   an alert and its triage job together, or neither. ``submit`` uses a transaction of its own.
-* At least once: a job whose worker died (no heartbeat for ``stalled_seconds``) is put back by the
-  periodic task ``autoheal.retry_stalled``; handlers tolerate a repeat.
+* At least once: a job whose worker died (no heartbeat for ``stalled_seconds``,
+  ``pipeline.stalled_worker_seconds``) is put back by the periodic task ``autoheal.retry_stalled``
+  (every 15 s, or a third of a shorter timeout); handlers tolerate a repeat.
 * An identical waiting job is queued once: each job's ``queueing_lock`` is its identity (kind and
   payload digest, ``jobs.queue.identity``), and procrastinate's unique index allows one waiting
   (``todo``) job per lock. Inside the caller's transaction the insert runs in a savepoint, so a
@@ -67,7 +68,7 @@ class ProcrastinateQueue(_Base):
         retry_seconds: int = 30,
         max_attempts: int = 3,
         stalled_seconds: float = 60.0,
-        stalled_check_seconds: int = 15,
+        stalled_check_seconds: int | None = None,
         poll_seconds: float = 5.0,
         name: str | None = None,
     ) -> None:
@@ -77,7 +78,9 @@ class ProcrastinateQueue(_Base):
         self._engine = engine
         self._workers = workers
         self._stalled = stalled_seconds
-        self._stalled_cron = f"* * * * * */{max(1, min(stalled_check_seconds, 59))}"
+        # how often the stalled-job check runs: every 15 s, or a third of a shorter timeout
+        check = stalled_check_seconds or int(min(15.0, max(1.0, stalled_seconds / 3)))
+        self._stalled_cron = f"* * * * * */{max(1, min(check, 59))}"
         self._poll = poll_seconds
         self.name = name or "autoheal"
         retry = procrastinate.RetryStrategy(

@@ -23,8 +23,7 @@ from autoheal.reasoning.engine import Investigator
 from autoheal.reasoning.subjects import load_subject
 from autoheal.reasoning.triage.sql_history import SqlAlertHistory
 from autoheal.reasoning.triage.triager import Triage
-from autoheal.store.alerts import AlertRepository, alert_from_row
-from autoheal.store.models import AlertRow
+from autoheal.store.alerts import AlertRepository
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +34,7 @@ def load_group(
     """The group and its alerts that still matter: firing ones, and those seen recently."""
     repo = AlertRepository(session)
     row = repo.get_group(group_id)
-    since = clock.now() - timedelta(seconds=active_seconds)
-    rows: Sequence[AlertRow] = [
-        r
-        for r in repo.group_alerts(group_id)
-        if r.status == AlertStatus.FIRING.value or utc(r.last_seen) >= since
-    ]
-    alerts = [alert_from_row(r) for r in rows]
+    alerts = repo.active_group_alerts(group_id, clock.now() - timedelta(seconds=active_seconds))
     group = AlertGroup(
         key=row.key,
         labels=row.labels,
@@ -209,9 +202,35 @@ class FollowUps:
         )
         return False
 
-    def _started(self, investigation_id: str) -> bool:
+    def _latest_attempt(self, verdict_id: Any) -> str | None:
+        """The investigation the verdict links to now (a retry relinks it to its own attempt)."""
+        if verdict_id is None:
+            return None
         with self.sessions() as session:
-            return session.get(reasoning_store.InvestigationRow, investigation_id) is not None
+            row = session.get(reasoning_store.TriageVerdictRow, int(verdict_id))
+            return row.investigation_id if row is not None else None
+
+    def _previous_attempt(self, investigation_id: str) -> dict[str, Any] | None:
+        """What an earlier run of this job left under ``investigation_id``: None if it never
+        started; its report if it finished (the worker died after writing it: the report is not
+        written again); ``{}`` if it failed or was cut off. A ``running`` row here was cut off
+        (kill -9 of its worker: the job engine hands a job on only once its worker is gone) and is
+        marked failed, so it is not shown as running for ever."""
+        with self.sessions() as session:
+            row = session.get(reasoning_store.InvestigationRow, investigation_id)
+            if row is None:
+                return None
+            if row.status == "finished" and isinstance(row.report, dict):
+                return dict(row.report)
+            if row.status == "running":
+                reasoning_store.fail_investigation(
+                    session,
+                    investigation_id,
+                    self.clock.now(),
+                    "its worker stopped before it finished (killed or crashed); the job ran again",
+                )
+                session.commit()
+            return {}
 
     def run_investigation(self, job: Job) -> None:
         group_id = int(job.payload["group_id"])
@@ -221,8 +240,14 @@ class FollowUps:
             return
         with self.sessions() as session:
             subject, alerts = load_subject(session, f"group:{group_id}")
-        if investigation_id is None or self._started(investigation_id):
-            # a job queued before triage chose the id, or a retry after a failed attempt
+        investigation_id = self._latest_attempt(verdict_id) or investigation_id
+        previous = self._previous_attempt(investigation_id) if investigation_id is not None else None
+        if previous:  # the report exists: only what follows it runs again (idempotent)
+            if self.escalation is not None:
+                self.escalation.after_investigation(subject, str(investigation_id), previous)
+            return
+        if investigation_id is None or previous is not None:
+            # a job queued before triage chose the id, or a retry after a failed or cut-off attempt
             investigation_id = f"inv-{uuid.uuid4().hex[:12]}"
         if verdict_id is not None:
             with self.sessions() as session:

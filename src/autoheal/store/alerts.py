@@ -78,6 +78,9 @@ def group_to_dict(row: AlertGroupRow, alert_count: int | None = None) -> dict[st
     return out
 
 
+GROUP_LIMIT = 10_000  # the newest alerts of a group that are read at once
+
+
 @dataclass(frozen=True, slots=True)
 class AlertFilter:
     status: str | None = None
@@ -137,7 +140,62 @@ class AlertRepository:
         return row
 
     def group_alerts(self, group_id: int) -> Sequence[AlertRow]:
-        return self.list_alerts(AlertFilter(group_id=group_id, limit=10_000))
+        return self.list_alerts(AlertFilter(group_id=group_id, limit=GROUP_LIMIT))
+
+    def active_group_alerts(self, group_id: int, seen_since: datetime) -> list[Alert]:
+        """The group's alerts that still matter to triage — firing, or seen at ``seen_since`` or
+        later — newest first, at most ``GROUP_LIMIT``, as domain objects. Reads the columns an
+        ``Alert`` needs (no ORM rows): triage reads a storm's whole group on every run."""
+        columns = (
+            AlertRow.source,
+            AlertRow.fingerprint,
+            AlertRow.status,
+            AlertRow.name,
+            AlertRow.starts_at,
+            AlertRow.labels,
+            AlertRow.annotations,
+            AlertRow.service,
+            AlertRow.severity,
+            AlertRow.ends_at,
+            AlertRow.generator_url,
+        )
+        q = (
+            select(*columns)
+            .where(
+                AlertRow.group_id == group_id,
+                (AlertRow.status == AlertStatus.FIRING.value) | (AlertRow.last_seen >= seen_since),
+            )
+            .order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())
+            .limit(GROUP_LIMIT)
+        )
+        return [
+            Alert(
+                source=source,
+                fingerprint=fingerprint,
+                status=AlertStatus(status),
+                name=name,
+                starts_at=utc(starts_at),
+                labels=labels,
+                annotations=annotations,
+                service=service,
+                severity=Severity(severity),
+                ends_at=utc(ends_at) if ends_at else None,
+                generator_url=generator_url,
+            )
+            for (
+                source,
+                fingerprint,
+                status,
+                name,
+                starts_at,
+                labels,
+                annotations,
+                service,
+                severity,
+                ends_at,
+                generator_url,
+            ) in self.session.execute(q)
+        ]
 
 
 def expire_stale(session: Session, now: datetime, stale_after_seconds: float) -> int:

@@ -2,7 +2,10 @@
 the demo (no PagerDuty or Opsgenie can run here). Each is an ``httpx.MockTransport`` handler that
 checks requests as the real API documents them, answers with the documented shapes, records every
 call, keeps alerts by dedup key / alias as the services do, and can be told to be down
-(``down(n, status)``: the next n calls fail)."""
+(``down(n, status)``: the next n calls fail) or to hang (``stall(n)``: the next n calls are
+received and recorded but not answered until ``release()``, as when the sender dies mid-delivery).
+``serve()`` also puts one on a local HTTP port, for ``autoheal serve`` / ``autoheal worker``
+subprocesses (``paging.pagerduty.url: <url>/v2/enqueue``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -26,14 +30,86 @@ class _Recorder:
         with self._lock:
             self._down.extend([status] * times)
 
+    _stalls: int = 0
+    hung: int = 0  # calls processed whose answer was held back (stall)
+    _released: threading.Event = field(default_factory=threading.Event)
+    stalled: threading.Event = field(default_factory=threading.Event)  # set when a call hangs
+    _server: ThreadingHTTPServer | None = None
+
+    def stall(self, times: int = 1) -> None:
+        """Receive and record the next ``times`` calls, then hang until ``release()``."""
+        with self._lock:
+            self._stalls += times
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
     def _outage(self) -> int | None:
         with self._lock:
             return self._down.pop(0) if self._down else None
 
+    def _hang(self) -> None:
+        with self._lock:
+            if self._stalls <= 0:
+                return
+            self._stalls -= 1
+            self.hung += 1
+        self.stalled.set()
+        self._released.wait()
+
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
+    def serve(self) -> str:
+        """Answer on ``127.0.0.1`` (a random port) until ``close()``; returns the base URL."""
+        if self._server is None:
+            fake = self
+
+            class Handler(BaseHTTPRequestHandler):
+                def _any(self) -> None:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    request = httpx.Request(
+                        self.command,
+                        f"http://{self.headers.get('Host', 'localhost')}{self.path}",
+                        headers=dict(self.headers.items()),
+                        content=self.rfile.read(length) if length else b"",
+                    )
+                    response = fake.handle(request)
+                    try:
+                        self.send_response(response.status_code)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(response.content)))
+                        self.end_headers()
+                        self.wfile.write(response.content)
+                    except (BrokenPipeError, ConnectionResetError):  # the caller was killed
+                        pass
+
+                do_POST = do_GET = _any
+
+                def log_message(self, format: str, *args: Any) -> None:
+                    pass
+
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            self._server.daemon_threads = True
+            threading.Thread(target=self._server.serve_forever, name="fake-pager", daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
     def handle(self, request: httpx.Request) -> httpx.Response:
+        """The service's answer; a stalled call is processed (as the service would on receipt),
+        then its answer is held back until ``release()``."""
+        response = self._handle(request)
+        self._hang()
+        return response
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         raise NotImplementedError
 
 
@@ -46,7 +122,7 @@ class FakePagerDuty(_Recorder):
         self.routing_key = routing_key
         self.alerts: dict[str, dict[str, Any]] = {}  # dedup_key -> {"status", "summary", "triggers"}
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         status = self._outage()
         try:
             body = json.loads(request.content or b"{}")
@@ -126,7 +202,7 @@ class FakeOpsgenie(_Recorder):
         self.api_key = api_key
         self.alerts: dict[str, dict[str, Any]] = {}  # alias -> {"status", "message", "count"}
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         status = self._outage()
         body = json.loads(request.content or b"{}")
         with self._lock:

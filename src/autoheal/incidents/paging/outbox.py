@@ -47,7 +47,8 @@ WAITING, PENDING, SENDING, SENT, FAILED, CANCELLED, SHADOW = (
     "cancelled",
     "shadow",  # shadow mode: recorded as would_page, never sent
 )
-CLAIM_SECONDS = 60  # a row claimed by a process that died is due again after this
+CLAIM_SECONDS = 60  # default of incidents.paging.claim_seconds: a row claimed by a process that died
+# is due again after this
 
 
 def dedup_key(incident_id: int) -> str:
@@ -205,7 +206,7 @@ class PagingService:
                     PageRow.status.in_([PENDING, SENDING, WAITING]),
                     PageRow.next_attempt_at <= now,
                 )
-                .values(status=SENDING, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+                .values(status=SENDING, next_attempt_at=now + timedelta(seconds=self.config.claim_seconds))
             )
             session.commit()
             if getattr(claimed, "rowcount", 1) != 1:
