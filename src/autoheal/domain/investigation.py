@@ -145,6 +145,9 @@ class InvestigationReport:
     # evidence the investigation asked for and did not get, and what it leaves unjudged
     # (autoheal.reasoning.coverage): [{"modality", "missing", "detail"}]
     evidence_gaps: list[dict[str, str]] = field(default_factory=list)
+    # the modalities asked for and answered, and the factor every confidence was scaled by for
+    # the missing ones (autoheal.reasoning.coverage.scale): {"asked", "answered", "confidence_scale"}
+    evidence_coverage: dict[str, Any] = field(default_factory=dict)
 
     @property
     def top(self) -> RankedCause | None:
@@ -162,6 +165,7 @@ class InvestigationReport:
             "usage": dict(self.usage),
             "memory": dict(self.memory),
             "evidence_gaps": [dict(g) for g in self.evidence_gaps],
+            "evidence_coverage": dict(self.evidence_coverage),
         }
 
 

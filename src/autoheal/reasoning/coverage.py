@@ -6,6 +6,13 @@ that was asked for and never answered with data, or whose incident or reference 
 empty while the other answered, is a gap. Each gap says what the engine could not judge without it,
 so a reader weighs the conclusion accordingly (the report lists them under ``evidence_gaps`` and
 its narrative ends with them). A modality never asked for is no gap: no generator wanted it.
+
+**Confidence is priced for what is missing** (:func:`scale`): every cause's confidence is multiplied
+by the share of the modalities asked for that answered (two of three: 2/3). The engine's confidence
+is a judgement among the causes the answered evidence can show; a fault visible only in the missing
+modality (a code-level fault without logs) was never a candidate, so the conclusion is worth less
+by the share of the evidence kinds that could not be read. One factor for the whole report: the
+ranking does not change, and with every modality answered the factor is 1. It has no parameter.
 """
 
 from __future__ import annotations
@@ -95,6 +102,34 @@ def gaps(ctx: InvestigationContext) -> list[Gap]:
     return out
 
 
-def narrative(found: list[Gap]) -> str:
-    """The narrative's closing lines for the gaps (empty when there are none)."""
-    return "\n".join(f"Evidence missing — {g.detail}." for g in found)
+def asked(ctx: InvestigationContext) -> list[str]:
+    """The modalities some generator or check asked for in this investigation."""
+    return [
+        m
+        for m, prefix in PREFIXES.items()
+        if any("." not in e.id and e.tool.startswith(prefix) for e in ctx.evidence)
+    ]
+
+
+def scale(ctx: InvestigationContext, found: list[Gap]) -> dict[str, Any]:
+    """The report's confidence factor: answered / asked over the modalities (1.0 with no gap or
+    nothing asked), with the modalities on each side, for ``evidence_coverage``."""
+    wanted = asked(ctx)
+    missing = {g.modality for g in found}
+    answered = [m for m in wanted if m not in missing]
+    factor = len(answered) / len(wanted) if wanted else 1.0
+    return {"asked": wanted, "answered": answered, "confidence_scale": round(factor, 4)}
+
+
+def narrative(found: list[Gap], coverage: dict[str, Any] | None = None) -> str:
+    """The narrative's closing lines for the gaps (empty when there are none), and how the
+    confidence was scaled for them."""
+    lines = [f"Evidence missing — {g.detail}." for g in found]
+    if found and coverage and coverage.get("confidence_scale", 1.0) < 1.0:
+        lines.append(
+            f"Confidence scaled by {coverage['confidence_scale']:.2f} ({len(coverage['answered'])} of "
+            f"{len(coverage['asked'])} kinds of evidence answered): the causes above are ranked among "
+            f"what the answered evidence can show; a fault visible only in the missing evidence was "
+            f"not a candidate."
+        )
+    return "\n".join(lines)

@@ -163,18 +163,22 @@ def build(
             findings.append((hypothesis, verification))
     ranked = rank(findings, typical_scores(h for h, _ in verified))
     ruled_out.sort(key=lambda f: -f[0].score)
+    # what was missing prices every confidence by one factor (coverage.scale): the order stands
+    gaps = coverage.gaps(ctx)
+    scaled = coverage.scale(ctx, gaps)
+    factor = float(scaled["confidence_scale"])
     report = InvestigationReport(
         subject=ctx.subject,
         started_at=started_at,
         finished_at=finished_at,
-        causes=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ranked)],
+        causes=[RankedCause(i + 1, h, v, c * factor) for i, (h, v, c) in enumerate(ranked)],
         ruled_out=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ruled_out)],
     )
     report.next_checks = next_checks(report, ctx)
     report.narrative = template_narrative(report)
-    gaps = coverage.gaps(ctx)
     report.evidence_gaps = [g.to_dict() for g in gaps]
-    report.narrative = "\n".join(p for p in (report.narrative, coverage.narrative(gaps)) if p)
+    report.evidence_coverage = scaled
+    report.narrative = "\n".join(p for p in (report.narrative, coverage.narrative(gaps, scaled)) if p)
     statuses = list(ctx.statuses.values())
     report.usage = {
         "tool_calls": sum(1 for e in ctx.evidence if "." not in e.id),

@@ -10,7 +10,7 @@ seen failing by the front page and by its other clients)."""
 from __future__ import annotations
 
 from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, VerificationCheck
-from autoheal.reasoning import probe
+from autoheal.reasoning import probe, reading
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.checks import _scope
 from autoheal.reasoning.config import EngineConfig
@@ -42,6 +42,16 @@ class TopologyCheck:
         explains = sorted(s for s in symptoms if s == suspect or suspect in graph.dependencies(s, depth))
         if not explains:
             callers_of = sorted(s for s in symptoms if s in graph.dependencies(suspect, depth))
+            hole = None if callers_of else _hole_above(ctx, graph, suspect, depth)
+            if hole:
+                return VerificationCheck(
+                    self.name,
+                    CheckOutcome.UNKNOWN,
+                    f"the call graph seen does not reach {suspect} from the symptoms: nobody is seen "
+                    f"calling {', '.join(hole[:3])}, which no declared dependency starts, so their "
+                    f"callers' spans are missing (a partial trace), not shown absent",
+                    evidence,
+                )
             where = (
                 f"it depends on {', '.join(callers_of)} (downstream of the symptoms)"
                 if callers_of
@@ -174,6 +184,21 @@ class TopologyCheck:
                 (shift.cite(ctx),),
             )
         return None
+
+
+def _hole_above(ctx: InvestigationContext, graph: Graph, suspect: str, depth: int) -> list[str]:
+    """The services at the top of what is seen above ``suspect`` that nobody is seen calling and
+    that the declared topology does not name: there the graph seen in traces has lost their
+    callers' spans (minutes or spans missing; a service is called by someone or is a declared
+    entry), so "not connected to the symptoms" is a hole in the evidence, not a finding. Without
+    traces, with every top named by the declared topology, or with no declared topology (then a
+    trace's root service cannot be told from a lost caller), nothing is missing (empty list)."""
+    declared, _ = ctx.call(reading.TOPOLOGY, {}, "declared service dependencies")
+    named = reading.read_graph(declared.data).nodes if declared.ok else set()
+    if not named:  # no declared entry: a trace root cannot be told from a lost caller
+        return []
+    above = graph.dependents(suspect, depth) | {suspect}
+    return sorted(n for n in above if not graph.callers(n) and n not in named)
 
 
 def _rests_on_logs_or_traces(hypothesis: Hypothesis) -> bool:
