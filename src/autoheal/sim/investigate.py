@@ -18,7 +18,7 @@ moment after onset, the same for every scenario and backend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ class InvestigationOutcome:
     matched_kind: bool
     tool_calls: int
     memory: dict[str, Any] | None = None  # with memory: the report's memory section, calls without it
+    case: dict[str, Any] = field(default_factory=dict)  # what calibration reads (autoheal.sim.cases)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -108,6 +109,7 @@ def investigate_faults(
     report the tool calls it saved and the ranking it would have had (``memory.without_memory``)."""
     from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
+    from autoheal.sim.cases import report_case
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
 
     topology = write_topology(run, Path(workdir) / "sim-topology.yaml")
@@ -182,6 +184,7 @@ def investigate_faults(
                 matched_kind=matched_kind(fault.kind, top, deployed_version(run, index)),
                 tool_calls=calls,
                 memory=remembered,
+                case=report_case(report),
             )
         )
     return out
