@@ -35,13 +35,22 @@ def test_runaway_process_burns_its_own_cpu_to_the_limit() -> None:
     assert _window(run, "cpu_throttling_ratio", "cart", 85, 99).mean() > 0.4
     assert _window(run, "cpu_steal_ratio", "cart", 85, 99).max() < 0.05  # nobody else took it
     # latency follows only once the limit bites
-    assert _window(run, "latency_p99_ms", "cart", 71, 73).mean() < 1.3 * _window(run, "latency_p99_ms", "cart", 0, 60).mean()
-    assert _window(run, "latency_p99_ms", "cart", 85, 99).mean() > 2 * _window(run, "latency_p99_ms", "cart", 0, 60).mean()
+    assert (
+        _window(run, "latency_p99_ms", "cart", 71, 73).mean()
+        < 1.3 * _window(run, "latency_p99_ms", "cart", 0, 60).mean()
+    )
+    assert (
+        _window(run, "latency_p99_ms", "cart", 85, 99).mean()
+        > 2 * _window(run, "latency_p99_ms", "cart", 0, 60).mean()
+    )
 
 
 def test_noisy_neighbour_leaves_the_services_own_usage_flat() -> None:
     run = _run("cpu_contention", "catalogue", latency_factor=8)
-    before, during = _window(run, "cpu_usage_ratio", "catalogue", 0, 60), _window(run, "cpu_usage_ratio", "catalogue", 75, 99)
+    before, during = (
+        _window(run, "cpu_usage_ratio", "catalogue", 0, 60),
+        _window(run, "cpu_usage_ratio", "catalogue", 75, 99),
+    )
     assert during.max() < 0.9 and abs(during.mean() - before.mean()) < 0.1
     assert _window(run, "cpu_steal_ratio", "catalogue", 75, 99).min() > 0.2
     assert _window(run, "node_cpu_usage_ratio", "catalogue", 75, 99).min() > 0.9

@@ -143,6 +143,7 @@ def cases(
         raise typer.BadParameter(str(exc), param_hint="--rows") from exc
     specs = [load_scenario(n) for n in scenarios] if scenarios else catalogue()
     total = right = 0
+    unmatched: list[str] = []
     for spec in specs:
         run = simulate(spec)
         records: list[dict[str, Any]] = []
@@ -150,6 +151,8 @@ def cases(
             with tempfile.TemporaryDirectory(prefix="autoheal-sim-cases-") as tmp:
                 played = play_on(run, "embedded", Path(tmp), investigate=False)
             records += pipeline_records(run, played.result.judgement)
+            if not played.result.to_dict()["ground_truth_matched"]:
+                unmatched.append(spec.name)  # the same verdict sim run gives
         for row in chosen:
             records += after_the_fact_records(run, row)
         with out.open("a") as fh:

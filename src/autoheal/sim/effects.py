@@ -217,12 +217,12 @@ def apply_fault(
     elif kind is k.FaultKind.LOAD_SURGE:
         p10 = k.LoadSurgeParams.model_validate(fault.params)
         ramp_steps = max(1, int(p10.ramp // scenario.step))
-        j = np.arange(length)
-        shape = np.minimum(1.0, np.minimum(j + 1, length - j) / ramp_steps)  # up, plateau, down
-        eff.load[sl] = 1.0 + (p10.factor - 1.0) * shape
-        eff.mem[sl] = svc.memory + (p10.memory - svc.memory) * shape
-        eff.lat_mult[sl] *= 1.0 + (p10.latency_factor - 1.0) * shape
-        eff.add_err(sl, p10.error_ratio * shape)
+        steps = np.arange(length)
+        surge = np.minimum(1.0, np.minimum(steps + 1, length - steps) / ramp_steps)  # up, plateau, down
+        eff.load[sl] = 1.0 + (p10.factor - 1.0) * surge
+        eff.mem[sl] = svc.memory + (p10.memory - svc.memory) * surge
+        eff.lat_mult[sl] *= 1.0 + (p10.latency_factor - 1.0) * surge
+        eff.add_err(sl, p10.error_ratio * surge)
         eff.reasons.append((sl.start, sl.stop, "surge"))
     elif kind is k.FaultKind.DNS_FAILURE:
         p11 = k.DnsFailureParams.model_validate(fault.params)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime
 
-from autoheal.domain.investigation import Hypothesis
+from autoheal.domain.investigation import Evidence, Hypothesis
 from autoheal.reasoning import probe, reading
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.config import EngineConfig
@@ -31,7 +31,7 @@ class ContentionGenerator:
 
     def _series(
         self, ctx: InvestigationContext, metric: str, summary: str
-    ) -> tuple[dict[str, list[tuple[float, float]]], object]:
+    ) -> tuple[dict[str, list[tuple[float, float]]], Evidence]:
         window = probe.horizon(ctx)
         step = reading.step_for(window, 240)  # as the saturation generator asks (shared answers)
         result, ev = ctx.call(
@@ -57,7 +57,10 @@ class ContentionGenerator:
         if not waiting:
             return []
         cpu = next((r for r in cfg.resources if r.name.startswith("cpu")), None)
-        own, own_ev = self._series(ctx, cpu.name, f"{cpu.name} per service") if cpu else ({}, None)
+        own: dict[str, list[tuple[float, float]]] = {}
+        own_ev: Evidence | None = None
+        if cpu is not None:
+            own, own_ev = self._series(ctx, cpu.name, f"{cpu.name} per service")
         node, node_ev = self._series(ctx, cfg.node_cpu_metric, f"{cfg.node_cpu_metric} per service")
         out: list[Hypothesis] = []
         for service, peak, before, first in waiting:
@@ -67,16 +70,16 @@ class ContentionGenerator:
             at = datetime.fromtimestamp(first, UTC)
             evidence = [
                 ctx.cite(
-                    steal_ev,  # type: ignore[arg-type]
+                    steal_ev,
                     f"{cfg.steal_metric} of {service} reached {peak:.2f} at {at:%H:%M:%S}; typically {before:.2f}",
                 )
             ]
             note = ""
-            if usage and own_ev is not None:
+            if cpu is not None and usage and own_ev is not None:
                 evidence.append(
                     ctx.cite(
                         own_ev, f"{cpu.name} of {service} stayed at most {max(usage):.2f} (limit {cpu.limit})"
-                    )  # type: ignore[arg-type,union-attr]
+                    )
                 )
                 note = f", its own CPU usage at most {max(usage):.2f}"
             node_pts = node.get(service, [])
@@ -85,8 +88,9 @@ class ContentionGenerator:
             if node_ref and node_inc and max(node_inc) - statistics.median(node_ref) >= NODE_RISE:
                 evidence.append(
                     ctx.cite(
-                        node_ev,  # type: ignore[arg-type]
-                        f"{cfg.node_cpu_metric} of {service}'s node rose to {max(node_inc):.2f} from {statistics.median(node_ref):.2f}",
+                        node_ev,
+                        f"{cfg.node_cpu_metric} of {service}'s node rose to {max(node_inc):.2f} "
+                        f"from {statistics.median(node_ref):.2f}",
                     )
                 )
                 note += f"; its node's CPU rose to {max(node_inc):.2f} (a neighbour)"

@@ -107,7 +107,7 @@ class SaturationGenerator:
                     f"{resource.name} of {service} reached {peak:.2f} (limit {resource.limit}) at {at:%H:%M:%S}; "
                     f"typically {before:.2f} (median) in the reference window",
                 )
-                evidence = [cited]
+                evidence: list[Evidence | None] = [cited]
                 kind, statement, component = (
                     "resource_saturation",
                     f"{service} saturated its {what}",
