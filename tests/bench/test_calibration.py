@@ -142,3 +142,17 @@ def test_reliability_diagram_is_a_png(tmp_path: Path) -> None:
     out = tmp_path / "reliability.png"
     reliability_png(calibrate(data, fit(data)), out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_map_is_not_extrapolated_beyond_its_training_range() -> None:
+    # fitted on confidences 0.9-0.99 only: a case at 0.5 is read as the lowest one it saw
+    sim = [Pair("sim", 0.9 + 0.01 * (i % 10), i % 7 > 0, 0.5, "supported") for i in range(70)]
+    m = fit(sim)
+    assert m.ranges is not None and m.ranges[0][0] == pytest.approx(2.1972, abs=1e-3)  # logit(0.9)
+    assert apply(m, Pair("d", 0.5, True, 0.25, "supported")) == pytest.approx(
+        apply(m, Pair("d", 0.9, True, 0.45, "supported"))
+    )
+    back = ConfidenceMap.from_json(m.to_json()).ranges
+    assert back is not None and [round(v, 4) for r in back for v in r] == [
+        round(v, 4) for r in m.ranges for v in r
+    ]

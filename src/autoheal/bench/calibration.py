@@ -117,7 +117,8 @@ def fit(
 ) -> ConfidenceMap:
     """Logistic regression on :func:`autoheal.reasoning.calibration.features`: Newton's method
     with backtracking on the ridge-penalised log-likelihood (the ridge keeps a training set the
-    engine gets entirely right finite). Without a feature that varies, its weight stays 0."""
+    engine gets entirely right finite). Without a feature that varies, its weight stays 0. The
+    map keeps each feature's range on these cases and reads nothing outside it (no extrapolation)."""
     import numpy as np
 
     if not ps:
@@ -145,7 +146,10 @@ def fit(
         theta, improvement, loss = trial_theta, loss - trial, trial
         if improvement < 1e-10:
             break
-    return ConfidenceMap(tuple(float(v) for v in theta[:n]), float(theta[n]), dict(about or {}))
+    ranges = tuple(
+        (float(lo), float(hi)) for lo, hi in zip(x[:, :n].min(axis=0), x[:, :n].max(axis=0), strict=True)
+    )
+    return ConfidenceMap(tuple(float(v) for v in theta[:n]), float(theta[n]), dict(about or {}), ranges)
 
 
 @dataclass(slots=True)

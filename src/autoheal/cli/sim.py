@@ -147,11 +147,14 @@ def cases(
     for spec in specs:
         run = simulate(spec)
         records: list[dict[str, Any]] = []
+        verdict = ""
         if "all" in chosen:
             with tempfile.TemporaryDirectory(prefix="autoheal-sim-cases-") as tmp:
                 played = play_on(run, "embedded", Path(tmp), investigate=False)
             records += pipeline_records(run, played.result.judgement)
-            if not played.result.to_dict()["ground_truth_matched"]:
+            matched = played.result.to_dict()["ground_truth_matched"]
+            verdict = f", ground truth {'matched' if matched else 'NOT matched'}"
+            if not matched:
                 unmatched.append(spec.name)  # the same verdict sim run gives
         for row in chosen:
             records += after_the_fact_records(run, row)
@@ -160,7 +163,7 @@ def cases(
                 fh.write(json.dumps(r) + "\n")
         hits = sum(bool(r["top1"]) for r in records)
         total, right = total + len(records), right + hits
-        err_console.print(f"{spec.name}: {len(records)} investigations, {hits} right")
+        err_console.print(f"{spec.name}: {len(records)} investigations, {hits} right{verdict}")
     typer.echo(
         json.dumps(
             {"scenarios": len(specs), "records": total, "right": right, "rows": chosen, "out": str(out)}

@@ -2,6 +2,9 @@
 right, by a map fitted on the simulator's scenarios only (docs/investigation.md, "Calibrated
 confidence"; docs/benchmarks.md, "Calibration").
 
+The map is not extrapolated: each feature is read within the range it took on the cases the map
+was fitted on (``ranges`` in the file), at the nearest end outside it.
+
 The map reads three features of a cause in its report (:func:`features`): the logit of its raw
 confidence (clipped to [0.001, 0.999]), its lead over the best raw confidence of a cause on
 another service (``(c - other) / c``; negative below the top; ``other`` 0 when no other service has
@@ -53,23 +56,33 @@ def features(confidence: float, other: float | None, verdict: str | None) -> lis
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceMap:
-    """``p = sigmoid(w . features + b)``; ``about`` records how it was fitted."""
+    """``p = sigmoid(w . features + b)``; ``about`` records how it was fitted. ``ranges`` (per
+    feature, the range of the cases it was fitted on) bound its input: the map is not
+    extrapolated beyond what it saw (a feature outside its range is read at the nearest end)."""
 
     weights: tuple[float, ...]
     bias: float
     about: dict[str, Any] = field(default_factory=dict, compare=False)
+    ranges: tuple[tuple[float, float], ...] | None = None
 
     def __call__(self, confidence: float, other: float | None, verdict: str | None) -> float:
         x = features(confidence, other, verdict)
+        if self.ranges is not None:
+            x = [min(hi, max(lo, v)) for v, (lo, hi) in zip(x, self.ranges, strict=True)]
         return sigmoid(sum(w * v for w, v in zip(self.weights, x, strict=True)) + self.bias)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             **self.about,
             "features": list(FEATURES),
             "weights": dict(zip(FEATURES, (round(w, 6) for w in self.weights), strict=True)),
             "bias": round(self.bias, 6),
         }
+        if self.ranges is not None:
+            out["ranges"] = dict(
+                zip(FEATURES, ([round(lo, 6), round(hi, 6)] for lo, hi in self.ranges), strict=True)
+            )
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConfidenceMap:
@@ -77,12 +90,18 @@ class ConfidenceMap:
             weights = data["weights"]
             values = tuple(float(weights[name]) for name in FEATURES)
             bias = float(data["bias"])
-        except (KeyError, TypeError, ValueError) as exc:
+            ranges = data.get("ranges")
+            bounds = (
+                None
+                if ranges is None
+                else tuple((float(ranges[n][0]), float(ranges[n][1])) for n in FEATURES)
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValueError(
                 f"not a confidence map (needs weights {', '.join(FEATURES)} and bias): {exc}"
             ) from exc
-        about = {k: v for k, v in data.items() if k not in {"weights", "bias", "features"}}
-        return cls(values, bias, about)
+        about = {k: v for k, v in data.items() if k not in {"weights", "bias", "features", "ranges"}}
+        return cls(values, bias, about, bounds)
 
 
 @cache
