@@ -146,7 +146,9 @@ class SaturationGenerator:
                             )
                         )
                 elif resource.name == "memory_usage_ratio" and traffic.of(service):
-                    statement = f"{service} saturated its {what} while its traffic stayed near its usual level (a leak)"
+                    statement = (
+                        f"{service} saturated its {what} without a surge of its traffic to follow (a leak)"
+                    )
                 out.append(
                     Hypothesis(
                         id=f"saturation:{service}:{resource.name}",
