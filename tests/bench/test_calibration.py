@@ -1,4 +1,5 @@
-"""Reliability, ECE, Brier and the leave-one-data-set-out Platt map (bench/calibration.py)."""
+"""Reliability, ECE, Brier, the logistic map fitted on simulator records (bench/calibration.py),
+and the map as the engine applies it (reasoning/calibration.py)."""
 
 import json
 from pathlib import Path
@@ -6,8 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from autoheal.bench.calibration import Pair, brier, calibrate, ece, fit, pairs, reliability
+from autoheal.bench.calibration import Pair, apply, brier, calibrate, ece, fit, pairs, reliability
 from autoheal.cli.main import root
+from autoheal.reasoning.calibration import ConfidenceMap, default_map
+from autoheal.reasoning.calibration import calibrate as calibrate_causes
 
 
 def test_reliability_bins_ece_and_brier() -> None:
@@ -24,37 +27,37 @@ def test_reliability_bins_ece_and_brier() -> None:
 
 def test_logistic_map_corrects_overconfidence() -> None:
     # the engine says 0.9 and is right half the time; says 0.3 and is never right
-    ps = [Pair("d", 0.9, True), Pair("d", 0.9, False)] * 20 + [Pair("d", 0.3, False)] * 20
+    ps = [Pair("sim", 0.9, True), Pair("sim", 0.9, False)] * 20 + [Pair("sim", 0.3, False)] * 20
     m = fit(ps)
-    assert m(Pair("d", 0.9, True)) == pytest.approx(0.5, abs=0.05)
-    assert m(Pair("d", 0.3, True)) < 0.1
+    assert apply(m, Pair("d", 0.9, True)) == pytest.approx(0.5, abs=0.05)
+    assert apply(m, Pair("d", 0.3, True)) < 0.1
     raw = [(p.confidence, p.hit) for p in ps]
-    assert ece([(m(p), p.hit) for p in ps]) < ece(raw)
+    assert ece([(apply(m, p), p.hit) for p in ps]) < ece(raw)
     with pytest.raises(ValueError):
         fit([])
 
 
 def test_the_lead_over_the_next_service_is_read() -> None:
     # same confidence; right when far ahead of the next service, wrong when level with it
-    ahead = [Pair("d", 0.6, True, second=0.1, verdict="supported")] * 20
-    level = [Pair("d", 0.6, False, second=0.59, verdict="supported")] * 20
+    ahead = [Pair("sim", 0.6, True, second=0.1, verdict="supported")] * 20
+    level = [Pair("sim", 0.6, False, second=0.59, verdict="supported")] * 20
     m = fit(ahead + level)
-    assert m(ahead[0]) > 0.8 and m(level[0]) < 0.2
+    assert apply(m, ahead[0]) > 0.8 and apply(m, level[0]) < 0.2
 
 
-def test_each_data_set_is_scored_by_a_map_fitted_without_it() -> None:
-    data = [Pair("a", 0.9, i % 2 == 0) for i in range(20)] + [Pair("b", 0.9, i % 2 == 0) for i in range(20)]
-    data += [Pair("c", 0.9, True) for _ in range(20)]
-    cal = calibrate(data)
-    assert cal.per_dataset["a"]["fitted_on"] == ["b", "c"]
-    assert cal.per_dataset["c"]["fitted_on"] == ["a", "b"]
-    # the map for c learnt from a and b (right half the time at 0.9), so it lowers c's confidence
-    assert cal.maps["c"](Pair("c", 0.9, True)) < 0.7
-    assert cal.per_dataset["a"]["before"]["ECE"] == pytest.approx(0.4)
-    assert cal.overall["after"]["cases"] == 60
+def test_real_data_sets_are_scored_by_the_map_fitted_on_the_simulator() -> None:
+    sim = [Pair("sim", 0.9, i % 2 == 0) for i in range(40)]  # right half the time at 0.9
+    m = fit(sim)
+    real = [Pair("a", 0.9, True) for _ in range(10)] + [Pair("b", 0.9, i % 2 == 0) for i in range(10)]
+    cal = calibrate(real, m, sim)
+    assert set(cal.per_dataset) == {"a", "b"}
+    assert cal.per_dataset["b"]["before"]["ECE"] == pytest.approx(0.4)
+    assert cal.per_dataset["b"]["after"]["ECE"] == pytest.approx(0.0, abs=0.05)
+    assert cal.per_dataset["a"]["after"]["mean_confidence"] == pytest.approx(0.5, abs=0.05)
+    assert cal.fit_set["before"]["cases"] == 40 and cal.overall["after"]["cases"] == 20
 
 
-def test_pairs_keep_full_modality_records_only() -> None:
+def test_pairs_keep_full_modality_records_only_and_read_raw_confidences() -> None:
     base = {"dataset": "d", "confidence": 0.8, "top1": True, "full": True}
     records = [
         base,
@@ -63,34 +66,72 @@ def test_pairs_keep_full_modality_records_only() -> None:
         {**base, "confidence": None},
     ]
     assert pairs(records) == [Pair("d", 0.8, True)]
+    assert len(pairs(records, full_only=False)) == 3
+    raw = {**base, "raw_confidence": 0.6, "second_confidence": 0.5, "raw_second_confidence": 0.2}
+    assert pairs([raw]) == [Pair("d", 0.6, True, 0.2)]
 
 
-def test_calibration_command_reads_case_records(tmp_path: Path) -> None:
-    lines = []
-    for d in ("x", "y"):
-        for i in range(10):
-            lines.append(
-                json.dumps(
-                    {
-                        "dataset": d,
-                        "confidence": 0.8,
-                        "top1": i < 8,
-                        "full": True,
-                    }
-                )
-            )
-    path = tmp_path / "cases.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(path)])
+def test_the_engine_keeps_the_order_and_never_shows_more_below() -> None:
+    m = ConfidenceMap((1.0, 2.0, 0.5), 0.0)
+    ranked = [
+        ("a", 0.8, "supported"),
+        ("a", 0.79, "supported"),
+        ("b", 0.7, "supported"),
+        ("c", 0.2, "inconclusive"),
+    ]
+    out = calibrate_causes(ranked, m)
+    assert out == sorted(out, reverse=True) and out[0] > 0.8  # a far ahead of b: more than its raw 0.8
+    assert calibrate_causes([("a", 0.0, "inconclusive")], m) == [0.0]
+    committed = default_map()
+    assert committed.about.get("command", "").startswith("autoheal sim cases")
+    assert "simulator" in committed.about["method"] and committed.about["fitted_on"]["records"] > 100
+    with pytest.raises(ValueError, match="not a confidence map"):
+        ConfidenceMap.from_json({"weights": {"logit_confidence": 1}})
+
+
+def _write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_calibration_command_fits_on_simulator_records(tmp_path: Path) -> None:
+    sim = _write(
+        tmp_path / "sim.jsonl",
+        [
+            {"dataset": "sim", "confidence": 0.9, "top1": i % 2 == 0, "full": i < 10, "row": "all"}
+            for i in range(20)
+        ],
+    )
+    real = _write(
+        tmp_path / "cases.jsonl",
+        [
+            {"dataset": d, "confidence": 0.9, "top1": i < 5, "full": True}
+            for d in ("x", "y")
+            for i in range(10)
+        ],
+    )
+    out = tmp_path / "map.json"
+    args = ["bench", "calibration", "--cases", str(real), "--fit-on", str(sim), "--map-out", str(out)]
+    result = CliRunner().invoke(root, args)
     assert result.exit_code == 0, result.output
-    last = json.loads(result.output.strip().splitlines()[-1])
-    assert last["calibration"]["x"]["before"]["ECE"] == pytest.approx(0.0)
-    assert last["calibration"]["x"]["fitted_on"] == ["y"]
-    assert "ECE" in result.output
-    bad = tmp_path / "bad.jsonl"
+    last = json.loads(result.output.strip().splitlines()[-1])["calibration"]
+    assert last["x"]["before"]["ECE"] == pytest.approx(0.4)
+    assert last["x"]["after"]["ECE"] == pytest.approx(0.0, abs=0.05)
+    assert last["fit_set"]["before"]["cases"] == 20  # every simulator record, ablated ones too
+    written = json.loads(out.read_text())
+    assert written["fitted_on"]["records"] == 20 and written["fitted_on"]["rows"] == {"all": 20}
+    assert ConfidenceMap.from_json(written).bias == pytest.approx(last["map"]["bias"], abs=1e-6)
+    # with the committed map and no fit
+    result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(real)])
+    assert result.exit_code == 0 and "ECE" in result.output
+    bad = _write(tmp_path / "bad.jsonl", [])
     bad.write_text("{not json\n")
     result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(bad)])
     assert result.exit_code != 0 and "not a JSON line" in result.output
+    result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(real), "--map-out", str(out)])
+    assert result.exit_code != 0 and "--map-out needs --fit-on" in result.output
+    result = CliRunner().invoke(root, ["bench", "calibration", "--cases", str(real), "--fit-on", str(real)])
+    assert result.exit_code != 0 and "no simulator case records" in result.output
 
 
 def test_reliability_diagram_is_a_png(tmp_path: Path) -> None:
@@ -99,5 +140,19 @@ def test_reliability_diagram_is_a_png(tmp_path: Path) -> None:
 
     data = [Pair("a", 0.6, i % 3 > 0) for i in range(12)] + [Pair("b", 0.4, i % 2 > 0) for i in range(12)]
     out = tmp_path / "reliability.png"
-    reliability_png(calibrate(data), out)
+    reliability_png(calibrate(data, fit(data)), out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_map_is_not_extrapolated_beyond_its_training_range() -> None:
+    # fitted on confidences 0.9-0.99 only: a case at 0.5 is read as the lowest one it saw
+    sim = [Pair("sim", 0.9 + 0.01 * (i % 10), i % 7 > 0, 0.5, "supported") for i in range(70)]
+    m = fit(sim)
+    assert m.ranges is not None and m.ranges[0][0] == pytest.approx(2.1972, abs=1e-3)  # logit(0.9)
+    assert apply(m, Pair("d", 0.5, True, 0.25, "supported")) == pytest.approx(
+        apply(m, Pair("d", 0.9, True, 0.45, "supported"))
+    )
+    back = ConfidenceMap.from_json(m.to_json()).ranges
+    assert back is not None and [round(v, 4) for r in back for v in r] == [
+        round(v, 4) for r in m.ranges for v in r
+    ]

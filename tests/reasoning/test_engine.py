@@ -167,3 +167,24 @@ def test_rollback_that_did_not_help_refutes() -> None:
     report = list(investigator.run("checkout errors", [alert()]))[-1].payload["report"]
     entry = by_service(report["ruled_out"], "payments", "bad_deploy")
     assert "still firing" in entry["verification"]["reason"]
+
+
+def test_reported_confidence_is_the_committed_map_of_the_raw_one() -> None:
+    from autoheal.reasoning.calibration import calibrate, default_map
+
+    _, report, _ = run(bad_deploy_world())
+    causes = report["causes"]
+    raw = [(c["hypothesis"]["service"], c["raw_confidence"], c["verification"]["verdict"]) for c in causes]
+    assert [c["confidence"] for c in causes] == calibrate(raw, default_map())
+    assert [r for _, r, _ in raw] == sorted((r for _, r, _ in raw), reverse=True)  # ranked on raw
+    clock = ManualClock(T0 + timedelta(minutes=10))
+    plain = Investigator(
+        [ChangeGenerator()],
+        default_checks(),
+        bad_deploy_world().tools(),
+        clock,
+        config=EngineConfig(calibrated_confidence=False),
+    )
+    events = list(plain.run("checkout errors", [alert(service="checkout")]))
+    uncalibrated = events[-1].payload["report"]["causes"]
+    assert uncalibrated and all("raw_confidence" not in c for c in uncalibrated)

@@ -41,7 +41,10 @@ def test_openmetrics_file_is_well_formed(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     assert lines[-1] == "# EOF"
     assert count == sum(1 for line in lines if not line.startswith("#"))
-    assert lines[0] == "# TYPE cpu_throttling_ratio gauge"
+    types = [line for line in lines if line.startswith("# TYPE ")]
+    assert lines[0] == types[0]  # each family opens with its TYPE line, in name order
+    assert types == sorted(types)
+    assert "# TYPE cpu_throttling_ratio gauge" in types
 
 
 @pytest.mark.realservice

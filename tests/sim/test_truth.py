@@ -26,7 +26,16 @@ def test_every_fault_kind_has_a_rule() -> None:
         (FaultKind.MEMORY_LEAK, "resource_saturation", "memory_usage_ratio", True),
         (FaultKind.MEMORY_LEAK, "resource_saturation", "cpu_usage_ratio", False),  # wrong resource
         (FaultKind.MEMORY_LEAK, "metric_anomaly", "memory_usage_ratio", False),
-        (FaultKind.CPU_CONTENTION, "resource_saturation", "cpu_usage_ratio", True),
+        # CPU that a noisy neighbour takes is not the service's own saturation (and the reverse)
+        (FaultKind.CPU_CONTENTION, "resource_saturation", "cpu_usage_ratio", False),
+        (FaultKind.CPU_CONTENTION, "cpu_contention", "cpu_steal_ratio", True),
+        (FaultKind.RUNAWAY_PROCESS, "runaway_process", "cpu_usage_ratio", True),
+        (FaultKind.RUNAWAY_PROCESS, "cpu_contention", "cpu_steal_ratio", False),
+        (FaultKind.LOAD_SURGE, "load_surge", "request_rate", True),
+        (FaultKind.LOAD_SURGE, "resource_saturation", "memory_usage_ratio", False),
+        (FaultKind.MEMORY_LEAK, "load_surge", "request_rate", False),
+        (FaultKind.DNS_FAILURE, "dns_failure", "payment.shop.svc.cluster.local", True),
+        (FaultKind.DNS_FAILURE, "service_fault", "error_ratio", False),
         (FaultKind.DISK_FULL, "resource_saturation", "disk_usage_ratio", True),
         (FaultKind.DISK_FULL, "resource_saturation", "pool_usage_ratio", False),
         (FaultKind.CONNECTION_POOL_EXHAUSTION, "resource_saturation", "pool_usage_ratio", True),

@@ -232,11 +232,12 @@ class EngineRanker:
         self.causes = inner.report_causes(run.report)
         causes = run.report.get("causes") or [{}]
         top = causes[0]
-        self.top_confidence = float(top.get("confidence") or 0.0)
+        # the engine's raw confidences (the calibration map's input; the reported ones are mapped)
+        self.top_confidence = float(top.get("raw_confidence", top.get("confidence")) or 0.0)
         first = top.get("hypothesis", {}).get("service")
         self.second_confidence = max(
             (
-                float(c.get("confidence") or 0.0)
+                float(c.get("raw_confidence", c.get("confidence")) or 0.0)
                 for c in causes
                 if c.get("hypothesis", {}).get("service") != first
             ),

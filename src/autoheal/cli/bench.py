@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -457,6 +458,13 @@ def calibration(
     cases: list[str] = typer.Option(
         None, "--cases", help="--cases-out files of earlier runs (repeatable); default: run the data sets now"
     ),
+    fit_on: list[str] = typer.Option(
+        None,
+        "--fit-on",
+        help="simulator case records (autoheal sim cases --out) to fit the map on (repeatable); "
+        "default: the committed map (src/autoheal/reasoning/calibration_map.json)",
+    ),
+    map_out: str = typer.Option(None, "--map-out", help="with --fit-on: write the fitted map here (JSON)"),
     data_dir: str = typer.Option(
         None, "--data-dir", help="bench data directory (default: $AUTOHEAL_BENCH_DATA or ../shared/bench)"
     ),
@@ -464,35 +472,58 @@ def calibration(
     png: str = typer.Option(None, "--png", help="write the reliability diagram here (needs matplotlib)"),
     as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
 ) -> None:
-    """Reliability of the report's top-cause confidence: bins, ECE, Brier, before and after a map
-    fitted leaving each data set out."""
+    """Reliability of the report's top-cause confidence on the real data sets: bins, ECE, Brier,
+    before (raw) and after the map fitted on the simulator's scenarios only."""
+    from datetime import UTC, datetime
+
     from autoheal.bench import calibration as cal
     from autoheal.bench.matrix import parse_datasets
     from autoheal.bench.runner import run_rca
+    from autoheal.reasoning.calibration import default_map
 
+    if map_out and not fit_on:
+        raise typer.BadParameter("--map-out needs --fit-on (the simulator case records to fit on)")
+    fitted: list[cal.Pair] = []
+    if fit_on:
+        train = [r for r in _read_records(fit_on) if r.get("dataset") == "sim"]
+        fitted = cal.pairs(train, full_only=False)
+        if not fitted:
+            raise typer.BadParameter(
+                "no simulator case records (dataset 'sim') to fit on: write them with autoheal sim cases"
+            )
+        rows: dict[str, int] = {}
+        for r in train:
+            rows[str(r.get("row", "all"))] = rows.get(str(r.get("row", "all")), 0) + 1
+        cmap = cal.fit(
+            fitted,
+            about={
+                "method": "logistic regression (maximum likelihood, ridge 0.01 on the weights) on the simulator's case records only",
+                "fitted_on": {"records": len(fitted), "right": sum(p.hit for p in fitted), "rows": rows},
+                "command": "autoheal sim cases --out sim_cases.jsonl && autoheal bench calibration "
+                "--fit-on sim_cases.jsonl --map-out src/autoheal/reasoning/calibration_map.json --cases REAL.jsonl",
+                "fitted_at": datetime.now(UTC).strftime("%Y-%m-%d"),
+            },
+        )
+        if map_out:
+            Path(map_out).write_text(json.dumps(cmap.to_json(), indent=1) + "\n")
+    else:
+        cmap = default_map()
     records: list[dict[str, object]] = []
     if cases:
-        for name in cases:
-            path = Path(name)
-            if not path.is_file():
-                raise typer.BadParameter(f"{name} is not a file (write one with bench rca --cases-out)")
-            for n, line in enumerate(path.read_text().splitlines(), 1):
-                if line.strip():
-                    try:
-                        records.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise typer.BadParameter(f"{name}:{n} is not a JSON line: {exc}") from exc
+        records = _read_records(cases)
     else:
         for dataset in parse_datasets(datasets):
             result = run_rca(dataset, _data_dir(data_dir), with_baselines=False)
             records += result.case_records()
-    found = cal.pairs(records)
+    found = [p for p in cal.pairs(records) if p.dataset != "sim"]
     if not found:
         raise typer.BadParameter("no full-modality case records with a confidence to calibrate")
-    result_cal = cal.calibrate(found)
+    result_cal = cal.calibrate(found, cmap, fitted)
     if not as_json:
         for line in cal.render(result_cal):
             typer.echo(line)
+        if map_out:
+            typer.echo(f"map written: {map_out}")
     if png:
         from autoheal.bench.diagram import reliability_png
 
@@ -500,3 +531,20 @@ def calibration(
         if not as_json:
             typer.echo(f"reliability diagram: {png}")
     typer.echo(json.dumps(result_cal.to_json()))
+
+
+def _read_records(names: list[str]) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for name in names:
+        path = Path(name)
+        if not path.is_file():
+            raise typer.BadParameter(
+                f"{name} is not a file (write one with bench rca --cases-out or sim cases --out)"
+            )
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise typer.BadParameter(f"{name}:{n} is not a JSON line: {exc}") from exc
+    return records

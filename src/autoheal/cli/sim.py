@@ -115,6 +115,62 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command("cases")
+@guarded
+def cases(
+    scenarios: list[str] = typer.Argument(
+        None, help="scenario files or catalogue names (default: the catalogue)"
+    ),
+    out: Path = typer.Option(..., "--out", help="append one JSON line per investigation here"),
+    rows: str = typer.Option(
+        "all,metrics+traces,metrics+logs,metrics",
+        "--rows",
+        help="modalities per row: all (the pipeline's investigations and an after-the-fact one per "
+        "fault), metrics+traces, metrics+logs, metrics (after-the-fact, the others removed)",
+    ),
+) -> None:
+    """Case records of the scenarios' investigations (the shape of bench rca --cases-out), for
+    fitting the confidence map: autoheal bench calibration --fit-on FILE."""
+    import json
+
+    from autoheal.sim import catalogue, load_scenario, simulate
+    from autoheal.sim.cases import after_the_fact_records, parse_rows, pipeline_records
+    from autoheal.sim.parity import play_on
+
+    try:
+        chosen = parse_rows(rows)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--rows") from exc
+    specs = [load_scenario(n) for n in scenarios] if scenarios else catalogue()
+    total = right = 0
+    unmatched: list[str] = []
+    for spec in specs:
+        run = simulate(spec)
+        records: list[dict[str, Any]] = []
+        verdict = ""
+        if "all" in chosen:
+            with tempfile.TemporaryDirectory(prefix="autoheal-sim-cases-") as tmp:
+                played = play_on(run, "embedded", Path(tmp), investigate=False)
+            records += pipeline_records(run, played.result.judgement)
+            matched = played.result.to_dict()["ground_truth_matched"]
+            verdict = f", ground truth {'matched' if matched else 'NOT matched'}"
+            if not matched:
+                unmatched.append(spec.name)  # the same verdict sim run gives
+        for row in chosen:
+            records += after_the_fact_records(run, row)
+        with out.open("a") as fh:
+            for r in records:
+                fh.write(json.dumps(r) + "\n")
+        hits = sum(bool(r["top1"]) for r in records)
+        total, right = total + len(records), right + hits
+        err_console.print(f"{spec.name}: {len(records)} investigations, {hits} right{verdict}")
+    typer.echo(
+        json.dumps(
+            {"scenarios": len(specs), "records": total, "right": right, "rows": chosen, "out": str(out)}
+        )
+    )
+
+
 def _print_parity(parity: dict) -> None:
     status = "[green]identical[/green]" if parity["identical"] else "[red]DIFFERENT[/red]"
     console.print(

@@ -120,14 +120,19 @@ class RankedCause:
     hypothesis: Hypothesis
     verification: Verification
     confidence: float
+    # the engine's own confidence when ``confidence`` is calibrated (reasoning/calibration.py)
+    raw_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rank": self.rank,
             "confidence": round(self.confidence, 4),
             "hypothesis": self.hypothesis.to_dict(),
             "verification": self.verification.to_dict(),
         }
+        if self.raw_confidence is not None:
+            out["raw_confidence"] = round(self.raw_confidence, 4)
+        return out
 
 
 @dataclass(slots=True)

@@ -51,6 +51,25 @@ class EngineConfig(BaseModel):
     # errors and latency, measured on the requests that do arrive, stay flat.
     traffic_metric: str = "request_rate"
     traffic_collapse_fraction: float = 0.2
+    # report each cause's confidence through the committed calibration map (reasoning/calibration.py;
+    # the raw confidence stays in ``raw_confidence``); false: the engine's own confidence
+    calibrated_confidence: bool = True
+    # Telling look-alike causes apart (docs/investigation.md, "Causes that look alike"):
+    # a CPU saturated by the service's own process is throttled at its limit (a runaway process) ...
+    throttling_metric: str = "cpu_throttling_ratio"
+    throttling_limit: float = 0.25
+    # ... while a CPU taken by a noisy neighbour shows as time spent waiting for a CPU (steal or
+    # CPU pressure) with the service's own usage below its limit, and the node busy
+    steal_metric: str = "cpu_steal_ratio"
+    steal_limit: float = 0.2
+    node_cpu_metric: str = "node_cpu_usage_ratio"
+    # a saturation during which the service's traffic rose this many times its reference median,
+    # the resource tracking the traffic (Pearson correlation at least this) is a load surge
+    surge_factor: float = 1.5
+    surge_correlation: float = 0.8
+    # at least this many name-resolution errors in a service's incident logs (none in the
+    # reference) name a DNS failure
+    dns_min_lines: int = 3
     symptom_metrics: list[SymptomMetric] = Field(
         default_factory=lambda: [
             # one request in a hundred more failing: the smallest error-ratio rise an SRE would

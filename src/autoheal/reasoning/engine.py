@@ -25,6 +25,7 @@ from autoheal.reasoning.base import (
     Window,
     record_step,
 )
+from autoheal.reasoning.calibration import default_map
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.memory import anchored, explains_in, memory_section
 from autoheal.reasoning.models.base import LanguageModel
@@ -70,6 +71,8 @@ class Investigator:
 
             self.generators.append(ModelGenerator(model))
         self.checks = list(checks)
+        # the reported confidence is calibrated by the committed map (reasoning/calibration.py)
+        self.confidence_map = default_map() if self.config.calibrated_confidence else None
         self.tools = tools
         self.clock = clock
         self.model = model
@@ -131,7 +134,7 @@ class Investigator:
         if memory is not None:
             yield event("step", step="memory", priors=[dict(p) for p in ctx.prior])
             verified = yield from self._run_generators(ctx, [memory], event, drain)
-            first = report.build(ctx, started, self.clock.now(), verified)
+            first = report.build(ctx, started, self.clock.now(), verified, self.confidence_map)
             graph, _ = probe.graph(ctx)  # answered from the setup's calls
             explains = explains_in(graph, probe.symptomatic(ctx), self.config.topology_depth)
             accepted, anchor_reason = anchored(first, ctx.prior, explains)
@@ -141,7 +144,7 @@ class Investigator:
         if final is None:
             generators = [g for g in self.generators if getattr(g, "name", "") != "memory"]
             verified = yield from self._run_generators(ctx, generators, event, drain)
-            final = report.build(ctx, started, self.clock.now(), verified)
+            final = report.build(ctx, started, self.clock.now(), verified, self.confidence_map)
         if ctx.prior and memory is None:
             anchor_reason = (
                 "not checked first: no prior may anchor (validity weight, or a kind memory cannot check)"

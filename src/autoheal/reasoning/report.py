@@ -23,6 +23,7 @@ from autoheal.domain.investigation import (
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning import coverage
 from autoheal.reasoning.base import InvestigationContext
+from autoheal.reasoning.calibration import ConfidenceMap, calibrate
 from autoheal.reasoning.generators.changes import CHANGE_KINDS
 
 NO_EVIDENCE = "cites no evidence gathered through a governed tool in this investigation"
@@ -53,6 +54,11 @@ KIND_ORDER = {
     "feature_flag": 0,
     "infra_change": 0,
     "resource_saturation": 1,
+    # what saturated or starved it (docs/investigation.md, "Causes that look alike")
+    "runaway_process": 1,
+    "cpu_contention": 1,
+    "load_surge": 1,
+    "dns_failure": 1,
 }
 
 
@@ -150,7 +156,10 @@ def build(
     started_at: datetime,
     finished_at: datetime,
     verified: Sequence[tuple[Hypothesis, Verification]],
+    confidence_map: ConfidenceMap | None = None,
 ) -> InvestigationReport:
+    """The report; with ``confidence_map`` each cause's confidence is calibrated (its raw one kept
+    as ``raw_confidence``; the order is the raw ranking's)."""
     findings: list[tuple[Hypothesis, Verification]] = []
     ruled_out: list[tuple[Hypothesis, Verification, float]] = []
     for hypothesis, verification in verified:
@@ -163,15 +172,25 @@ def build(
             findings.append((hypothesis, verification))
     ranked = rank(findings, typical_scores(h for h, _ in verified))
     ruled_out.sort(key=lambda f: -f[0].score)
-    # what was missing prices every confidence by one factor (coverage.scale): the order stands
+    # what was missing prices every confidence by one factor (coverage.scale): the order stands;
+    # the calibration map then reads that confidence (it is fitted on what the engine says,
+    # scale included), and the scaled one is kept as ``raw_confidence``
     gaps = coverage.gaps(ctx)
     scaled = coverage.scale(ctx, gaps)
     factor = float(scaled["confidence_scale"])
+    ranked = [(h, v, c * factor) for h, v, c in ranked]
+    causes = [RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ranked)]
+    if confidence_map is not None:
+        mapped = calibrate([(h.service, c, v.verdict.value) for h, v, c in ranked], confidence_map)
+        causes = [
+            RankedCause(i + 1, h, v, p, raw_confidence=c)
+            for i, ((h, v, c), p) in enumerate(zip(ranked, mapped, strict=True))
+        ]
     report = InvestigationReport(
         subject=ctx.subject,
         started_at=started_at,
         finished_at=finished_at,
-        causes=[RankedCause(i + 1, h, v, c * factor) for i, (h, v, c) in enumerate(ranked)],
+        causes=causes,
         ruled_out=[RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ruled_out)],
     )
     report.next_checks = next_checks(report, ctx)

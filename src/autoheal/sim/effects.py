@@ -35,6 +35,10 @@ class Effects:
     restarts: np.ndarray = field(init=False)  # restarts happening at that step
     down: np.ndarray = field(init=False)
     tls_fail: np.ndarray = field(init=False)  # callers cannot complete a TLS handshake with it
+    load: np.ndarray = field(init=False)  # multiple of the usual traffic (a load surge)
+    throttle: np.ndarray = field(init=False)  # own CPU throttling, NaN = baseline
+    steal: np.ndarray = field(init=False)  # CPU time lost to other workloads on the node, NaN = baseline
+    node_cpu: np.ndarray = field(init=False)  # CPU usage of the service's node, NaN = baseline
     amplify: float = 1.0
     reasons: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -50,6 +54,10 @@ class Effects:
         self.restarts = np.zeros(n)
         self.down = np.zeros(n, dtype=bool)
         self.tls_fail = np.zeros(n, dtype=bool)
+        self.load = np.ones(n)
+        self.throttle = np.full(n, np.nan)
+        self.steal = np.full(n, np.nan)
+        self.node_cpu = np.full(n, np.nan)
 
     def add_err(self, sl: slice, ratio: np.ndarray | float) -> None:
         self.err[sl] = 1.0 - (1.0 - self.err[sl]) * (1.0 - np.clip(ratio, 0.0, 1.0))
@@ -189,11 +197,44 @@ def apply_fault(
                 eff.add_err(slice(sl.start + j, end), p3.restart_error_ratio)
                 eff.reasons.append((sl.start + j, end, "oom"))
     elif kind is k.FaultKind.CPU_CONTENTION:
+        # a noisy neighbour: the node is busy and the service waits for CPU; its own usage is flat
         p4 = k.CpuContentionParams.model_validate(fault.params)
-        eff.cpu[sl] = p4.cpu
+        eff.steal[sl] = p4.steal
+        eff.node_cpu[sl] = p4.node_cpu
         eff.lat_mult[sl] *= p4.latency_factor
         eff.add_err(sl, p4.error_ratio)
+        eff.reasons.append((sl.start, sl.stop, "steal"))
+    elif kind is k.FaultKind.RUNAWAY_PROCESS:
+        p9 = k.RunawayProcessParams.model_validate(fault.params)
+        shape = np.minimum(1.0, (np.arange(length) + 1) / max(1, int(p9.ramp // scenario.step)))
+        eff.cpu[sl] = svc.cpu + (0.995 - svc.cpu) * shape
+        # the limit bites (throttling, then latency and timeouts) only as usage nears it
+        hot = np.clip((shape - 0.85) / 0.15, 0.0, 1.0)
+        eff.throttle[sl] = p9.throttling * hot
+        eff.lat_mult[sl] *= 1.0 + (p9.latency_factor - 1.0) * hot
+        eff.add_err(sl, p9.error_ratio * hot)
         eff.reasons.append((sl.start, sl.stop, "cpu"))
+    elif kind is k.FaultKind.LOAD_SURGE:
+        p10 = k.LoadSurgeParams.model_validate(fault.params)
+        ramp_steps = max(1, int(p10.ramp // scenario.step))
+        steps = np.arange(length)
+        surge = np.minimum(1.0, np.minimum(steps + 1, length - steps) / ramp_steps)  # up, plateau, down
+        eff.load[sl] = 1.0 + (p10.factor - 1.0) * surge
+        eff.mem[sl] = svc.memory + (p10.memory - svc.memory) * surge
+        eff.lat_mult[sl] *= 1.0 + (p10.latency_factor - 1.0) * surge
+        eff.add_err(sl, p10.error_ratio * surge)
+        eff.reasons.append((sl.start, sl.stop, "surge"))
+    elif kind is k.FaultKind.DNS_FAILURE:
+        p11 = k.DnsFailureParams.model_validate(fault.params)
+        deps = {d.service: d.weight for d in svc.depends_on}
+        name = p11.name or next(iter(deps), None)
+        if name is None or name not in deps:
+            raise ValueError(
+                f"faults[{index}].params.name: {svc.name} does not call {name!r}; "
+                f"expected one of {', '.join(deps) or '(it has no dependencies)'}"
+            )
+        eff.add_err(sl, deps[name] * p11.error_ratio)
+        eff.reasons.append((sl.start, sl.stop, f"dns:{name}"))
     elif kind is k.FaultKind.NETWORK_DELAY:
         p5 = k.NetworkDelayParams.model_validate(fault.params)
         eff.lat_add[sl] += p5.delay_ms

@@ -19,7 +19,7 @@ moment after onset, the same for every scenario and backend.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ class InvestigationOutcome:
     tool_calls: int
     memory: dict[str, Any] | None = None  # with memory: the report's memory section, calls without it
     calls_by_phase: dict[str, int] | None = None  # "phase tool" -> governed calls (calls_by_phase)
+    case: dict[str, Any] = field(default_factory=dict)  # what calibration reads (autoheal.sim.cases)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -130,6 +131,7 @@ def investigate_faults(
     report the tool calls it saved and the ranking it would have had (``memory.without_memory``)."""
     from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
+    from autoheal.sim.cases import report_case
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
 
     topology = write_topology(run, Path(workdir) / "sim-topology.yaml")
@@ -209,6 +211,7 @@ def investigate_faults(
                 tool_calls=calls,
                 memory=remembered,
                 calls_by_phase=phases,
+                case=report_case(report),
             )
         )
     return out

@@ -28,6 +28,7 @@ import httpx
 
 from autoheal.clock import utc
 from autoheal.sim.alerts import SimAlert
+from autoheal.sim.cases import report_case
 from autoheal.sim.engine import SimulatedRun
 from autoheal.sim.truth import deployed_version, matched_kind
 from autoheal.sim.webhook import fingerprint
@@ -88,6 +89,7 @@ class JudgedInvestigation:
     false_finding: bool  # noise, and the report still states a supported cause
     error: str | None = None
     ranked: list[tuple[str, str, float]] = field(default_factory=list)  # the first five causes
+    case: dict[str, Any] = field(default_factory=dict)  # what calibration reads (autoheal.sim.cases)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -222,6 +224,7 @@ def judge_investigation(run: SimulatedRun, inv: LiveInvestigation) -> JudgedInve
             )
             for c in inv.causes[:5]
         ],
+        case=report_case(inv.report) if inv.status == "finished" else {},
     )
 
 

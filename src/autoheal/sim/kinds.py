@@ -24,6 +24,9 @@ class FaultKind(StrEnum):
     CERTIFICATE_EXPIRY = "certificate_expiry"
     DISK_FULL = "disk_full"
     THIRD_PARTY_DEGRADATION = "third_party_degradation"
+    RUNAWAY_PROCESS = "runaway_process"
+    LOAD_SURGE = "load_surge"
+    DNS_FAILURE = "dns_failure"
 
 
 class NoiseKind(StrEnum):
@@ -68,9 +71,42 @@ class MemoryLeakParams(_Params):
 
 
 class CpuContentionParams(_Params):
-    cpu: float = Field(default=0.97, gt=0, le=1)
+    """A noisy neighbour: another workload on the service's node takes the CPU. The service's own
+    usage stays where it was; its threads wait for a CPU (``steal``) while the node is busy."""
+
+    steal: float = Field(default=0.35, gt=0, le=1)  # cpu_steal_ratio while it lasts
+    node_cpu: float = Field(default=0.97, gt=0, le=1)  # node_cpu_usage_ratio while it lasts
     latency_factor: float = Field(default=3.0, ge=1)
     error_ratio: float = Field(default=0.02, ge=0, le=1)
+
+
+class RunawayProcessParams(_Params):
+    """The service's own process burns CPU (a busy loop): its usage ramps to its limit, the
+    limit throttles it, latency follows."""
+
+    ramp: Duration = 600.0  # baseline to the limit
+    throttling: float = Field(default=0.6, gt=0, le=1)  # cpu_throttling_ratio at the limit
+    latency_factor: float = Field(default=4.0, ge=1)
+    error_ratio: float = Field(default=0.02, ge=0, le=1)
+
+
+class LoadSurgeParams(_Params):
+    """More traffic than usual (a campaign, a crawler): request rate, memory, CPU and latency
+    follow the load up and come back down with it."""
+
+    factor: float = Field(default=3.0, gt=1, le=50)  # request-rate multiple at the peak
+    ramp: Duration = 300.0  # up at the start, down at the end
+    memory: float = Field(default=0.95, gt=0, le=1)  # memory_usage_ratio at the peak
+    latency_factor: float = Field(default=2.5, ge=1)  # latency multiple at the peak
+    error_ratio: float = Field(default=0.01, ge=0, le=1)
+
+
+class DnsFailureParams(_Params):
+    """The service cannot resolve the name of one of its dependencies; the dependency itself is
+    healthy."""
+
+    name: str | None = None  # the dependency whose name fails (default: its first dependency)
+    error_ratio: float = Field(default=1.0, gt=0, le=1)  # share of calls to that name failing
 
 
 class NetworkDelayParams(_Params):
@@ -110,6 +146,9 @@ FAULT_PARAMS: dict[FaultKind, type[_Params]] = {
     FaultKind.CERTIFICATE_EXPIRY: CertificateExpiryParams,
     FaultKind.DISK_FULL: DiskFullParams,
     FaultKind.THIRD_PARTY_DEGRADATION: ThirdPartyParams,
+    FaultKind.RUNAWAY_PROCESS: RunawayProcessParams,
+    FaultKind.LOAD_SURGE: LoadSurgeParams,
+    FaultKind.DNS_FAILURE: DnsFailureParams,
 }
 
 

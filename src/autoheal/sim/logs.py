@@ -75,6 +75,21 @@ def _own_error(reason: str, svc: str, rng: np.random.Generator) -> tuple[str, st
             "warning",
             f"slow request: handler took {int(rng.integers(800, 4000))}ms, cpu throttled {int(rng.integers(30, 90))}% request_id={rid}",
         )
+    if kind == "steal":
+        return (
+            "warning",
+            f"slow request: handler took {int(rng.integers(600, 3000))}ms, {int(rng.integers(200, 1500))}ms of it runnable waiting for a cpu request_id={rid}",
+        )
+    if kind == "surge":
+        return (
+            "warning",
+            f"request queue depth {int(rng.integers(200, 900))} above 100: all workers busy request_id={rid}",
+        )
+    if kind == "dns":
+        return (
+            "error",
+            f"dial tcp: lookup {rest}.shop.svc.cluster.local on 10.96.0.10:53: no such host request_id={rid}",
+        )
     if kind == "netdelay":
         return (
             "warning",

@@ -27,6 +27,8 @@ METRICS = (
     "restarts_total",
     "disk_usage_ratio",
     "cpu_throttling_ratio",
+    "cpu_steal_ratio",
+    "node_cpu_usage_ratio",
     "up",
 )
 
@@ -92,7 +94,7 @@ def compute(
         slowdown99 = p99 - svc.latency_p99_ms
         caller_err = np.where(eff.tls_fail, 1.0, np.where(eff.down, 1.0, err))
 
-        load = season * rng.lognormal(0.0, 0.03, n)
+        load = season * rng.lognormal(0.0, 0.03, n) * eff.load
         rate = svc.rps * load
         rate = np.where(eff.down | eff.tls_fail, rate * 0.02, rate)
         cpu = np.clip(
@@ -135,7 +137,20 @@ def compute(
         values["latency_p50_ms"] = p50
         values["latency_p99_ms"] = p99
         values["restarts_total"] = np.cumsum(eff.restarts + ov.restarts)
-        values["cpu_throttling_ratio"] = np.clip(0.03 + ov.throttling + rng.normal(0, 0.01, n), 0.0, 1.0)
+        throttling = 0.03 + ov.throttling + rng.normal(0, 0.01, n)
+        values["cpu_throttling_ratio"] = np.clip(
+            np.where(np.isnan(eff.throttle), throttling, throttling + np.nan_to_num(eff.throttle)), 0.0, 1.0
+        )
+        # the node the service runs on (its own generator: adding these series changed no other)
+        node_rng = service_rng(seed, name, "node")
+        steal = 0.01 + np.abs(node_rng.normal(0, 0.004, n))
+        node = np.clip(0.45 * season + node_rng.normal(0, 0.02, n), 0.0, 1.0)
+        values["cpu_steal_ratio"] = np.clip(
+            np.where(np.isnan(eff.steal), steal, eff.steal + node_rng.normal(0, 0.01, n)), 0.0, 1.0
+        )
+        values["node_cpu_usage_ratio"] = np.clip(
+            np.where(np.isnan(eff.node_cpu), node, eff.node_cpu + node_rng.normal(0, 0.005, n)), 0.0, 1.0
+        )
         out[name] = ServiceMetrics(
             values={m: np.round(v, 6) for m, v in values.items()},
             caller_err=caller_err,

@@ -44,7 +44,11 @@ ACCEPTED: dict[FaultKind, Accepted] = {
     FaultKind.BAD_DEPLOY: Accepted(frozenset({"bad_deploy"}), {}),
     FaultKind.CONFIG_CHANGE: Accepted(frozenset({"config_change"}), {}),
     FaultKind.MEMORY_LEAK: _saturation("memory_usage_ratio"),
-    FaultKind.CPU_CONTENTION: _saturation("cpu_usage_ratio"),
+    # the look-alikes the engine names as distinct causes (docs/investigation.md, "Causes that look alike")
+    FaultKind.CPU_CONTENTION: Accepted(frozenset({"cpu_contention"}), {}),
+    FaultKind.RUNAWAY_PROCESS: Accepted(frozenset({"runaway_process"}), {}),
+    FaultKind.LOAD_SURGE: Accepted(frozenset({"load_surge"}), {}),
+    FaultKind.DNS_FAILURE: Accepted(frozenset({"dns_failure"}), {}),
     FaultKind.DISK_FULL: _saturation("disk_usage_ratio"),
     FaultKind.CONNECTION_POOL_EXHAUSTION: _saturation("pool_usage_ratio"),
     # the service itself is failing: down, unreachable, or a degraded external API

@@ -9,6 +9,7 @@ import importlib
 from autoheal.reasoning.base import HypothesisGenerator
 from autoheal.reasoning.config import EngineConfig
 from autoheal.reasoning.generators.changes import ChangeGenerator
+from autoheal.reasoning.generators.contention import ContentionGenerator
 from autoheal.reasoning.generators.memory import SimilarIncidentsGenerator
 from autoheal.reasoning.generators.saturation import SaturationGenerator
 from autoheal.reasoning.generators.topology import TopologyGenerator
@@ -17,6 +18,8 @@ from autoheal.reasoning.generators.topology import TopologyGenerator
 _OPTIONAL = (
     ("autoheal.reasoning.generators.metrics", "MetricAnomalyGenerator"),
     ("autoheal.reasoning.generators.logs", "LogTemplateGenerator"),
+    # name-resolution errors in the same log lines (asked once)
+    ("autoheal.reasoning.generators.dns", "DnsFailureGenerator"),
     ("autoheal.reasoning.generators.traces", "TraceAttributionGenerator"),
     # request paths from spans alone, where no logs answered (issue 21)
     ("autoheal.reasoning.generators.trace_paths", "TracePathGenerator"),
@@ -29,6 +32,7 @@ def default_generators(config: EngineConfig | None = None) -> list[HypothesisGen
         ChangeGenerator(config),
         TopologyGenerator(config),
         SaturationGenerator(config),
+        ContentionGenerator(config),
     ]
     for module_name, class_name in _OPTIONAL:
         try:
@@ -39,7 +43,7 @@ def default_generators(config: EngineConfig | None = None) -> list[HypothesisGen
             continue
         cls = getattr(module, class_name, None)
         if cls is not None:
-            found.append(cls())
+            found.append(cls(config) if class_name == "DnsFailureGenerator" else cls())
     # runs only when the investigation is given priors (similar past incidents), and first
     found.append(SimilarIncidentsGenerator(config))
     return found
@@ -47,6 +51,7 @@ def default_generators(config: EngineConfig | None = None) -> list[HypothesisGen
 
 __all__ = [
     "ChangeGenerator",
+    "ContentionGenerator",
     "SaturationGenerator",
     "SimilarIncidentsGenerator",
     "TopologyGenerator",

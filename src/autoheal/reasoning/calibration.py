@@ -1,0 +1,121 @@
+"""Calibrated confidence: the engine's own confidence turned into the probability that a cause is
+right, by a map fitted on the simulator's scenarios only (docs/investigation.md, "Calibrated
+confidence"; docs/benchmarks.md, "Calibration").
+
+The map is not extrapolated: each feature is read within the range it took on the cases the map
+was fitted on (``ranges`` in the file), at the nearest end outside it.
+
+The map reads three features of a cause in its report (:func:`features`): the logit of its raw
+confidence (clipped to [0.001, 0.999]), its lead over the best raw confidence of a cause on
+another service (``(c - other) / c``; negative below the top; ``other`` 0 when no other service has
+a cause) and whether its verdict is ``supported``; ``p = sigmoid(w . features + b)``. Its
+parameters are the data file ``calibration_map.json`` beside this module, written by
+``autoheal bench calibration --fit-on SIM_CASES --map-out src/autoheal/reasoning/calibration_map.json``
+(the file records that command, what it was fitted on and when). It is never fitted on a real data
+set's cases.
+
+The report keeps the raw confidence of every cause (``raw_confidence``) and its order: the ranking
+is decided on raw confidences, and no cause shows a calibrated confidence above the one ranked
+before it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+MAP_FILE = Path(__file__).with_name("calibration_map.json")
+FEATURES = ("logit_confidence", "lead_over_next", "supported")
+EPS = 1e-3
+
+
+def logit(c: float) -> float:
+    c = min(1.0 - EPS, max(EPS, c))
+    return math.log(c / (1.0 - c))
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def features(confidence: float, other: float | None, verdict: str | None) -> list[float]:
+    """The map's input for one cause: its raw confidence, the best raw confidence of another
+    service's cause (None reads as the cause's own: no lead) and its verdict."""
+    other = confidence if other is None else other
+    lead = (confidence - other) / confidence if confidence > 0 else 0.0
+    return [logit(confidence), lead, 1.0 if verdict == "supported" else 0.0]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceMap:
+    """``p = sigmoid(w . features + b)``; ``about`` records how it was fitted. ``ranges`` (per
+    feature, the range of the cases it was fitted on) bound its input: the map is not
+    extrapolated beyond what it saw (a feature outside its range is read at the nearest end)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    about: dict[str, Any] = field(default_factory=dict, compare=False)
+    ranges: tuple[tuple[float, float], ...] | None = None
+
+    def __call__(self, confidence: float, other: float | None, verdict: str | None) -> float:
+        x = features(confidence, other, verdict)
+        if self.ranges is not None:
+            x = [min(hi, max(lo, v)) for v, (lo, hi) in zip(x, self.ranges, strict=True)]
+        return sigmoid(sum(w * v for w, v in zip(self.weights, x, strict=True)) + self.bias)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            **self.about,
+            "features": list(FEATURES),
+            "weights": dict(zip(FEATURES, (round(w, 6) for w in self.weights), strict=True)),
+            "bias": round(self.bias, 6),
+        }
+        if self.ranges is not None:
+            out["ranges"] = dict(
+                zip(FEATURES, ([round(lo, 6), round(hi, 6)] for lo, hi in self.ranges), strict=True)
+            )
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConfidenceMap:
+        try:
+            weights = data["weights"]
+            values = tuple(float(weights[name]) for name in FEATURES)
+            bias = float(data["bias"])
+            ranges = data.get("ranges")
+            bounds = (
+                None
+                if ranges is None
+                else tuple((float(ranges[n][0]), float(ranges[n][1])) for n in FEATURES)
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ValueError(
+                f"not a confidence map (needs weights {', '.join(FEATURES)} and bias): {exc}"
+            ) from exc
+        about = {k: v for k, v in data.items() if k not in {"weights", "bias", "features", "ranges"}}
+        return cls(values, bias, about, bounds)
+
+
+@cache
+def default_map() -> ConfidenceMap:
+    """The committed map (``calibration_map.json``)."""
+    return ConfidenceMap.from_json(json.loads(MAP_FILE.read_text()))
+
+
+def calibrate(ranked: Sequence[tuple[str, float, str | None]], cmap: ConfidenceMap) -> list[float]:
+    """Calibrated confidences of ``ranked`` causes (service, raw confidence, verdict), in their
+    order; never above the cause ranked before."""
+    out: list[float] = []
+    for i, (service, raw, verdict) in enumerate(ranked):
+        other = max((c for s, c, _ in ranked if s != service), default=0.0)
+        p = cmap(raw, other, verdict) if raw > 0 else 0.0
+        out.append(round(min(p, out[i - 1]) if i else p, 4))
+    return out
