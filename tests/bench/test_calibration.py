@@ -156,3 +156,13 @@ def test_the_map_is_not_extrapolated_beyond_its_training_range() -> None:
     assert back is not None and [round(v, 4) for r in back for v in r] == [
         round(v, 4) for r in m.ranges for v in r
     ]
+
+
+def test_a_verdict_the_map_never_saw_keeps_its_raw_confidence() -> None:
+    # every fitted case was supported: an inconclusive cause is outside the map, not clamped into it
+    sim = [Pair("sim", 0.9 + 0.01 * (i % 10), i % 7 > 0, 0.5, "supported") for i in range(70)]
+    m = fit(sim)
+    assert apply(m, Pair("d", 0.07, True, 0.05, "inconclusive")) == 0.07
+    assert apply(m, Pair("d", 0.07, True, 0.05, "supported")) > 0.5  # clamped to the range it saw
+    shown = calibrate_causes([("db", 0.9, "supported"), ("db", 0.07, "inconclusive")], m)
+    assert shown[0] > 0.5 and shown[1] == 0.07

@@ -48,6 +48,13 @@ def test_the_confidence_scale_is_the_share_of_the_modalities_asked_that_answered
     assert coverage.scale(nothing, [])["confidence_scale"] == 1.0  # nothing asked: nothing missing
 
 
+def test_cloud_metric_and_log_tools_count_as_their_modality() -> None:
+    assert "aws.cloudwatch_metrics".startswith(coverage.PREFIXES["metrics"])
+    assert "aws.pi_top_sql".startswith(coverage.PREFIXES["metrics"])
+    assert "datadog.logs_search".startswith(coverage.PREFIXES["logs"])
+    assert not "aws.rds_events".startswith(coverage.PREFIXES["metrics"])
+
+
 def test_the_report_scales_every_cause_by_one_factor_and_keeps_the_order() -> None:
     ctx = _traces_without_logs()
     cited = next(e for e in ctx.evidence if ctx.succeeded(e))

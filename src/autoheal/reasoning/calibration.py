@@ -2,8 +2,11 @@
 right, by a map fitted on the simulator's scenarios only (docs/investigation.md, "Calibrated
 confidence"; docs/benchmarks.md, "Calibration").
 
-The map is not extrapolated: each feature is read within the range it took on the cases the map
-was fitted on (``ranges`` in the file), at the nearest end outside it.
+The map is not extrapolated: each continuous feature is read within the range it took on the cases
+the map was fitted on (``ranges`` in the file), at the nearest end outside it; a cause whose
+verdict the map never saw (every simulator top cause was ``supported``, so an ``inconclusive`` one
+lies outside) is not mapped at all: it keeps its raw confidence, because no fitted case says how
+often such a cause is right.
 
 The map reads three features of a cause in its report (:func:`features`): the logit of its raw
 confidence (clipped to [0.001, 0.999]), its lead over the best raw confidence of a cause on
@@ -68,6 +71,9 @@ class ConfidenceMap:
     def __call__(self, confidence: float, other: float | None, verdict: str | None) -> float:
         x = features(confidence, other, verdict)
         if self.ranges is not None:
+            lo, hi = self.ranges[FEATURES.index("supported")]
+            if not lo <= x[-1] <= hi:  # a verdict the map never saw: nothing to say, raw kept
+                return confidence
             x = [min(hi, max(lo, v)) for v, (lo, hi) in zip(x, self.ranges, strict=True)]
         return sigmoid(sum(w * v for w, v in zip(self.weights, x, strict=True)) + self.bias)
 

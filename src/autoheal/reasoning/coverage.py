@@ -1,7 +1,9 @@
 """Which evidence an investigation did not get, and what that leaves unjudged.
 
 Read from the investigation's own tool calls (``ctx.evidence`` and ``ctx.statuses``; nothing is
-asked again): each modality (metrics = ``prometheus.*``, logs = ``logs.*``, traces = ``traces.*``)
+asked again): each modality (metrics = ``prometheus.*`` and the cloud metric tools
+``aws.cloudwatch_metrics`` / ``aws.pi_*``, logs = ``logs.*`` and ``datadog.logs_search``,
+traces = ``traces.*``)
 that was asked for and never answered with data, or whose incident or reference window came back
 empty while the other answered, is a gap. Each gap says what the engine could not judge without it,
 so a reader weighs the conclusion accordingly (the report lists them under ``evidence_gaps`` and
@@ -25,7 +27,12 @@ from typing import Any
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning.base import InvestigationContext
 
-PREFIXES = {"metrics": "prometheus.", "logs": "logs.", "traces": "traces."}
+# tool-name prefixes of each modality: any source of it that answers counts
+PREFIXES: dict[str, tuple[str, ...]] = {
+    "metrics": ("prometheus.", "aws.cloudwatch_metrics", "aws.pi_"),
+    "logs": ("logs.", "datadog.logs_search"),
+    "traces": ("traces.",),
+}
 
 # What the engine cannot judge without each modality (the limit on the conclusion).
 LIMITS = {
@@ -69,8 +76,8 @@ def _in_incident(ctx: InvestigationContext, args: Mapping[str, Any]) -> bool | N
 
 def gaps(ctx: InvestigationContext) -> list[Gap]:
     out: list[Gap] = []
-    for modality, prefix in PREFIXES.items():
-        calls = [e for e in ctx.evidence if "." not in e.id and e.tool.startswith(prefix)]
+    for modality, prefixes in PREFIXES.items():
+        calls = [e for e in ctx.evidence if "." not in e.id and e.tool.startswith(prefixes)]
         if not calls:
             continue
         ok = [e for e in calls if ctx.statuses.get(e.id) is ToolStatus.OK]
@@ -106,8 +113,8 @@ def asked(ctx: InvestigationContext) -> list[str]:
     """The modalities some generator or check asked for in this investigation."""
     return [
         m
-        for m, prefix in PREFIXES.items()
-        if any("." not in e.id and e.tool.startswith(prefix) for e in ctx.evidence)
+        for m, prefixes in PREFIXES.items()
+        if any("." not in e.id and e.tool.startswith(prefixes) for e in ctx.evidence)
     ]
 
 
