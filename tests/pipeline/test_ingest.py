@@ -174,7 +174,7 @@ def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
     assert [c.outcome.value for c in merged.changes] == ["new", "resolved"]
     with app.sessions() as s:
         transitions = s.scalars(select(TransitionRow).order_by(TransitionRow.id)).all()
-        payloads = [first.deliveries[0].payload_row.id, second.deliveries[0].payload_row.id]
+        payloads = [first.deliveries[0].payload_id, second.deliveries[0].payload_id]
         assert [(t.status, t.payload_id) for t in transitions] == list(
             zip(["firing", "resolved"], payloads, strict=True)
         )

@@ -221,10 +221,10 @@ class Ingestor:
     def _resolve(self, item: _Pending) -> None:
         batch = item.batch
         delivery = batch.deliveries[0]
-        assert delivery.payload_row is not None
+        assert delivery.payload_id is not None
         result = IngestResult(
             source=delivery.source,
-            payload_id=delivery.payload_row.id,
+            payload_id=delivery.payload_id,
             alerts=len(batch.changes),
             outcomes=batch.outcome_counts(),
             alert_ids=tuple(c.row.id for c in batch.changes if c.row is not None),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from autoheal.config import PipelineConfig
 from autoheal.domain.alerts import Alert
 from autoheal.sources.rules import LabelRules
-from autoheal.store.models import AlertGroupRow, Payload
+from autoheal.store.models import AlertGroupRow
 
 
 class Outcome(StrEnum):
@@ -37,7 +37,7 @@ class Delivery:
     payload: Any
     received_at: datetime
     alerts: list[Alert] = field(default_factory=list)
-    payload_row: Payload | None = None
+    payload_id: int | None = None  # the stored payload's id, set by the record stage
 
 
 @dataclass(slots=True)

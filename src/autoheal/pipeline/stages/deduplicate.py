@@ -3,7 +3,7 @@ a re-fire, against what is stored and what came earlier in the same batch."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from autoheal.domain.alerts import AlertStatus
 from autoheal.pipeline.stage import Batch, Outcome, StageContext, StoredAlert
@@ -25,16 +25,23 @@ class Deduplicate:
     name = "deduplicate"
 
     def __call__(self, ctx: StageContext, batch: Batch) -> Batch:
-        keys = list({(c.alert.source, c.alert.fingerprint) for c in batch.changes})
+        # One lookup per source: ``source = ? AND fingerprint IN (...)`` is a search of the unique
+        # index (source, fingerprint); a row-value ``(source, fingerprint) IN (...)`` is not, and
+        # SQLite answers it by scanning the whole alerts table for every batch.
+        by_source: dict[str, set[str]] = {}
+        for c in batch.changes:
+            by_source.setdefault(c.alert.source, set()).add(c.alert.fingerprint)
         stored: dict[tuple[str, str], StoredAlert] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            query = select(*_COLUMNS).where(tuple_(AlertRow.source, AlertRow.fingerprint).in_(chunk))
-            for row in ctx.db.execute(query):
-                source, fp, alert_id, current, flapping, transitions, deliveries, resolved_at = row
-                stored[(source, fp)] = StoredAlert(
-                    alert_id, current, flapping, transitions, deliveries, resolved_at
-                )
+        for source, fingerprints in by_source.items():
+            ordered = sorted(fingerprints)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                query = select(*_COLUMNS).where(AlertRow.source == source, AlertRow.fingerprint.in_(chunk))
+                for row in ctx.db.execute(query):
+                    source_, fp, alert_id, current, flapping, transitions, deliveries, resolved_at = row
+                    stored[(source_, fp)] = StoredAlert(
+                        alert_id, current, flapping, transitions, deliveries, resolved_at
+                    )
         # Status as it will be after each earlier change of this batch (sequential semantics).
         status: dict[tuple[str, str], str] = {k: r.status for k, r in stored.items()}
         for change in batch.changes:

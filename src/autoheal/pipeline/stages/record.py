@@ -20,7 +20,7 @@ def payload_digest(source: str, body: bytes) -> str:
 
 def _values(change: AlertChange, now: Any, previous: dict[str, Any] | None) -> dict[str, Any]:
     alert = change.alert
-    assert change.delivery.payload_row is not None
+    assert change.delivery.payload_id is not None
     resolved_at = None
     if alert.status is AlertStatus.RESOLVED:
         kept = previous.get("resolved_at") if previous else None
@@ -40,7 +40,7 @@ def _values(change: AlertChange, now: Any, previous: dict[str, Any] | None) -> d
         "expired": False,
         "flapping": change.flapping,
         "group_id": change.group.id if change.group is not None else None,
-        "payload_id": change.delivery.payload_row.id,
+        "payload_id": change.delivery.payload_id,
     }
 
 
@@ -74,13 +74,13 @@ class Record:
             if change.outcome is not Outcome.REPEATED:
                 if change.outcome is not Outcome.NEW:
                     values["transitions"] += 1
-                assert change.delivery.payload_row is not None
+                assert change.delivery.payload_id is not None
                 transitions.append(
                     (
                         key,
                         stored.id if stored else None,
                         change.alert.status.value,
-                        change.delivery.payload_row.id,
+                        change.delivery.payload_id,
                     )
                 )
         ids = self._write_alerts(ctx, new, known)
@@ -114,11 +114,10 @@ class Record:
         ids: dict[tuple[str, str], int] = {}
         if new:
             rows = list(new.values())
+            # Each returned id comes with its key, so the rows need not come back in order:
+            # ``sort_by_parameter_order=True`` would make SQLite insert them one statement each.
             result = ctx.db.execute(
-                insert(AlertRow).returning(
-                    AlertRow.id, AlertRow.source, AlertRow.fingerprint, sort_by_parameter_order=True
-                ),
-                rows,
+                insert(AlertRow).returning(AlertRow.id, AlertRow.source, AlertRow.fingerprint), rows
             )
             ids = {(source, fp): alert_id for alert_id, source, fp in result}
         if known:
@@ -133,24 +132,32 @@ class Record:
         return ids
 
     def _payloads(self, ctx: StageContext, deliveries: list[Delivery]) -> None:
+        """Each delivery's payload id: the stored one for a body already received (a re-delivery),
+        else a new row. New rows go in one insert statement whose returned ids come with their
+        digests (the ORM would insert them one statement each to keep their order on SQLite)."""
         digests = {payload_digest(d.source, d.body): d for d in deliveries}
-        existing = {
-            p.digest: p for p in ctx.db.scalars(select(Payload).where(Payload.digest.in_(list(digests))))
-        }
-        for digest, delivery in digests.items():
-            if digest not in existing:
-                row = Payload(
-                    source=delivery.source,
-                    digest=digest,
-                    received_at=delivery.received_at,
-                    body=delivery.body.decode("utf-8", errors="replace"),
-                    alert_count=len(delivery.alerts),
-                )
-                ctx.db.add(row)
-                existing[digest] = row
-        ctx.db.flush()
+        ids: dict[str, int] = dict(
+            ctx.db.execute(select(Payload.digest, Payload.id).where(Payload.digest.in_(list(digests))))
+            .tuples()
+            .all()
+        )
+        rows = [
+            {
+                "source": delivery.source,
+                "digest": digest,
+                "received_at": delivery.received_at,
+                "body": delivery.body.decode("utf-8", errors="replace"),
+                "alert_count": len(delivery.alerts),
+            }
+            for digest, delivery in digests.items()
+            if digest not in ids
+        ]
+        if rows:
+            ids.update(
+                ctx.db.execute(insert(Payload).returning(Payload.digest, Payload.id), rows).tuples().all()
+            )
         for delivery in deliveries:
-            delivery.payload_row = existing[payload_digest(delivery.source, delivery.body)]
+            delivery.payload_id = ids[payload_digest(delivery.source, delivery.body)]
 
     def _roll_up(self, ctx: StageContext, groups: list[AlertGroupRow]) -> None:
         """Status and severity of each touched group from one SQL aggregate (no rows loaded)."""

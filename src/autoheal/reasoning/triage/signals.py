@@ -11,7 +11,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from autoheal.domain.alerts import Alert, AlertGroup, AlertStatus, Severity
@@ -21,7 +21,7 @@ from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory, distinct_verdicts
-from autoheal.reasoning.triage.model import Lean, Outcome, TriageKind, TriageSignal
+from autoheal.reasoning.triage.model import Lean, Outcome, Transition, TriageKind, TriageSignal
 
 HISTORY_TOOL = "autoheal.alert_history"
 
@@ -35,6 +35,15 @@ class Facts:
     ctx: InvestigationContext
     now: datetime
     stored_windows: Sequence[MaintenanceWindow] = ()  # silences and windows kept in the database
+    _transitions: dict[datetime, list[Transition]] = field(default_factory=dict)
+
+    def transitions(self, since: datetime) -> list[Transition]:
+        """The group's alert transitions since ``since``, read once for this assessment (the
+        flapping and episode signals ask for the same window; a storm group has thousands of
+        fingerprints, so the read was the larger part of both)."""
+        if since not in self._transitions:
+            self._transitions[since] = self.history.transitions([a.fingerprint for a in self.alerts], since)
+        return self._transitions[since]
 
     @property
     def service(self) -> str | None:
@@ -92,7 +101,7 @@ def state(f: Facts) -> TriageSignal:
 
 def flapping(f: Facts) -> TriageSignal:
     since = f.now - timedelta(seconds=f.config.flapping_window_seconds)
-    counts = Counter(t.fingerprint for t in f.history.transitions([a.fingerprint for a in f.alerts], since))
+    counts = Counter(t.fingerprint for t in f.transitions(since))
     worst, worst_fp = 0, None
     for alert in f.alerts:
         count = counts[alert.fingerprint]
@@ -179,7 +188,7 @@ def episode(f: Facts) -> TriageSignal:
     window = f.now - timedelta(seconds=f.config.flapping_window_seconds)
     fingerprints = [a.fingerprint for a in f.alerts]
     fired: dict[str, list[datetime]] = defaultdict(list)
-    for t in f.history.transitions(fingerprints, window):
+    for t in f.transitions(window):
         if t.status == "firing" and t.at <= f.now:
             fired[t.fingerprint].append(t.at)
     # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
