@@ -30,7 +30,7 @@ from autoheal.domain.alerts import Alert
 from autoheal.graph.learn import features
 from autoheal.graph.model import ANCHOR_MIN_WEIGHT, OFFER_MIN_WEIGHT, EdgeKind, NodeKind
 from autoheal.graph.store import GraphStore
-from autoheal.graph.validity import invalidations
+from autoheal.graph.validity import invalidations_of
 
 STRUCTURAL = {"fingerprint": 3.0, "rule_service": 2.0, "rule": 0.5, "service": 1.0, "symptom": 0.5}
 REASONS = {
@@ -161,17 +161,12 @@ def similar_to(
     candidates.sort(key=lambda c: (-c[1], -c[0].id))
     candidates = candidates[:CANDIDATES]
     text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
-    # every candidate's root cause in two queries (not two per candidate)
-    root_of = (
-        {e.src: e.dst for e in store.edges(src=[c[0].id for c in candidates], kinds=[EdgeKind.CAUSED_BY])}
-        if candidates
-        else {}
-    )
-    roots = store.nodes(root_of.values())
+    # every candidate's root cause in one statement (not two per candidate)
+    roots = store.targets([c[0].id for c in candidates], EdgeKind.CAUSED_BY) if candidates else {}
     priors: list[Prior] = []
     root_ids: dict[str, int] = {}
     for (node, structural, shared_kinds), t in zip(candidates, text, strict=True):
-        root = roots.get(root_of.get(node.id, -1))
+        root = roots.get(node.id)
         weight = root.weight if root is not None else 0.0
         if root is not None and root.valid_to is not None and root.valid_to <= at:
             weight = 0.0
@@ -194,9 +189,10 @@ def similar_to(
         if root is not None:
             root_ids[node.key] = root.id
     priors.sort(key=lambda p: (-p.score, -p.similarity, p.incident))
-    for p in priors[:limit]:  # why each kept one weighs what it does
-        if p.incident in root_ids:
-            p.invalidated_by = invalidations(store, root_ids[p.incident])
+    kept = [p for p in priors[:limit] if p.incident in root_ids]
+    why = invalidations_of(store, [root_ids[p.incident] for p in kept])  # why each weighs what it does
+    for p in kept:
+        p.invalidated_by = why[root_ids[p.incident]]
     return priors[:limit]
 
 

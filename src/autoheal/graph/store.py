@@ -6,7 +6,8 @@
 * ``graph_edges`` — typed, directed, unique per (kind, src, dst); indexed from both ends.
 * ``graph_features`` — the retrieval index: per incident, its structural features
   (``service``, ``fingerprint``, ``rule``, ``symptom``) as (kind, value) rows, indexed by
-  (kind, value), so similar incidents are found by index lookups rather than a graph walk.
+  (kind, value, node), so the newest incidents sharing a feature are an index range read rather
+  than a graph walk or a sort.
 
 Nodes and edges carry ``valid_from``, ``valid_to`` (open while NULL) and ``weight``.
 """
@@ -18,13 +19,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from autoheal.clock import utc
 from autoheal.errors import NotFoundError
 from autoheal.graph.model import EdgeKind, NodeKind
 from autoheal.store.schema import Base
+
+COMPOUND_MAX = 200  # selects per UNION ALL statement (SQLite's limit is 500)
 
 
 class GraphNodeRow(Base):
@@ -65,7 +79,7 @@ class GraphEdgeRow(Base):
 
 class GraphFeatureRow(Base):
     __tablename__ = "graph_features"
-    __table_args__ = (Index("ix_graph_features_kind_value", "kind", "value"),)
+    __table_args__ = (Index("ix_graph_features_kind_value_node", "kind", "value", "node"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     node: Mapped[int] = mapped_column(ForeignKey("graph_nodes.id"), index=True)
@@ -246,20 +260,65 @@ class GraphStore:
     def matching(
         self, features: Iterable[tuple[str, str]], limit: int = 500
     ) -> dict[int, list[tuple[str, str]]]:
-        """Incident nodes sharing any of ``features``, with the features they share."""
-        out: dict[int, list[tuple[str, str]]] = {}
+        """Incident nodes sharing any of ``features``, with the features they share: per feature kind,
+        the ``limit`` newest rows (highest node id). One statement: per (kind, value), an index range
+        read of its newest ``limit`` rows (``ix_graph_features_kind_value_node``, backwards), all of
+        them in a ``UNION ALL``; the newest ``limit`` of each kind are kept here."""
         by_kind: dict[str, list[str]] = {}
         for kind, value in dict.fromkeys(features):
             by_kind.setdefault(kind, []).append(value)
+        parts = []
         for kind, values in by_kind.items():
-            rows = self.session.execute(
-                select(GraphFeatureRow.node, GraphFeatureRow.value)
-                .where(GraphFeatureRow.kind == kind, GraphFeatureRow.value.in_(values))
-                .order_by(GraphFeatureRow.node.desc())
-                .limit(limit)
-            )
-            for node, value in rows:
+            for value in values:
+                newest = (
+                    select(GraphFeatureRow.node, GraphFeatureRow.kind, GraphFeatureRow.value)
+                    .where(GraphFeatureRow.kind == kind, GraphFeatureRow.value == value)
+                    .order_by(GraphFeatureRow.node.desc())
+                    .limit(limit)
+                    .subquery()
+                )
+                parts.append(select(newest.c.node, newest.c.kind, newest.c.value))
+        found: dict[str, list[tuple[int, str]]] = {}
+        for lo in range(0, len(parts), COMPOUND_MAX):  # SQLite allows 500 selects in one compound
+            chunk = parts[lo : lo + COMPOUND_MAX]
+            statement = union_all(*chunk) if len(chunk) > 1 else chunk[0]
+            for node, kind, value in self.session.execute(statement):
+                found.setdefault(kind, []).append((node, value))
+        out: dict[int, list[tuple[str, str]]] = {}
+        for kind in by_kind:
+            for node, value in sorted(found.get(kind, []), key=lambda r: -r[0])[:limit]:
                 out.setdefault(node, []).append((kind, value))
+        return out
+
+    def targets(self, src: Sequence[int], kind: EdgeKind) -> dict[int, Node]:
+        """For each of ``src``, the node its ``kind`` edge points to (the newest edge if several), in
+        one statement (an edge join, not the edges and then their nodes)."""
+        out: dict[int, Node] = {}
+        wanted = list(dict.fromkeys(src))
+        for i in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(GraphEdgeRow.src, GraphNodeRow)
+                .join(GraphNodeRow, GraphNodeRow.id == GraphEdgeRow.dst)
+                .where(GraphEdgeRow.kind == kind.value, GraphEdgeRow.src.in_(wanted[i : i + 500]))
+                .order_by(GraphEdgeRow.id)
+            )
+            for edge_src, row in rows:
+                out[edge_src] = _node(row)
+        return out
+
+    def outgoing(self, src: Sequence[int], kind: EdgeKind) -> dict[int, list[tuple[GraphEdgeRow, Node]]]:
+        """Each of ``src``'s ``kind`` edges with the node it points to, in edge order, one statement."""
+        out: dict[int, list[tuple[GraphEdgeRow, Node]]] = {s: [] for s in src}
+        if not out:
+            return out
+        rows = self.session.execute(
+            select(GraphEdgeRow, GraphNodeRow)
+            .join(GraphNodeRow, GraphNodeRow.id == GraphEdgeRow.dst)
+            .where(GraphEdgeRow.kind == kind.value, GraphEdgeRow.src.in_(list(out)))
+            .order_by(GraphEdgeRow.id)
+        )
+        for edge, row in rows:
+            out[edge.src].append((edge, _node(row)))
         return out
 
     def features_of(self, node_id: int) -> list[tuple[str, str]]:
