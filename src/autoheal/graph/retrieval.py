@@ -29,7 +29,7 @@ import bm25s
 from autoheal.domain.alerts import Alert
 from autoheal.graph.learn import features
 from autoheal.graph.model import ANCHOR_MIN_WEIGHT, OFFER_MIN_WEIGHT, EdgeKind, NodeKind
-from autoheal.graph.store import GraphStore
+from autoheal.graph.store import GraphStore, Node
 from autoheal.graph.validity import invalidations_of
 
 STRUCTURAL = {"fingerprint": 3.0, "rule_service": 2.0, "rule": 0.5, "service": 1.0, "symptom": 0.5}
@@ -144,21 +144,29 @@ def similar_to(
 ) -> list[Prior]:
     """:func:`similar` for structural features and query text (an incident's own, for example)."""
     shared = store.matching(wanted, limit=CANDIDATES)
-    nodes = store.nodes(shared)
-    candidates = []
+    ranked = []
     for node_id, feats in shared.items():
-        node = nodes.get(node_id)
-        if node is None or node.kind is not NodeKind.INCIDENT or node.key in exclude:
-            continue
-        resolved = node.attrs.get("resolved_at")
-        if resolved and datetime.fromisoformat(str(resolved)) > at:
-            continue
         kinds = {k for k, _ in feats if k in STRUCTURAL}
         structural = sum(STRUCTURAL[k] for k in kinds)
-        if structural < MIN_SIMILARITY:
-            continue
-        candidates.append((node, structural, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
-    candidates.sort(key=lambda c: (-c[1], -c[0].id))
+        if structural >= MIN_SIMILARITY:
+            ranked.append((node_id, structural, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
+    ranked.sort(key=lambda c: (-c[1], -c[0]))
+    # bounded: the nodes are read best first, CANDIDATES at a time, until CANDIDATES are kept
+    # (the structural score needs only the features; a node is read to know whether it counts)
+    candidates: list[tuple[Node, float, list[str]]] = []
+    for lo in range(0, len(ranked), CANDIDATES):
+        batch = ranked[lo : lo + CANDIDATES]
+        nodes = store.nodes(c[0] for c in batch)
+        for node_id, structural, kinds in batch:
+            node = nodes.get(node_id)
+            if node is None or node.kind is not NodeKind.INCIDENT or node.key in exclude:
+                continue
+            resolved = node.attrs.get("resolved_at")
+            if resolved and datetime.fromisoformat(str(resolved)) > at:
+                continue
+            candidates.append((node, structural, kinds))
+        if len(candidates) >= CANDIDATES:
+            break
     candidates = candidates[:CANDIDATES]
     text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
     # every candidate's root cause in one statement (not two per candidate)

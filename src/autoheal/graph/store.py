@@ -29,7 +29,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     select,
-    union_all,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -115,7 +115,8 @@ class Node:
         }
 
 
-def _node(row: GraphNodeRow) -> Node:
+def _node(row: Any) -> Node:
+    """A node from an ORM row or a plain row of ``graph_nodes``."""
     return Node(
         row.id,
         NodeKind(row.kind),
@@ -184,12 +185,16 @@ class GraphStore:
         return _node(row)
 
     def nodes(self, ids: Iterable[int]) -> dict[int, Node]:
+        """Nodes by id, read as plain rows (no ORM objects: loading them cost more than the query);
+        pending changes are flushed first, so what the session changed is what is read."""
         wanted = list(dict.fromkeys(ids))
         out: dict[int, Node] = {}
+        if not wanted:
+            return out
+        self.session.flush()
+        table = GraphNodeRow.__table__
         for i in range(0, len(wanted), 500):
-            for row in self.session.scalars(
-                select(GraphNodeRow).where(GraphNodeRow.id.in_(wanted[i : i + 500]))
-            ):
+            for row in self.session.execute(select(table).where(table.c.id.in_(wanted[i : i + 500]))):
                 out[row.id] = _node(row)
         return out
 
@@ -267,22 +272,21 @@ class GraphStore:
         by_kind: dict[str, list[str]] = {}
         for kind, value in dict.fromkeys(features):
             by_kind.setdefault(kind, []).append(value)
-        parts = []
-        for kind, values in by_kind.items():
-            for value in values:
-                newest = (
-                    select(GraphFeatureRow.node, GraphFeatureRow.kind, GraphFeatureRow.value)
-                    .where(GraphFeatureRow.kind == kind, GraphFeatureRow.value == value)
-                    .order_by(GraphFeatureRow.node.desc())
-                    .limit(limit)
-                    .subquery()
-                )
-                parts.append(select(newest.c.node, newest.c.kind, newest.c.value))
+        pairs = [(kind, value) for kind, values in by_kind.items() for value in values]
         found: dict[str, list[tuple[int, str]]] = {}
-        for lo in range(0, len(parts), COMPOUND_MAX):  # SQLite allows 500 selects in one compound
-            chunk = parts[lo : lo + COMPOUND_MAX]
-            statement = union_all(*chunk) if len(chunk) > 1 else chunk[0]
-            for node, kind, value in self.session.execute(statement):
+        for lo in range(0, len(pairs), COMPOUND_MAX):  # SQLite allows 500 selects in one compound
+            chunk = pairs[lo : lo + COMPOUND_MAX]
+            # plain SQL (the same on SQLite and PostgreSQL): building this as SQLAlchemy subqueries
+            # cost more Python time than the database took to answer it
+            sql = " UNION ALL ".join(
+                f"SELECT * FROM (SELECT node, kind, value FROM graph_features WHERE kind = :k{i}"
+                f" AND value = :v{i} ORDER BY node DESC LIMIT :limit) AS f{i}"
+                for i in range(len(chunk))
+            )
+            params: dict[str, object] = {"limit": limit}
+            for i, (kind, value) in enumerate(chunk):
+                params[f"k{i}"], params[f"v{i}"] = kind, value
+            for node, kind, value in self.session.execute(text(sql), params):
                 found.setdefault(kind, []).append((node, value))
         out: dict[int, list[tuple[str, str]]] = {}
         for kind in by_kind:
@@ -295,30 +299,37 @@ class GraphStore:
         one statement (an edge join, not the edges and then their nodes)."""
         out: dict[int, Node] = {}
         wanted = list(dict.fromkeys(src))
+        if not wanted:
+            return out
+        self.session.flush()
+        edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
         for i in range(0, len(wanted), 500):
             rows = self.session.execute(
-                select(GraphEdgeRow.src, GraphNodeRow)
-                .join(GraphNodeRow, GraphNodeRow.id == GraphEdgeRow.dst)
-                .where(GraphEdgeRow.kind == kind.value, GraphEdgeRow.src.in_(wanted[i : i + 500]))
-                .order_by(GraphEdgeRow.id)
+                select(edges.c.src.label("edge_src"), nodes)
+                .join(nodes, nodes.c.id == edges.c.dst)
+                .where(edges.c.kind == kind.value, edges.c.src.in_(wanted[i : i + 500]))
+                .order_by(edges.c.id)
             )
-            for edge_src, row in rows:
-                out[edge_src] = _node(row)
+            for row in rows:
+                out[row.edge_src] = _node(row)
         return out
 
-    def outgoing(self, src: Sequence[int], kind: EdgeKind) -> dict[int, list[tuple[GraphEdgeRow, Node]]]:
-        """Each of ``src``'s ``kind`` edges with the node it points to, in edge order, one statement."""
-        out: dict[int, list[tuple[GraphEdgeRow, Node]]] = {s: [] for s in src}
+    def outgoing(self, src: Sequence[int], kind: EdgeKind) -> dict[int, list[tuple[dict[str, Any], Node]]]:
+        """Each of ``src``'s ``kind`` edges (its attrs) with the node it points to, in edge order, in
+        one statement."""
+        out: dict[int, list[tuple[dict[str, Any], Node]]] = {s: [] for s in src}
         if not out:
             return out
+        self.session.flush()
+        edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
         rows = self.session.execute(
-            select(GraphEdgeRow, GraphNodeRow)
-            .join(GraphNodeRow, GraphNodeRow.id == GraphEdgeRow.dst)
-            .where(GraphEdgeRow.kind == kind.value, GraphEdgeRow.src.in_(list(out)))
-            .order_by(GraphEdgeRow.id)
+            select(edges.c.src.label("edge_src"), edges.c.attrs.label("edge_attrs"), nodes)
+            .join(nodes, nodes.c.id == edges.c.dst)
+            .where(edges.c.kind == kind.value, edges.c.src.in_(list(out)))
+            .order_by(edges.c.id)
         )
-        for edge, row in rows:
-            out[edge.src].append((edge, _node(row)))
+        for row in rows:
+            out[row.edge_src].append((dict(row.edge_attrs or {}), _node(row)))
         return out
 
     def features_of(self, node_id: int) -> list[tuple[str, str]]:

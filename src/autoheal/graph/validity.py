@@ -118,8 +118,6 @@ def invalidations(store: GraphStore, fact: int) -> list[dict[str, object]]:
 def invalidations_of(store: GraphStore, facts: Sequence[int]) -> dict[int, list[dict[str, object]]]:
     """:func:`invalidations` of several facts in one statement."""
     return {
-        fact: [
-            {"change": c.key, "what": c.label, "at": c.attrs.get("at"), **(e.attrs or {})} for e, c in pairs
-        ]
+        fact: [{"change": c.key, "what": c.label, "at": c.attrs.get("at"), **attrs} for attrs, c in pairs]
         for fact, pairs in store.outgoing(facts, EdgeKind.INVALIDATED_BY).items()
     }
