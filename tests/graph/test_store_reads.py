@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.orm import Session
 
 from autoheal.graph.model import EdgeKind, NodeKind
 from autoheal.graph.store import GraphStore
