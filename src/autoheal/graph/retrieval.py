@@ -144,12 +144,12 @@ def similar_to(
 ) -> list[Prior]:
     """:func:`similar` for structural features and query text (an incident's own, for example)."""
     shared = store.matching(wanted, limit=CANDIDATES)
-    ranked = []
+    ranked: list[tuple[int, float, list[str]]] = []
     for node_id, feats in shared.items():
         kinds = {k for k, _ in feats if k in STRUCTURAL}
-        structural = sum(STRUCTURAL[k] for k in kinds)
-        if structural >= MIN_SIMILARITY:
-            ranked.append((node_id, structural, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
+        score = float(sum(STRUCTURAL[k] for k in kinds))
+        if score >= MIN_SIMILARITY:
+            ranked.append((node_id, score, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
     ranked.sort(key=lambda c: (-c[1], -c[0]))
     # bounded: the nodes are read best first, CANDIDATES at a time, until CANDIDATES are kept
     # (the structural score needs only the features; a node is read to know whether it counts)
@@ -157,14 +157,14 @@ def similar_to(
     for lo in range(0, len(ranked), CANDIDATES):
         batch = ranked[lo : lo + CANDIDATES]
         nodes = store.nodes(c[0] for c in batch)
-        for node_id, structural, kinds in batch:
+        for node_id, structural, order in batch:
             node = nodes.get(node_id)
             if node is None or node.kind is not NodeKind.INCIDENT or node.key in exclude:
                 continue
             resolved = node.attrs.get("resolved_at")
             if resolved and datetime.fromisoformat(str(resolved)) > at:
                 continue
-            candidates.append((node, structural, kinds))
+            candidates.append((node, structural, order))
         if len(candidates) >= CANDIDATES:
             break
     candidates = candidates[:CANDIDATES]
