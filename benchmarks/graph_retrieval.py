@@ -1,15 +1,21 @@
 """Retrieval latency on a generated graph: N past incidents over S services, then Q recalls.
 
-    .venv/bin/python benchmarks/graph_retrieval.py [--incidents 100000] [--services 500] [--queries 200] [--db URL | --postgres]
+    .venv/bin/python benchmarks/graph_retrieval.py [--incidents 100000] [--services 500] [--queries 200]
+        [--nodes N] [--edges E] [--scale year] [--db URL | --postgres]
 
-The graph is generated with bulk inserts straight into the graph tables (an incident node with its
-text, a root-cause node, the caused_by edge, five retrieval features each), in a fresh SQLite file
-by default, the database ``--db`` names (it must be empty and is migrated), or with ``--postgres`` a
-throwaway PostgreSQL cluster started by the project's own ``autoheal.servers.postgres.Postgres``
-(the installed server binaries, as the test suite starts them) and stopped at the end. Each query is one
-alert of a random rule on a random service; the figure is the wall time of
-``autoheal.graph.retrieval.similar`` (feature lookups, BM25 over the candidates, root causes).
-Prints a table and, last, one JSON object.
+The graph is bulk-loaded straight into the graph tables (PostgreSQL ``COPY`` through psycopg,
+SQLite ``executemany`` in one transaction; the tables' secondary indexes and constraints, read back
+from the migrated database, are dropped before and created again after loading): per incident an
+incident node with its text, a root-cause node, the ``caused_by`` edge and five retrieval features.
+``--nodes`` / ``--edges`` fill the graph up to that size with hypothesis and evidence nodes
+(``part_of``, ``supported_by``) and ``similar_to`` edges to earlier incidents, which retrieval does
+not read; ``--scale year`` is a year of a 500-service company (10^5 incidents, 10^6 nodes, 10^7
+edges). The store is a fresh SQLite file by default, the database ``--db`` names (it must be empty
+and is migrated), or with ``--postgres`` a throwaway PostgreSQL cluster started by the project's own
+``autoheal.servers.postgres.Postgres`` (the installed server binaries, as the test suite starts
+them) and stopped at the end. Each query is one alert of a random rule on a random service; the
+figure is the wall time of ``autoheal.graph.retrieval.similar`` (feature lookups, BM25 over the
+candidates, root causes) and the CPU time of this process. Prints a table and, last, one JSON object.
 """
 
 from __future__ import annotations
