@@ -29,8 +29,8 @@ import bm25s
 from autoheal.domain.alerts import Alert
 from autoheal.graph.learn import features
 from autoheal.graph.model import ANCHOR_MIN_WEIGHT, OFFER_MIN_WEIGHT, EdgeKind, NodeKind
-from autoheal.graph.store import GraphStore
-from autoheal.graph.validity import invalidations
+from autoheal.graph.store import GraphStore, Node
+from autoheal.graph.validity import invalidations_of
 
 STRUCTURAL = {"fingerprint": 3.0, "rule_service": 2.0, "rule": 0.5, "service": 1.0, "symptom": 0.5}
 REASONS = {
@@ -144,34 +144,37 @@ def similar_to(
 ) -> list[Prior]:
     """:func:`similar` for structural features and query text (an incident's own, for example)."""
     shared = store.matching(wanted, limit=CANDIDATES)
-    nodes = store.nodes(shared)
-    candidates = []
+    ranked: list[tuple[int, float, list[str]]] = []
     for node_id, feats in shared.items():
-        node = nodes.get(node_id)
-        if node is None or node.kind is not NodeKind.INCIDENT or node.key in exclude:
-            continue
-        resolved = node.attrs.get("resolved_at")
-        if resolved and datetime.fromisoformat(str(resolved)) > at:
-            continue
         kinds = {k for k, _ in feats if k in STRUCTURAL}
-        structural = sum(STRUCTURAL[k] for k in kinds)
-        if structural < MIN_SIMILARITY:
-            continue
-        candidates.append((node, structural, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
-    candidates.sort(key=lambda c: (-c[1], -c[0].id))
+        score = float(sum(STRUCTURAL[k] for k in kinds))
+        if score >= MIN_SIMILARITY:
+            ranked.append((node_id, score, sorted(kinds, key=lambda k: -STRUCTURAL[k])))
+    ranked.sort(key=lambda c: (-c[1], -c[0]))
+    # bounded: the nodes are read best first, CANDIDATES at a time, until CANDIDATES are kept
+    # (the structural score needs only the features; a node is read to know whether it counts)
+    candidates: list[tuple[Node, float, list[str]]] = []
+    for lo in range(0, len(ranked), CANDIDATES):
+        batch = ranked[lo : lo + CANDIDATES]
+        nodes = store.nodes(c[0] for c in batch)
+        for node_id, structural, order in batch:
+            node = nodes.get(node_id)
+            if node is None or node.kind is not NodeKind.INCIDENT or node.key in exclude:
+                continue
+            resolved = node.attrs.get("resolved_at")
+            if resolved and datetime.fromisoformat(str(resolved)) > at:
+                continue
+            candidates.append((node, structural, order))
+        if len(candidates) >= CANDIDATES:
+            break
     candidates = candidates[:CANDIDATES]
     text = _bm25([str(c[0].attrs.get("text", "")) for c in candidates], query)
-    # every candidate's root cause in two queries (not two per candidate)
-    root_of = (
-        {e.src: e.dst for e in store.edges(src=[c[0].id for c in candidates], kinds=[EdgeKind.CAUSED_BY])}
-        if candidates
-        else {}
-    )
-    roots = store.nodes(root_of.values())
+    # every candidate's root cause in one statement (not two per candidate)
+    roots = store.targets([c[0].id for c in candidates], EdgeKind.CAUSED_BY) if candidates else {}
     priors: list[Prior] = []
     root_ids: dict[str, int] = {}
     for (node, structural, shared_kinds), t in zip(candidates, text, strict=True):
-        root = roots.get(root_of.get(node.id, -1))
+        root = roots.get(node.id)
         weight = root.weight if root is not None else 0.0
         if root is not None and root.valid_to is not None and root.valid_to <= at:
             weight = 0.0
@@ -194,9 +197,10 @@ def similar_to(
         if root is not None:
             root_ids[node.key] = root.id
     priors.sort(key=lambda p: (-p.score, -p.similarity, p.incident))
-    for p in priors[:limit]:  # why each kept one weighs what it does
-        if p.incident in root_ids:
-            p.invalidated_by = invalidations(store, root_ids[p.incident])
+    kept = [p for p in priors[:limit] if p.incident in root_ids]
+    why = invalidations_of(store, [root_ids[p.incident] for p in kept])  # why each weighs what it does
+    for p in kept:
+        p.invalidated_by = why[root_ids[p.incident]]
     return priors[:limit]
 
 

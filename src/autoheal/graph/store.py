@@ -6,7 +6,8 @@
 * ``graph_edges`` — typed, directed, unique per (kind, src, dst); indexed from both ends.
 * ``graph_features`` — the retrieval index: per incident, its structural features
   (``service``, ``fingerprint``, ``rule``, ``symptom``) as (kind, value) rows, indexed by
-  (kind, value), so similar incidents are found by index lookups rather than a graph walk.
+  (kind, value, node), so the newest incidents sharing a feature are an index range read rather
+  than a graph walk or a sort.
 
 Nodes and edges carry ``valid_from``, ``valid_to`` (open while NULL) and ``weight``.
 """
@@ -18,13 +19,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from autoheal.clock import utc
 from autoheal.errors import NotFoundError
 from autoheal.graph.model import EdgeKind, NodeKind
 from autoheal.store.schema import Base
+
+COMPOUND_MAX = 200  # selects per UNION ALL statement (SQLite's limit is 500)
 
 
 class GraphNodeRow(Base):
@@ -65,7 +79,7 @@ class GraphEdgeRow(Base):
 
 class GraphFeatureRow(Base):
     __tablename__ = "graph_features"
-    __table_args__ = (Index("ix_graph_features_kind_value", "kind", "value"),)
+    __table_args__ = (Index("ix_graph_features_kind_value_node", "kind", "value", "node"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     node: Mapped[int] = mapped_column(ForeignKey("graph_nodes.id"), index=True)
@@ -101,7 +115,8 @@ class Node:
         }
 
 
-def _node(row: GraphNodeRow) -> Node:
+def _node(row: Any) -> Node:
+    """A node from an ORM row or a plain row of ``graph_nodes``."""
     return Node(
         row.id,
         NodeKind(row.kind),
@@ -170,12 +185,16 @@ class GraphStore:
         return _node(row)
 
     def nodes(self, ids: Iterable[int]) -> dict[int, Node]:
+        """Nodes by id, read as plain rows (no ORM objects: loading them cost more than the query);
+        pending changes are flushed first, so what the session changed is what is read."""
         wanted = list(dict.fromkeys(ids))
         out: dict[int, Node] = {}
+        if not wanted:
+            return out
+        self.session.flush()
+        table = GraphNodeRow.__table__
         for i in range(0, len(wanted), 500):
-            for row in self.session.scalars(
-                select(GraphNodeRow).where(GraphNodeRow.id.in_(wanted[i : i + 500]))
-            ):
+            for row in self.session.execute(select(table).where(table.c.id.in_(wanted[i : i + 500]))):
                 out[row.id] = _node(row)
         return out
 
@@ -246,20 +265,71 @@ class GraphStore:
     def matching(
         self, features: Iterable[tuple[str, str]], limit: int = 500
     ) -> dict[int, list[tuple[str, str]]]:
-        """Incident nodes sharing any of ``features``, with the features they share."""
-        out: dict[int, list[tuple[str, str]]] = {}
+        """Incident nodes sharing any of ``features``, with the features they share: per feature kind,
+        the ``limit`` newest rows (highest node id). One statement: per (kind, value), an index range
+        read of its newest ``limit`` rows (``ix_graph_features_kind_value_node``, backwards), all of
+        them in a ``UNION ALL``; the newest ``limit`` of each kind are kept here."""
         by_kind: dict[str, list[str]] = {}
         for kind, value in dict.fromkeys(features):
             by_kind.setdefault(kind, []).append(value)
-        for kind, values in by_kind.items():
-            rows = self.session.execute(
-                select(GraphFeatureRow.node, GraphFeatureRow.value)
-                .where(GraphFeatureRow.kind == kind, GraphFeatureRow.value.in_(values))
-                .order_by(GraphFeatureRow.node.desc())
-                .limit(limit)
+        pairs = [(kind, value) for kind, values in by_kind.items() for value in values]
+        found: dict[str, list[tuple[int, str]]] = {}
+        for lo in range(0, len(pairs), COMPOUND_MAX):  # SQLite allows 500 selects in one compound
+            chunk = pairs[lo : lo + COMPOUND_MAX]
+            # plain SQL (the same on SQLite and PostgreSQL): building this as SQLAlchemy subqueries
+            # cost more Python time than the database took to answer it
+            sql = " UNION ALL ".join(
+                f"SELECT * FROM (SELECT node, kind, value FROM graph_features WHERE kind = :k{i}"
+                f" AND value = :v{i} ORDER BY node DESC LIMIT :limit) AS f{i}"
+                for i in range(len(chunk))
             )
-            for node, value in rows:
+            params: dict[str, object] = {"limit": limit}
+            for i, (kind, value) in enumerate(chunk):
+                params[f"k{i}"], params[f"v{i}"] = kind, value
+            for node, kind, value in self.session.execute(text(sql), params):
+                found.setdefault(kind, []).append((node, value))
+        out: dict[int, list[tuple[str, str]]] = {}
+        for kind in by_kind:
+            for node, value in sorted(found.get(kind, []), key=lambda r: -r[0])[:limit]:
                 out.setdefault(node, []).append((kind, value))
+        return out
+
+    def targets(self, src: Sequence[int], kind: EdgeKind) -> dict[int, Node]:
+        """For each of ``src``, the node its ``kind`` edge points to (the newest edge if several), in
+        one statement (an edge join, not the edges and then their nodes)."""
+        out: dict[int, Node] = {}
+        wanted = list(dict.fromkeys(src))
+        if not wanted:
+            return out
+        self.session.flush()
+        edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
+        for i in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(edges.c.src.label("edge_src"), nodes)
+                .join(nodes, nodes.c.id == edges.c.dst)
+                .where(edges.c.kind == kind.value, edges.c.src.in_(wanted[i : i + 500]))
+                .order_by(edges.c.id)
+            )
+            for row in rows:
+                out[row.edge_src] = _node(row)
+        return out
+
+    def outgoing(self, src: Sequence[int], kind: EdgeKind) -> dict[int, list[tuple[dict[str, Any], Node]]]:
+        """Each of ``src``'s ``kind`` edges (its attrs) with the node it points to, in edge order, in
+        one statement."""
+        out: dict[int, list[tuple[dict[str, Any], Node]]] = {s: [] for s in src}
+        if not out:
+            return out
+        self.session.flush()
+        edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
+        rows = self.session.execute(
+            select(edges.c.src.label("edge_src"), edges.c.attrs.label("edge_attrs"), nodes)
+            .join(nodes, nodes.c.id == edges.c.dst)
+            .where(edges.c.kind == kind.value, edges.c.src.in_(list(out)))
+            .order_by(edges.c.id)
+        )
+        for row in rows:
+            out[row.edge_src].append((dict(row.edge_attrs or {}), _node(row)))
         return out
 
     def features_of(self, node_id: int) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ Applying the same change twice changes nothing (the edge records that it was app
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from autoheal.graph.model import CHANGE_CAUSES, CHANGE_DECAY, EdgeKind, NodeKind
@@ -112,10 +112,12 @@ def topology_changed(
 
 def invalidations(store: GraphStore, fact: int) -> list[dict[str, object]]:
     """Why a fact's weight is what it is: each change that lowered or closed it."""
-    out = []
-    edges = store.edges(src=fact, kinds=[EdgeKind.INVALIDATED_BY])
-    changes = store.nodes(e.dst for e in edges)
-    for e in edges:
-        c = changes[e.dst]
-        out.append({"change": c.key, "what": c.label, "at": c.attrs.get("at"), **(e.attrs or {})})
-    return out
+    return invalidations_of(store, [fact])[fact]
+
+
+def invalidations_of(store: GraphStore, facts: Sequence[int]) -> dict[int, list[dict[str, object]]]:
+    """:func:`invalidations` of several facts in one statement."""
+    return {
+        fact: [{"change": c.key, "what": c.label, "at": c.attrs.get("at"), **attrs} for attrs, c in pairs]
+        for fact, pairs in store.outgoing(facts, EdgeKind.INVALIDATED_BY).items()
+    }
