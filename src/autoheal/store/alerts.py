@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from autoheal.clock import utc
@@ -16,7 +16,8 @@ from autoheal.errors import NotFoundError
 from autoheal.store.models import AlertGroupRow, AlertRow, Payload, TransitionRow
 
 
-def alert_from_row(row: AlertRow) -> Alert:
+def alert_from_row(row: AlertRow | Row[Any]) -> Alert:
+    """An ``Alert`` from an ORM row or a row of the columns it reads (by name)."""
     return Alert(
         source=row.source,
         fingerprint=row.fingerprint,
@@ -168,34 +169,7 @@ class AlertRepository:
             .order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())
             .limit(GROUP_LIMIT)
         )
-        return [
-            Alert(
-                source=source,
-                fingerprint=fingerprint,
-                status=AlertStatus(status),
-                name=name,
-                starts_at=utc(starts_at),
-                labels=labels,
-                annotations=annotations,
-                service=service,
-                severity=Severity(severity),
-                ends_at=utc(ends_at) if ends_at else None,
-                generator_url=generator_url,
-            )
-            for (
-                source,
-                fingerprint,
-                status,
-                name,
-                starts_at,
-                labels,
-                annotations,
-                service,
-                severity,
-                ends_at,
-                generator_url,
-            ) in self.session.execute(q)
-        ]
+        return [alert_from_row(row) for row in self.session.execute(q)]
 
 
 def expire_stale(session: Session, now: datetime, stale_after_seconds: float) -> int:
