@@ -295,41 +295,27 @@ class GraphStore:
         return out
 
     def targets(self, src: Sequence[int], kind: EdgeKind) -> dict[int, Node]:
-        """For each of ``src``, the node its ``kind`` edge points to (the newest edge if several), in
-        one statement (an edge join, not the edges and then their nodes)."""
-        out: dict[int, Node] = {}
-        wanted = list(dict.fromkeys(src))
-        if not wanted:
-            return out
-        self.session.flush()
-        edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
-        for i in range(0, len(wanted), 500):
-            rows = self.session.execute(
-                select(edges.c.src.label("edge_src"), nodes)
-                .join(nodes, nodes.c.id == edges.c.dst)
-                .where(edges.c.kind == kind.value, edges.c.src.in_(wanted[i : i + 500]))
-                .order_by(edges.c.id)
-            )
-            for row in rows:
-                out[row.edge_src] = _node(row)
-        return out
+        """For each of ``src``, the node its ``kind`` edge points to (the newest edge if several)."""
+        return {s: pairs[-1][1] for s, pairs in self.outgoing(src, kind).items() if pairs}
 
     def outgoing(self, src: Sequence[int], kind: EdgeKind) -> dict[int, list[tuple[dict[str, Any], Node]]]:
-        """Each of ``src``'s ``kind`` edges (its attrs) with the node it points to, in edge order, in
-        one statement."""
+        """Each of ``src``'s ``kind`` edges (its attrs) with the node it points to, in edge order: an
+        edge join, one statement per 500 sources (not the edges and then their nodes)."""
         out: dict[int, list[tuple[dict[str, Any], Node]]] = {s: [] for s in src}
         if not out:
             return out
         self.session.flush()
         edges, nodes = GraphEdgeRow.__table__, GraphNodeRow.__table__
-        rows = self.session.execute(
-            select(edges.c.src.label("edge_src"), edges.c.attrs.label("edge_attrs"), nodes)
-            .join(nodes, nodes.c.id == edges.c.dst)
-            .where(edges.c.kind == kind.value, edges.c.src.in_(list(out)))
-            .order_by(edges.c.id)
-        )
-        for row in rows:
-            out[row.edge_src].append((dict(row.edge_attrs or {}), _node(row)))
+        wanted = list(out)
+        for i in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(edges.c.src.label("edge_src"), edges.c.attrs.label("edge_attrs"), nodes)
+                .join(nodes, nodes.c.id == edges.c.dst)
+                .where(edges.c.kind == kind.value, edges.c.src.in_(wanted[i : i + 500]))
+                .order_by(edges.c.id)
+            )
+            for row in rows:
+                out[row.edge_src].append((dict(row.edge_attrs or {}), _node(row)))
         return out
 
     def features_of(self, node_id: int) -> list[tuple[str, str]]:
