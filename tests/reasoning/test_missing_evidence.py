@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from autoheal.clock import ManualClock
-from autoheal.domain.investigation import CheckOutcome, Hypothesis, Verdict, Verification
-from autoheal.domain.tools import ToolResult
+from autoheal.domain.investigation import CheckOutcome, Evidence, Hypothesis, Verdict, Verification
+from autoheal.domain.tools import ToolResult, ToolStatus
 from autoheal.reasoning import coverage, report
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.checks.topology import TopologyCheck
@@ -49,10 +49,21 @@ def test_the_confidence_scale_is_the_share_of_the_modalities_asked_that_answered
 
 
 def test_cloud_metric_and_log_tools_count_as_their_modality() -> None:
-    assert "aws.cloudwatch_metrics".startswith(coverage.PREFIXES["metrics"])
-    assert "aws.pi_top_sql".startswith(coverage.PREFIXES["metrics"])
-    assert "datadog.logs_search".startswith(coverage.PREFIXES["logs"])
-    assert not "aws.rds_events".startswith(coverage.PREFIXES["metrics"])
+    # an RDS investigation: CloudWatch answered, Prometheus was refused (not configured)
+    ctx = _context(EmbeddedTelemetry(":memory:"))
+    for i, (tool, status) in enumerate(
+        [("prometheus.query_range", ToolStatus.DENIED), ("aws.cloudwatch_metrics", ToolStatus.OK)]
+    ):
+        ctx.evidence.append(Evidence(f"c{i}", tool, {}, "..."))
+        ctx.statuses[f"c{i}"] = status
+    assert coverage.scale(ctx, coverage.gaps(ctx)) == {
+        "asked": ["metrics"],
+        "answered": ["metrics"],
+        "confidence_scale": 1.0,
+    }
+    ctx.evidence.append(Evidence("c2", "datadog.logs_search", {}, "..."))
+    ctx.statuses["c2"] = ToolStatus.ERROR
+    assert coverage.scale(ctx, coverage.gaps(ctx))["confidence_scale"] == 0.5  # logs asked, none
 
 
 def test_the_report_scales_every_cause_by_one_factor_and_keeps_the_order() -> None:
