@@ -56,6 +56,11 @@ def utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
+def zulu(dt: datetime) -> str:
+    """``dt`` as ISO 8601 UTC text with a ``Z`` (naive values are taken to be UTC)."""
+    return utc(dt).isoformat().replace("+00:00", "Z")
+
+
 def parse_duration(text: str) -> timedelta:
     """A duration as Prometheus writes it (``90s``, ``15m``, ``1h30m``, ``7d``, ``2w``, ``1y``), read
     by promql-parser's own parser (the one the query guards use); ``0``/``0s`` is zero. Raises

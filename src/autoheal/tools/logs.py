@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, Field, model_validator
 
-from autoheal.clock import utc
+from autoheal.clock import utc, zulu
 from autoheal.domain.tools import Access, ToolResult, ToolStatus
 from autoheal.telemetry.embedded import normalise_level
 from autoheal.telemetry.stores import LogStore
@@ -52,10 +52,6 @@ class LogBackend(Protocol):
     def fetch(self, args: LogQueryArgs) -> tuple[list[dict[str, Any]], ToolResult | None]: ...
 
 
-def _iso(dt: datetime) -> str:
-    return utc(dt).isoformat().replace("+00:00", "Z")
-
-
 class EmbeddedLogs:
     kind = "embedded"
 
@@ -73,7 +69,7 @@ class EmbeddedLogs:
         )
         return [
             {
-                "at": _iso(r.at),
+                "at": zulu(r.at),
                 "service": r.service,
                 "level": r.level,
                 "line": r.line,
@@ -140,7 +136,7 @@ class LokiLogs:
                     (
                         ns,
                         {
-                            "at": _iso(datetime.fromtimestamp(ns / 1e9, UTC)),
+                            "at": zulu(datetime.fromtimestamp(ns / 1e9, UTC)),
                             "service": service,
                             "level": level,
                             "line": line,

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from autoheal.clock import utc
+from autoheal.clock import utc, zulu
 from autoheal.domain.tools import Access, ToolResult, ToolStatus
 
 NOT_FOUND_CODES = frozenset({"DBInstanceNotFound", "DBInstanceNotFoundFault", "NotFoundException"})
@@ -79,7 +79,7 @@ def guarded(what: str, call: Callable[[], ToolResult]) -> ToolResult:
 def iso(value: Any) -> Any:
     """Datetimes in API answers as ISO 8601 UTC text, recursively (results are JSON)."""
     if isinstance(value, datetime):
-        return utc(value).isoformat().replace("+00:00", "Z")
+        return zulu(value)
     if isinstance(value, dict):
         return {k: iso(v) for k, v in value.items() if k != "ResponseMetadata"}
     if isinstance(value, list | tuple):

@@ -17,7 +17,7 @@ import urllib3.exceptions
 from datadog_api_client.exceptions import ApiException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from autoheal.clock import utc
+from autoheal.clock import utc, zulu
 from autoheal.domain.tools import Access, ToolResult, ToolStatus
 
 MAX_LINES = 5000
@@ -85,12 +85,8 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = datetime.fromtimestamp(value, UTC) if value > 0 else None
     if isinstance(value, datetime):
-        return utc(value).isoformat().replace("+00:00", "Z")
+        return zulu(value)
     return None if value is None else str(value)
-
-
-def _stamp(value: datetime) -> str:
-    return utc(value).isoformat().replace("+00:00", "Z")
 
 
 class _DatadogTool:
@@ -125,7 +121,7 @@ class DatadogLogsSearch(_DatadogTool):
             page = LogsListRequestPage(limit=min(PAGE, args.limit - len(lines)))
             if cursor:
                 page.cursor = cursor
-            flt = LogsQueryFilter(query=args.query, _from=_stamp(args.start), to=_stamp(args.end))
+            flt = LogsQueryFilter(query=args.query, _from=zulu(args.start), to=zulu(args.end))
             if args.indexes:
                 flt.indexes = list(args.indexes)
             body = LogsListRequest(filter=flt, page=page, sort=LogsSort.TIMESTAMP_ASCENDING)
