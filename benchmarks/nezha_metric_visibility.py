@@ -1,9 +1,24 @@
 """How visible each Nezha fault kind is from the metrics alone: a study of the data, not of the
-engine (partial: written in the last minutes of a sitting; see docs/benchmarks.md).
+engine (docs/benchmarks.md, "What the metrics alone show on Nezha").
 
-For every fault: each pod metric's robust z (median / 1.4826 MAD of the 1200 s before the
-injection) of the largest deviation in the 300 s after it; per fault kind and metric, how often
-the faulty service ranks first / in the top 3 among services on that metric.
+For every fault in the two ``fault_list.json`` files: the baseline is the 1200 s before the
+injection, the fault window the 300 s after (the windows of nezha_code_fault_visibility.py). For
+each pod metric (the per-pod columns of ``metric/ts-*_metric.csv.gz``; the ``Node*`` columns are the
+node's, shared by every pod on it, and left out) the score is the largest robust |z| of a
+fault-window sample: median of the baseline, scale 1.4826 MAD (the standard deviation where the
+MAD is 0), at least 1% of the baseline's mean |value| (the latency series are quantised), capped
+at 1e6. A service's score on a metric is the largest over its pods.
+
+* ``rank``: services ordered by their largest score over all their metrics; the faulty service's
+  rank (0 = first) and the metric that gives its score: the plain rule "the service whose own
+  metric moved most". ``latency_rank``: the same over the ``*Latency*`` metrics only.
+* ``own_latency`` / ``own_network``: the faulty service's largest |z| over its ``*Latency*`` /
+  ``Network*`` metrics; ``caller_latency`` / ``caller_network``: the same over its callers (the
+  services whose spans are parents of its spans in the day's fault-free ``construct_data`` trace
+  minute: the topology only, no fault-window trace is read). "Moves" is |z| >= 3.
+  ``moving_share``: the share of all services with a latency metric at |z| >= 3 (the base rate).
+* ``best_metric``: per kind, the single metric on which the faulty service ranks first most often
+  (chosen after the fact: a ceiling, not a rule).
 
     python benchmarks/nezha_metric_visibility.py --data-dir ../shared/bench
 """
@@ -15,77 +30,165 @@ import calendar
 import csv
 import gzip
 import json
+import re
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from nezha_code_fault_visibility import service
-
+POD = re.compile(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$")
 SKIP = {"Time", "TimeStamp", "PodName", "ServiceName"}
+MOVES = 3.0
+FLOOR = 0.01
+CAP = 1e6
+
+Pod = list[tuple[int, dict[str, float]]]
 
 
-def metric_z(day_dir: Path, at: float) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = defaultdict(dict)
-    for f in (day_dir / "metric").glob("ts-*_metric.csv.gz"):
+def service(pod: str) -> str:
+    return POD.sub("", pod)
+
+
+def load_metrics(day_dir: Path) -> dict[str, list[Pod]]:
+    out: dict[str, list[Pod]] = defaultdict(list)
+    for f in sorted((day_dir / "metric").glob("ts-*_metric.csv.gz")):
         with gzip.open(f, "rt") as fh:
             rows = list(csv.DictReader(fh))
         if not rows:
             continue
-        svc = service(rows[0]["PodName"])
-        for name in rows[0]:
-            if name in SKIP:
-                continue
-            ref, inc = [], []
-            for r in rows:
-                try:
-                    v = float(r[name])
-                except (TypeError, ValueError):
+        pod = []
+        for r in rows:
+            values = {}
+            for k, v in r.items():
+                if k in SKIP or k.startswith("Node") or not v:
                     continue
-                if v != v:
-                    continue
-                ts = int(r["TimeStamp"])
-                (ref if at - 1200 <= ts < at else inc if at <= ts < at + 300 else []).append(v)
-            if len(ref) < 5 or not inc:
-                continue
-            med = statistics.median(ref)
-            mad = statistics.median(abs(v - med) for v in ref) * 1.4826 or 1e-9
-            z = max(abs(v - med) / mad for v in inc)
-            out[name][svc] = max(out[name].get(svc, 0.0), z)
+                x = float(v)
+                if x == x:
+                    values[k] = x
+            pod.append((int(r["TimeStamp"]), values))
+        out[service(rows[0]["PodName"])].append(pod)
     return out
+
+
+def z_score(ref: list[float], inc: list[float]) -> float:
+    med = statistics.median(ref)
+    mad = statistics.median(abs(v - med) for v in ref) * 1.4826
+    scale = max(mad or statistics.pstdev(ref), FLOOR * statistics.mean(abs(v) for v in ref))
+    worst = max(abs(v - med) for v in inc)
+    if scale == 0:
+        return CAP if worst > 0 else 0.0
+    return min(worst / scale, CAP)
+
+
+def scores(pods: list[Pod], at: float) -> dict[str, float]:
+    """Metric name -> the largest |z| over the service's pods."""
+    out: dict[str, float] = {}
+    for rows in pods:
+        for name in {k for _, vals in rows for k in vals}:
+            ref = [v[name] for t, v in rows if at - 1200 <= t < at and name in v]
+            inc = [v[name] for t, v in rows if at <= t < at + 300 and name in v]
+            if len(ref) >= 5 and inc:
+                out[name] = max(out.get(name, 0.0), z_score(ref, inc))
+    return out
+
+
+def callers(day_dir: Path) -> dict[str, set[str]]:
+    pods: dict[str, str] = {}
+    parents: list[tuple[str, str]] = []
+    for f in sorted((day_dir / "trace").glob("*.csv.gz")):
+        with gzip.open(f, "rt") as fh:
+            for r in csv.DictReader(fh):
+                pods[r["SpanID"]] = service(r["PodName"])
+                parents.append((r["ParentID"], pods[r["SpanID"]]))
+    out: dict[str, set[str]] = defaultdict(set)
+    for parent, child in parents:
+        if parent in pods and pods[parent] != child:
+            out[child].add(pods[parent])
+    return out
+
+
+def top(named: dict[str, float], kind: str) -> float:
+    return max((v for k, v in named.items() if kind in k), default=0.0)
+
+
+def rank(by: dict[str, float], truth: str) -> int | None:
+    return sorted(by, key=lambda s: -by[s]).index(truth) if truth in by else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default="../shared/bench")
     root = Path(parser.parse_args().data_dir) / "nezha"
-    first: dict[tuple[str, str], int] = defaultdict(int)
-    top3: dict[tuple[str, str], int] = defaultdict(int)
-    counts: dict[str, int] = defaultdict(int)
+    faults = []
     for day in ("2023-01-29", "2023-01-30"):
         listed = json.loads((root / "rca_data" / day / f"{day}-fault_list.json").read_text())
         for entries in listed.values():
             for e in entries:
                 at = calendar.timegm(time.strptime(e["inject_time"], "%Y-%m-%d %H:%M:%S"))
-                truth, kind = service(e["inject_pod"]), e["inject_type"]
-                counts[kind] += 1
-                for name, per in metric_z(root / "rca_data" / day, at).items():
-                    order = sorted(per, key=lambda s: -per[s])
-                    if truth in order:
-                        rank = order.index(truth)
-                        first[(kind, name)] += rank == 0
-                        top3[(kind, name)] += rank < 3
-    summary = {}
-    for kind, n in sorted(counts.items()):
-        names = sorted({m for k, m in first if k == kind}, key=lambda m: -first[(kind, m)])
-        for m in names:
-            print(f"{kind:15s} n={n:2d} {m:40s} first {first[(kind, m)]:2d} top3 {top3[(kind, m)]:2d}")
-        summary[kind] = {
-            "faults": n,
-            "best_metric": names[0] if names else None,
-            "best_first": first[(kind, names[0])] if names else 0,
+                faults.append((day, at, service(e["inject_pod"]), e["inject_type"]))
+    faults.sort(key=lambda f: f[1])
+    metrics = {day: load_metrics(root / "rca_data" / day) for day in {f[0] for f in faults}}
+    graph = {day: callers(root / "construct_data" / day) for day in metrics}
+    rows = []
+    per_metric_first: dict[str, Counter[str]] = defaultdict(Counter)
+    for day, at, truth, kind in faults:
+        per = {svc: scores(pods, at) for svc, pods in metrics[day].items()}
+        for name in {m for named in per.values() for m in named}:
+            per_metric_first[kind][name] += rank({s: n[name] for s, n in per.items() if name in n}, truth) == 0
+        own = per.get(truth, {})
+        up = [per[c] for c in graph[day].get(truth, ()) if c in per]
+        best = {svc: max(named.values(), default=0.0) for svc, named in per.items()}
+        row = {
+            "fault": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)),
+            "kind": kind,
+            "truth": truth,
+            "rank": rank(best, truth),
+            "latency_rank": rank({s: top(n, "Latency") for s, n in per.items()}, truth),
+            "metric": max(own, key=lambda k: own[k]) if own else None,
+            "first": max(best, key=lambda s: best[s]) if best else None,
+            "own_latency": top(own, "Latency"),
+            "own_network": top(own, "Network"),
+            "caller_latency": max((top(c, "Latency") for c in up), default=0.0),
+            "caller_network": max((top(c, "Network") for c in up), default=0.0),
+            "moving_share": sum(top(p, "Latency") >= MOVES for p in per.values()) / max(len(per), 1),
         }
-    print(json.dumps(summary))
+        rows.append(row)
+        print(
+            f"{row['fault']} {kind:14s} {truth:30s} rank {row['rank']!s:3s} latency rank "
+            f"{row['latency_rank']!s:3s} by {row['metric']!s:24s} own lat {row['own_latency']:9.1f} "
+            f"net {row['own_network']:7.1f} callers lat {row['caller_latency']:9.1f} "
+            f"net {row['caller_network']:7.1f} (first {row['first']})"
+        )
+    summary: dict[str, dict[str, object]] = {}
+    for kind in sorted({r["kind"] for r in rows}):
+        mine = [r for r in rows if r["kind"] == kind]
+        best_metric, best_first = per_metric_first[kind].most_common(1)[0]
+        summary[kind] = {
+            "faults": len(mine),
+            "first": sum(r["rank"] == 0 for r in mine),
+            "top3": sum(r["rank"] is not None and r["rank"] < 3 for r in mine),
+            "latency_first": sum(r["latency_rank"] == 0 for r in mine),
+            "latency_top3": sum(r["latency_rank"] is not None and r["latency_rank"] < 3 for r in mine),
+            "own_latency_moves": sum(r["own_latency"] >= MOVES for r in mine),
+            "own_network_moves": sum(r["own_network"] >= MOVES for r in mine),
+            "caller_latency_moves": sum(r["caller_latency"] >= MOVES for r in mine),
+            "caller_network_moves": sum(r["caller_network"] >= MOVES for r in mine),
+            "moving_share": round(statistics.mean(r["moving_share"] for r in mine), 3),
+            "top_metric": Counter(r["metric"] for r in mine).most_common(1)[0][0],
+            "best_metric": best_metric,
+            "best_metric_first": best_first,
+        }
+    print()
+    head = "kind            n first top3 lat1 lat3 ownlat ownnet calllat callnet base  best metric (first)"
+    print(head)
+    for kind, s in summary.items():
+        print(
+            f"{kind:14s} {s['faults']:2d} {s['first']:5d} {s['top3']:4d} {s['latency_first']:4d} "
+            f"{s['latency_top3']:4d} {s['own_latency_moves']:6d} {s['own_network_moves']:6d} "
+            f"{s['caller_latency_moves']:7d} {s['caller_network_moves']:7d} {s['moving_share']:5.2f}"
+            f"  {s['best_metric']} ({s['best_metric_first']})"
+        )
+    print(json.dumps({"moves_at_z": MOVES, "kinds": summary}))
 
 
 if __name__ == "__main__":
