@@ -29,6 +29,7 @@ import statistics
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 POD = re.compile(r"-[0-9a-f]{8,10}-[0-9a-z]{5}$")
 ERROR_OPERATION = "BasicErrorController.error"
@@ -77,10 +78,8 @@ def latency_z(day_dir: Path, at: float) -> dict[str, float]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", default="../shared/bench")
-    root = Path(parser.parse_args().data_dir) / "nezha"
+def fault_list(root: Path) -> list[tuple[str, int, str, str]]:
+    """Nezha's injected faults, oldest first: (day, injection time, faulty service, fault kind)."""
     faults = []
     for day in ("2023-01-29", "2023-01-30"):
         listed = json.loads((root / "rca_data" / day / f"{day}-fault_list.json").read_text())
@@ -88,9 +87,16 @@ def main() -> None:
             for e in entries:
                 at = calendar.timegm(time.strptime(e["inject_time"], "%Y-%m-%d %H:%M:%S"))
                 faults.append((day, at, service(e["inject_pod"]), e["inject_type"]))
-    faults.sort(key=lambda f: f[1])
+    return sorted(faults, key=lambda f: f[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default="../shared/bench")
+    root = Path(parser.parse_args().data_dir) / "nezha"
+    faults = fault_list(root)
     references: dict[str, tuple[Counter[str], int]] = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for day, at, truth, kind in faults:
         if kind not in ("return", "exception"):
             continue

@@ -27,7 +27,6 @@ at 1e6. A service's score on a metric is the largest over its pods.
 from __future__ import annotations
 
 import argparse
-import calendar
 import csv
 import gzip
 import json
@@ -35,8 +34,9 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
-from nezha_code_fault_visibility import service
+from nezha_code_fault_visibility import fault_list, service
 
 SKIP = {"Time", "TimeStamp", "PodName", "ServiceName"}
 MOVES = 3.0
@@ -117,17 +117,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default="../shared/bench")
     root = Path(parser.parse_args().data_dir) / "nezha"
-    faults = []
-    for day in ("2023-01-29", "2023-01-30"):
-        listed = json.loads((root / "rca_data" / day / f"{day}-fault_list.json").read_text())
-        for entries in listed.values():
-            for e in entries:
-                at = calendar.timegm(time.strptime(e["inject_time"], "%Y-%m-%d %H:%M:%S"))
-                faults.append((day, at, service(e["inject_pod"]), e["inject_type"]))
-    faults.sort(key=lambda f: f[1])
+    faults = fault_list(root)
     metrics = {day: load_metrics(root / "rca_data" / day) for day in {f[0] for f in faults}}
     graph = {day: callers(root / "construct_data" / day) for day in metrics}
-    rows = []
+    rows: list[dict[str, Any]] = []
     per_metric_first: dict[str, Counter[str]] = defaultdict(Counter)
     for day, at, truth, kind in faults:
         per = {svc: scores(pods, at) for svc, pods in metrics[day].items()}
