@@ -111,10 +111,13 @@ def main() -> None:
         incident = spans(files[first : first + 3], at, at + 300)
         (ref, ref_n), (inc, inc_n) = references[day], trace_share(incident)
         ratio = {s: ((inc[s] + 1) / inc_n) / ((ref[s] + 1) / ref_n) for s in set(ref) | set(inc)}
-        share_rank = sorted(ratio, key=lambda s: ratio[s]).index(truth) if truth in ratio else None
+        # ties count against the faulty service (a set's order would break them by hash seed)
+        share_rank = (
+            sum(r <= ratio[truth] for s, r in ratio.items() if s != truth) if truth in ratio else None
+        )
         errors = sorted({s for _, s, op in incident if op == ERROR_OPERATION})
         z = latency_z(root / "rca_data" / day, at)
-        lat_rank = sorted(z, key=lambda s: -z[s]).index(truth) if truth in z else None
+        lat_rank = sum(v >= z[truth] for s, v in z.items() if s != truth) if truth in z else None
         rows.append(
             {
                 "fault": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)),

@@ -81,7 +81,7 @@ def scores(pods: list[Pod], at: float) -> dict[str, float]:
     """Metric name -> the largest |z| over the service's pods."""
     out: dict[str, float] = {}
     for rows in pods:
-        for name in {k for _, vals in rows for k in vals}:
+        for name in sorted({k for _, vals in rows for k in vals}):
             ref = [v[name] for t, v in rows if at - 1200 <= t < at and name in v]
             inc = [v[name] for t, v in rows if at <= t < at + 300 and name in v]
             if len(ref) >= 5 and inc:
