@@ -74,7 +74,11 @@ def build_queue(config: PipelineConfig, engine: Engine, clock: Clock, metrics: S
             observer=metrics.job_observer,
             lease_seconds=config.job_lease_seconds,
         )
-    return InProcessQueue(workers=config.workers, observer=metrics.job_observer)
+    return InProcessQueue(
+        workers=config.workers,
+        observer=metrics.job_observer,
+        repeat_share={"triage": config.triage_repeat_share} if config.triage_repeat_share < 1 else None,
+    )
 
 
 @dataclass

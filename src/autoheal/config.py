@@ -101,6 +101,14 @@ class PipelineConfig(_Model):
         description="false: triage only; signal verdicts are stored but no deep investigation runs "
         "(`autoheal backtest --triage-only` sets it)",
     )
+    triage_repeat_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="in-process jobs (queue: memory): a group re-triaged within 30 s of its last "
+        "triage (an alert storm asks for it with every payload) waits so that such repeats take at "
+        "most this share of a job worker's time; a group's first triage never waits (1: no limit)",
+    )
     max_body_bytes: int = Field(1_048_576, gt=0)
     workers: int = Field(1, ge=0, le=32, description="job worker threads in this process")
     queue: Literal["memory", "database"] = Field(

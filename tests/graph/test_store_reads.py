@@ -49,6 +49,16 @@ def test_matching_more_values_than_one_statement_holds(store: GraphStore) -> Non
     assert sorted(store.matching(wanted, limit=500)) == sorted(ids)
 
 
+def test_indexed_names_the_values_the_index_holds_for_a_kind(store: GraphStore) -> None:
+    ids = _incidents(store, 2)
+    store.index(ids[0], [("fingerprint", "fp-7"), ("service", "fp-8")])
+    store.index(ids[1], [("fingerprint", "fp-7")])
+    store.session.flush()
+    wanted = [f"fp-{i}" for i in range(1200)]  # more than one IN read
+    assert store.indexed("fingerprint", wanted) == {"fp-7"}  # fp-8 is a service value, not a fingerprint
+    assert store.indexed("fingerprint", []) == set()
+
+
 def test_targets_and_outgoing_read_edges_with_their_nodes(store: GraphStore) -> None:
     inc, other = _incidents(store, 2)
     old = store.upsert(NodeKind.ROOT_CAUSE, "inc-0:old", T0)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 
 from autoheal.clock import ManualClock
@@ -16,7 +18,9 @@ from autoheal.reasoning.triage import (
     Triage,
     TriageConfig,
     TriageKind,
+    TriageSignal,
 )
+from autoheal.reasoning.triage.signals import fingerprint_args
 
 from .fakes import T0, CannedTools, alert, matrix, ramp
 
@@ -343,3 +347,39 @@ def test_an_earlier_verdict_on_the_group_is_one_verdict_in_the_episode() -> None
     assert episode.lean is Lean.SIGNAL
     summary = episode.evidence[0].summary
     assert summary.startswith("1 earlier verdict(s) on evidence"), summary
+
+
+def _episode_after_refire(refired: list[str]) -> TriageSignal:
+    """Two resolved alerts under one stored verdict at T0+60 s; the alerts in ``refired`` fired
+    again at T0+2 min, after the verdict, so their episode began after it."""
+    ends = T0 + timedelta(minutes=4)
+    alerts = [alert(fingerprint=f"ep{i}", status=AlertStatus.RESOLVED, ends_at=ends) for i in range(2)]
+    history = _one_verdict_on(alerts, T0 + timedelta(seconds=60), vetoes=("restarts",))
+    for fp in refired:
+        history.add_transition(Transition(fp, "firing", T0 + timedelta(minutes=2)))
+    verdict = assess(quiet_tools(), alerts, history, now=T0 + timedelta(minutes=4, seconds=10))
+    return next(s for s in verdict.signals if s.name == "episode")
+
+
+def test_a_verdict_binds_through_any_of_its_alerts_whose_episode_it_belongs_to() -> None:
+    """The verdict is read once with its smallest fingerprint (ep0); ep0 fired again after it,
+    ep1 did not: the verdict still belongs to ep1's episode and binds (the pairs are read then)."""
+    assert _episode_after_refire(["ep0"]).lean is Lean.SIGNAL
+    assert _episode_after_refire([]).lean is Lean.SIGNAL
+    # both fired again after it: the verdict belongs to an earlier episode of each
+    assert _episode_after_refire(["ep0", "ep1"]).lean is Lean.NEUTRAL
+
+
+def test_a_storm_groups_evidence_names_twenty_fingerprints_with_their_number_and_digest() -> None:
+    many = [alert(fingerprint=f"fp{i:05d}") for i in range(3000)]
+    args = fingerprint_args(many)
+    assert args["fingerprints"] == [f"fp{i:05d}" for i in range(20)]
+    assert args["fingerprint_count"] == 3000
+    expected = hashlib.sha256("\n".join(sorted(a.fingerprint for a in many)).encode()).hexdigest()
+    assert args["fingerprints_sha256"] == expected
+    verdict = assess(quiet_tools(), many)
+    flapping = next(s for s in verdict.signals if s.name == "flapping")
+    assert flapping.evidence[0].args["fingerprint_count"] == 3000
+    assert len(json.dumps(verdict.to_dict()["signals"])) < 20_000  # was ~160 KB for such a group
+    few = [alert(fingerprint=f"fp{i}") for i in (2, 1)]
+    assert fingerprint_args(few) == {"fingerprints": ["fp1", "fp2"]}

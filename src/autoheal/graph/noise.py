@@ -85,7 +85,8 @@ class NoiseHistory:
 
 
 def _occurrences(store: GraphStore, fingerprints: Sequence[str], at: datetime) -> list[Occurrence]:
-    shared = store.matching([("fingerprint", fp) for fp in fingerprints], limit=OCCURRENCES)
+    known = store.indexed("fingerprint", fingerprints)  # most of a storm group's never were
+    shared = store.matching([("fingerprint", fp) for fp in fingerprints if fp in known], limit=OCCURRENCES)
     out = []
     for node in store.nodes(shared).values():
         if node.kind is not NodeKind.INCIDENT:

@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -157,17 +156,42 @@ class InProcessQueue(_Base):
     before it starts), so the waiting job does the work of both. In an alert storm every payload
     asks for its group's triage; without this, thousands of triages of the same few groups queued
     up behind each other. A job submitted while its twin runs is queued (the running one may have
-    read the state before the new alert)."""
+    read the state before the new alert).
 
-    def __init__(self, workers: int = 1, observer: JobObserver | None = None) -> None:
+    ``repeat_share`` (kind -> fraction): a *repeat* of a kind — a job identical to one that started
+    in the last ``REPEAT_WINDOW`` seconds — starts only once the last job of that kind has been
+    followed by idle time in that proportion: after one that ran ``d`` seconds, a repeat waits until
+    ``d * (1 / share - 1)`` has passed, so back-to-back repeats take at most ``share`` of a
+    worker's time whatever their number. A job seen for the first time in the window (a new group's triage, an
+    investigation) never waits, nor do the other waiting jobs behind a held repeat. During a storm
+    a group's triage is requested by every payload and runs back to back; in the server's process
+    it took half of the interpreter's time from the webhooks that acknowledge alerts (the GIL)."""
+
+    REPEAT_WINDOW = 30.0
+
+    def __init__(
+        self,
+        workers: int = 1,
+        observer: JobObserver | None = None,
+        *,
+        repeat_share: Mapping[str, float] | None = None,
+    ) -> None:
         super().__init__(observer)
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        for kind, share in (repeat_share or {}).items():
+            if not 0 < share <= 1:
+                raise ValueError(f"repeat_share[{kind!r}] must be in (0, 1], got {share}")
+        self._share = dict(repeat_share or {})
+        self._ready: list[tuple[str, Job]] = []  # (identity, job) in submission order
+        self._closing = False
+        self._pending = 0
+        self._waiting: dict[str, Job] = {}
+        self._started: dict[str, float] = {}  # identity -> when it last started (monotonic)
+        self._next_repeat: dict[str, float] = {}  # kind -> when its next repeat may start
+        self._pruned = time.monotonic()
+        self._cond = threading.Condition()
         self._threads = [
             threading.Thread(target=self._loop, name=f"autoheal-job-{i}", daemon=True) for i in range(workers)
         ]
-        self._pending = 0
-        self._waiting: dict[str, Job] = {}
-        self._cond = threading.Condition()
         for t in self._threads:
             t.start()
 
@@ -179,20 +203,51 @@ class InProcessQueue(_Base):
                 return twin
             job = self._waiting[key] = self._new(kind, payload)
             self._pending += 1
-        self._queue.put(job)
+            self._ready.append((key, job))
+            self._cond.notify_all()  # drain() waits on the same condition
         return job
+
+    def _take(self) -> Job | None:
+        """The next job a worker may start, waiting for one; None once closing and nothing is
+        left. Called with the condition held."""
+        while True:
+            now = time.monotonic()
+            soonest: float | None = None
+            for i, (key, job) in enumerate(self._ready):
+                started = self._started.get(key)
+                repeat = (
+                    job.kind in self._share and started is not None and now - started < self.REPEAT_WINDOW
+                )
+                due = self._next_repeat.get(job.kind, 0.0) if repeat else 0.0
+                if due <= now or self._closing:
+                    del self._ready[i]
+                    self._waiting.pop(key, None)
+                    self._started[key] = now
+                    return job
+                soonest = due if soonest is None else min(soonest, due)
+            if self._closing and not self._ready:
+                return None
+            self._cond.wait(None if soonest is None else soonest - now)
 
     def _loop(self) -> None:
         while True:
-            job = self._queue.get()
+            with self._cond:
+                job = self._take()
+                horizon = time.monotonic() - self.REPEAT_WINDOW
+                if self._pruned < horizon:  # forget identities that left the window
+                    self._started = {k: t for k, t in self._started.items() if t >= horizon}
+                    self._pruned = time.monotonic()
             if job is None:
                 return
-            with self._cond:
-                self._waiting.pop(identity(job.kind, job.payload), None)
+            began = time.monotonic()
             try:
                 self._execute(job)
             finally:
                 with self._cond:
+                    share = self._share.get(job.kind)
+                    if share is not None:
+                        ran = time.monotonic() - began
+                        self._next_repeat[job.kind] = time.monotonic() + ran * (1 / share - 1)
                     self._pending -= 1
                     self._cond.notify_all()
 
@@ -207,10 +262,11 @@ class InProcessQueue(_Base):
         return True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Run what is already queued (the stop markers go in behind it), then stop; gives up
-        waiting after ``timeout`` seconds in all (the threads are daemons)."""
+        """Run what is already queued (held repeats at once), then stop; gives up waiting after
+        ``timeout`` seconds in all (the threads are daemons)."""
         deadline = time.monotonic() + timeout
-        for _ in self._threads:
-            self._queue.put(None)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))

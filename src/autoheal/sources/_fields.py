@@ -123,12 +123,20 @@ def string_map(value: Any, path: str, *, max_bytes: int = MAX_LABEL_BYTES) -> di
     for key, item in mapping.items():
         if not isinstance(key, str):
             raise fail(path, f"label name {key!r} is not a string")
-        _check_size(key, f"{path} name {key[:40]!r}", MAX_LABEL_BYTES)
+        if not _plain(key, MAX_LABEL_BYTES):  # the error's path is built only when there is one
+            _check_size(key, f"{path} name {key[:40]!r}", MAX_LABEL_BYTES)
         if not isinstance(item, str):
             raise fail(join(path, key), f"expected a string, got {type_name(item)}")
-        _check_size(item, join(path, key), max_bytes)
+        if not _plain(item, max_bytes):
+            _check_size(item, join(path, key), max_bytes)
         out[key] = item
     return out
+
+
+def _plain(value: str, max_bytes: int) -> bool:
+    """ASCII without NUL and within ``max_bytes``: what nearly every label is, and what
+    :func:`_check_size` accepts (an ASCII string holds no surrogate and is one byte a character)."""
+    return value.isascii() and len(value) <= max_bytes and "\x00" not in value
 
 
 def _check_size(value: str, path: str, max_bytes: int) -> None:

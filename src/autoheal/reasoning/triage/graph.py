@@ -18,6 +18,7 @@ from autoheal.domain.investigation import Evidence
 from autoheal.domain.tools import ToolStatus
 from autoheal.reasoning.base import InvestigationContext
 from autoheal.reasoning.triage.model import Lean, TriageSignal
+from autoheal.reasoning.triage.signals import fingerprint_args
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def past_occurrences(
     ev = Evidence(
         id=f"ev{len(ctx.evidence) + 1}",
         tool=GRAPH_TOOL,
-        args={"read": "past_occurrences", "fingerprints": sorted({a.fingerprint for a in alerts})},
+        args={"read": "past_occurrences", **fingerprint_args(alerts)},
         summary=found.reason,
         observed_at=now,
     )

@@ -6,6 +6,7 @@ cannot be established (tool failed, no data) is NEUTRAL: it never pushes towards
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import statistics
@@ -21,9 +22,27 @@ from autoheal.reasoning import reading
 from autoheal.reasoning.base import InvestigationContext, Window
 from autoheal.reasoning.triage.config import MaintenanceWindow, TriageConfig
 from autoheal.reasoning.triage.history import AlertHistory, distinct_verdicts
-from autoheal.reasoning.triage.model import Lean, Outcome, Transition, TriageKind, TriageSignal
+from autoheal.reasoning.triage.model import Lean, Outcome, PastVerdict, Transition, TriageKind, TriageSignal
 
 HISTORY_TOOL = "autoheal.alert_history"
+NAMED_FINGERPRINTS = 20  # an evidence record names at most this many of a group's fingerprints
+
+
+def fingerprint_args(alerts: Sequence[Alert]) -> dict[str, object]:
+    """Which alerts a store read was about, as evidence arguments: every fingerprint of a group of
+    up to ``NAMED_FINGERPRINTS``; for a larger one (an alert storm: thousands) the first of them in
+    order, their number and a digest of all of them. The verdict keeps every fingerprint it covers
+    (``triage_verdict_fingerprints``); three full copies in its evidence, and a fourth in the audit
+    trail, made a storm group's verdict 160 KB of JSON written and hashed at every triage."""
+    fingerprints = sorted({a.fingerprint for a in alerts})
+    if len(fingerprints) <= NAMED_FINGERPRINTS:
+        return {"fingerprints": fingerprints}
+    digest = hashlib.sha256("\n".join(fingerprints).encode()).hexdigest()
+    return {
+        "fingerprints": fingerprints[:NAMED_FINGERPRINTS],
+        "fingerprint_count": len(fingerprints),
+        "fingerprints_sha256": digest,
+    }
 
 
 @dataclass(slots=True)
@@ -110,7 +129,7 @@ def flapping(f: Facts) -> TriageSignal:
     window = _human(f.config.flapping_window_seconds)
     ev = f.history_evidence(
         "transitions",
-        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        {**fingerprint_args(f.alerts), "since": since.isoformat()},
         f"at most {worst} firing/resolved changes per alert in the last {window}",
     )
     if worst >= f.config.flapping_transitions:
@@ -134,7 +153,7 @@ def past_outcomes(f: Facts) -> tuple[TriageSignal, str | None]:
     known = sorted((v for v in judged if v.outcome is Outcome.KNOWN_ISSUE), key=lambda v: v.at)
     ev = f.history_evidence(
         "past_verdicts",
-        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        {**fingerprint_args(f.alerts), "since": since.isoformat()},
         f"{len(verdicts)} past verdict(s), {len(judged)} with an outcome, {len(actionable)} actionable",
     )
     days = int(f.config.history_days)
@@ -194,17 +213,13 @@ def episode(f: Facts) -> TriageSignal:
     # the episode began at the latest firing transition (a re-fired alert keeps its first starts_at)
     start = {a.fingerprint: max([a.starts_at, *fired[a.fingerprint]]) for a in f.alerts}
     since = min(start.values())
-    # a verdict on evidence after its alert's episode began, each verdict once (it is read back for
-    # every fingerprint of its group)
-    earlier = distinct_verdicts(
-        v for v in f.history.past_verdicts(fingerprints, since) if v.binding and v.at >= start[v.fingerprint]
-    )
+    earlier = _episode_verdicts(f, fingerprints, start, since)
     if not earlier:
         return TriageSignal("episode", Lean.NEUTRAL, 0.0, "no earlier verdict on evidence in this episode")
     first = min(earlier, key=lambda v: v.at)
     ev = f.history_evidence(
         "past_verdicts",
-        {"fingerprints": [a.fingerprint for a in f.alerts], "since": since.isoformat()},
+        {**fingerprint_args(f.alerts), "since": since.isoformat()},
         f"{len(earlier)} earlier verdict(s) on evidence in this episode, first {first.kind.value} at {first.at:%H:%M:%S}",
     )
     return TriageSignal(
@@ -213,6 +228,24 @@ def episode(f: Facts) -> TriageSignal:
         1.0,
         f"already judged {first.kind.value} at {first.at:%H:%M:%S} in this episode",
         (ev,),
+    )
+
+
+def _episode_verdicts(
+    f: Facts, fingerprints: Sequence[str], start: Mapping[str, datetime], since: datetime
+) -> list[PastVerdict]:
+    """The binding verdicts given after the episode of one of their alerts began, each once.
+
+    Each verdict is read once first (with one fingerprint of the group it covers): when that
+    fingerprint's episode had begun by the verdict for every binding one, those are the answer.
+    Only otherwise (an alert of the verdict fired anew after it) are the (fingerprint, verdict)
+    pairs read — a storm group's verdicts each cover thousands of fingerprints, and reading every
+    pair was the largest part of its triage."""
+    once = [v for v in f.history.past_verdicts(fingerprints, since, each_once=True) if v.binding]
+    if all(v.at >= start[v.fingerprint] for v in once):
+        return once
+    return distinct_verdicts(
+        v for v in f.history.past_verdicts(fingerprints, since) if v.binding and v.at >= start[v.fingerprint]
     )
 
 
