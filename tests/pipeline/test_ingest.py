@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 from sqlalchemy import func, select
+
+from autoheal.domain.alerts import Severity
 
 from autoheal.jobs import InlineQueue
 from autoheal.store.alerts import AlertFilter, AlertRepository
@@ -179,3 +183,30 @@ def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
             zip(["firing", "resolved"], payloads, strict=True)
         )
         assert s.scalar(select(AlertRow)).status == "resolved"
+
+
+def test_a_groups_status_and_severity_follow_its_alerts_through_any_sequence(make_app, clock):
+    """The roll-up (index probes per (status, severity)) against the rule computed from the alert
+    rows themselves, after each of 40 random deliveries into one group: firing while any alert
+    fires, at the highest severity among the firing ones; once none fires, the highest of all."""
+    app = make_app()
+    rng = random.Random(7)
+    rank = {s.value: s.rank for s in Severity}
+    for step in range(40):
+        alerts = [
+            {
+                "fp": f"r{rng.randrange(6)}",
+                "status": rng.choice(["firing", "firing", "resolved"]),
+                "labels": {"service": "cart", "severity": rng.choice(["critical", "high", "warning", "info"])},
+            }
+            for _ in range(rng.randrange(1, 4))
+        ]
+        app.ingestor.ingest("alertmanager", am_payload(*alerts))
+        clock.advance(5)
+        with app.sessions() as s:
+            group = s.scalars(select(AlertGroupRow)).one()
+            rows = s.execute(select(AlertRow.status, AlertRow.severity)).all()
+        firing = [sev for st, sev in rows if st == "firing"]
+        expected_status = "firing" if firing else "resolved"
+        expected = max(firing or [sev for _, sev in rows], key=rank.__getitem__)
+        assert (group.status, group.severity) == (expected_status, expected), step
