@@ -42,7 +42,7 @@ def test_the_lead_over_the_next_service_is_read() -> None:
     ahead = [Pair("sim", 0.6, True, second=0.1, verdict="supported")] * 20
     level = [Pair("sim", 0.6, False, second=0.59, verdict="supported")] * 20
     m = fit(ahead + level)
-    assert apply(m, ahead[0]) > 0.8 and apply(m, level[0]) < 0.2
+    assert apply(m, ahead[0]) > 0.75 and apply(m, level[0]) < 0.25  # the ridge shrinks a little
 
 
 def test_real_data_sets_are_scored_by_the_map_fitted_on_the_simulator() -> None:
@@ -72,7 +72,7 @@ def test_pairs_keep_full_modality_records_only_and_read_raw_confidences() -> Non
 
 
 def test_the_engine_keeps_the_order_and_never_shows_more_below() -> None:
-    m = ConfidenceMap((1.0, 2.0, 0.5), 0.0)
+    m = ConfidenceMap((1.0, 2.0, 0.5, 0.0, 0.0), 0.0)
     ranked = [
         ("a", 0.8, "supported"),
         ("a", 0.79, "supported"),
