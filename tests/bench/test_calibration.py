@@ -236,3 +236,15 @@ def test_calibration_command_scores_ablated_rows_with_all_rows(tmp_path: Path) -
     assert last["x all"]["before"]["cases"] == 10 and last["x metrics"]["before"]["accuracy"] == 0.2
     # coverage 1/3 never occurred in the fit: the metrics row is shown its raw confidence
     assert last["x metrics"]["after"]["mean_confidence"] == pytest.approx(0.3)
+
+
+def test_the_committed_map_prices_missing_evidence_through_the_scaled_confidence() -> None:
+    committed = default_map()
+    assert committed.coverages == (0.3333, 0.6667, 1.0) and committed.verdicts == ("supported",)
+    assert committed.about["fitted_on"]["rows"]["metrics"] > 0
+    # the same finding at full coverage and on metrics alone (the engine scaled it by 1/3 there)
+    full = committed(0.9, 0.3, "supported", 1.0)
+    alone = committed(0.3, 0.1, "supported", 1 / 3)
+    assert alone < full
+    # an inconclusive cause (no simulator record had one) keeps its raw confidence, below both
+    assert committed(0.06, 0.02, "inconclusive", 1 / 3) == 0.06 < alone
