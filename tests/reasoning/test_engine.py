@@ -175,7 +175,8 @@ def test_reported_confidence_is_the_committed_map_of_the_raw_one() -> None:
     _, report, _ = run(bad_deploy_world())
     causes = report["causes"]
     raw = [(c["hypothesis"]["service"], c["raw_confidence"], c["verification"]["verdict"]) for c in causes]
-    assert [c["confidence"] for c in causes] == calibrate(raw, default_map())
+    coverage = report["evidence_coverage"]["confidence_scale"]  # the map reads the report's coverage
+    assert [c["confidence"] for c in causes] == calibrate(raw, default_map(), coverage)
     assert [r for _, r, _ in raw] == sorted((r for _, r, _ in raw), reverse=True)  # ranked on raw
     clock = ManualClock(T0 + timedelta(minutes=10))
     plain = Investigator(

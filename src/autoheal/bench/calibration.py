@@ -10,9 +10,10 @@ report has no cause) and whether that top cause is the labelled root cause (AS@1
 
 **The calibration map, and what it is fitted on.** The engine reports each cause's confidence
 through a logistic map (:mod:`autoheal.reasoning.calibration`: ``p = sigmoid(w . features + b)``
-on the logit of the raw confidence, its lead over the next service and whether the verdict is
-``supported``). :func:`fit` fits it by maximum likelihood (Newton's method with backtracking, a
-ridge of ``RIDGE`` on the weights) on **the simulator's case records only** (``autoheal sim
+on the logit of the raw confidence, its lead over the next service, whether the verdict is
+``supported``, whether it is ``inconclusive`` and the report's evidence coverage). :func:`fit` fits
+it by maximum likelihood (Newton's method with backtracking, a ridge of ``RIDGE`` on the weights,
+chosen before any real data set was scored) on **the simulator's case records only** (``autoheal sim
 cases``: every investigation the pipeline ran on every scenario, and the per-fault
 investigations with modalities removed); it is never fitted on a real data set's cases.
 :func:`calibrate` scores each real data set before (the raw confidence) and after (the map, as
@@ -25,10 +26,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autoheal.reasoning.calibration import FEATURES, ConfidenceMap, features
+from autoheal.reasoning.calibration import FEATURES, ConfidenceMap, features, verdict_key
 
 BINS = 10
-RIDGE = 1e-2
+# a Gaussian prior of variance 1 on each weight: with five features and a few hundred cases it keeps
+# an indicator that separates the fit set (a verdict always wrong there) at a finite weight
+RIDGE = 1.0
+MODALITIES = ("metrics", "traces", "logs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +42,31 @@ class Pair:
     hit: bool
     second: float | None = None  # the next service's confidence
     verdict: str | None = None  # the top cause's verdict
+    coverage: float = 1.0  # the report's evidence coverage (answered / asked modalities)
 
 
-def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True) -> list[Pair]:
+def record_coverage(r: dict[str, Any]) -> float:
+    """A case record's evidence coverage: its ``coverage`` when recorded, else the share of the
+    three modalities not in ``missing`` (the engine asks all three in every investigation, so this
+    is the report's answered / asked)."""
+    if r.get("coverage") is not None:
+        return float(r["coverage"])
+    missing = set(r.get("missing") or []) & set(MODALITIES)
+    return round((len(MODALITIES) - len(missing)) / len(MODALITIES), 4)
+
+
+def row_of(r: dict[str, Any]) -> str:
+    """The record's matrix row (``all`` for a run on the data set as published)."""
+    return str(r.get("row") or ("all" if r.get("full") else "+".join(r.get("modalities") or []) or "?"))
+
+
+def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True, by_row: bool = False) -> list[Pair]:
     """Pairs from case records (``bench rca --cases-out``, ``sim cases``). With ``full_only``,
     only those whose input is the data set as published (``full``: a run without ablation, or the
-    matrix row whose input is the ``all`` row's). A record's ``raw_confidence`` /
-    ``raw_second_confidence``, when present, are read instead of the reported ones."""
+    matrix row whose input is the ``all`` row's). With ``by_row`` each pair's data set is named
+    with its row (``nezha metrics+traces``), so each row is scored on its own. A record's
+    ``raw_confidence`` / ``raw_second_confidence``, when present, are read instead of the
+    reported ones."""
     out = []
     for r in records:
         if full_only and not r.get("full"):
@@ -55,11 +77,12 @@ def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True) -> list[
         second = r.get("raw_second_confidence", r.get("second_confidence"))
         out.append(
             Pair(
-                str(r["dataset"]),
+                f"{r['dataset']} {row_of(r)}" if by_row else str(r["dataset"]),
                 float(confidence),
                 bool(r["top1"]),
                 None if second is None else float(second),
                 r.get("verdict"),
+                record_coverage(r),
             )
         )
     return out
@@ -67,7 +90,7 @@ def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True) -> list[
 
 def apply(cmap: ConfidenceMap, p: Pair) -> float:
     """The map's probability for one case (what the engine reports as its top confidence)."""
-    return cmap(p.confidence, p.second, p.verdict) if p.confidence > 0 else 0.0
+    return cmap(p.confidence, p.second, p.verdict, p.coverage) if p.confidence > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +141,14 @@ def fit(
     """Logistic regression on :func:`autoheal.reasoning.calibration.features`: Newton's method
     with backtracking on the ridge-penalised log-likelihood (the ridge keeps a training set the
     engine gets entirely right finite). Without a feature that varies, its weight stays 0. The
-    map keeps each feature's range on these cases and reads nothing outside it (no extrapolation)."""
+    map keeps each feature's range on these cases and reads nothing outside it (no extrapolation),
+    and the verdicts and coverages that occurred among them (a cause with another is not mapped)."""
     import numpy as np
 
     if not ps:
         raise ValueError("no cases to fit a calibration map on")
     n = len(FEATURES)
-    x = np.array([[*features(p.confidence, p.second, p.verdict), 1.0] for p in ps])
+    x = np.array([[*features(p.confidence, p.second, p.verdict, p.coverage), 1.0] for p in ps])
     y = np.array([1.0 if p.hit else 0.0 for p in ps])
     theta = np.zeros(n + 1)
     penalty = np.diag([ridge] * n + [0.0])
@@ -149,7 +173,11 @@ def fit(
     ranges = tuple(
         (float(lo), float(hi)) for lo, hi in zip(x[:, :n].min(axis=0), x[:, :n].max(axis=0), strict=True)
     )
-    return ConfidenceMap(tuple(float(v) for v in theta[:n]), float(theta[n]), dict(about or {}), ranges)
+    verdicts = tuple(sorted({verdict_key(p.verdict) for p in ps}))
+    coverages = tuple(sorted({round(p.coverage, 4) for p in ps}))
+    return ConfidenceMap(
+        tuple(float(v) for v in theta[:n]), float(theta[n]), dict(about or {}), ranges, verdicts, coverages
+    )
 
 
 @dataclass(slots=True)
@@ -164,8 +192,8 @@ class Calibration:
             "calibration": {
                 **self.per_dataset,
                 "overall": self.overall,
-                "method": "logistic map on (logit confidence, lead over the next service, supported), "
-                "fitted on the simulator's case records only",
+                "method": "logistic map on (logit confidence, lead over the next service, supported, "
+                "inconclusive, evidence coverage), fitted on the simulator's case records only",
                 "map": self.cmap.to_json(),
                 "fit_set": self.fit_set,
             }

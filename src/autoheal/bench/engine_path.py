@@ -217,6 +217,7 @@ class EngineRanker:
     second_confidence: float = 0.0  # the best confidence of another service in the last report
     top_verdict: str = ""  # the last report's top cause's verdict ("" with no cause)
     missing: list[str] = field(default_factory=list)  # the modalities the last report lacked
+    coverage: float = 1.0  # the last report's evidence coverage (answered / asked modalities)
 
     def __call__(self, case: BenchCase, bundle: Bundle) -> list[str]:
         if self.audit is None:
@@ -245,6 +246,7 @@ class EngineRanker:
         )
         self.top_verdict = str(top.get("verification", {}).get("verdict", ""))
         self.missing = [str(g.get("modality")) for g in run.report.get("evidence_gaps", [])]
+        self.coverage = float((run.report.get("evidence_coverage") or {}).get("confidence_scale", 1.0))
         return run.ranking
 
 

@@ -46,6 +46,7 @@ class RcaResult:
     second: dict[str, float] = field(default_factory=dict)  # the next service's confidence
     verdict: dict[str, str] = field(default_factory=dict)  # the top cause's verdict
     missing: dict[str, list[str]] = field(default_factory=dict)
+    coverage: dict[str, float] = field(default_factory=dict)  # the report's answered / asked
 
     def method_pairs(self, method: str, cases: Sequence[BenchCase]) -> list[tuple[list[str], str]]:
         ranks = self.rankings.get(method, {})
@@ -86,6 +87,7 @@ class RcaResult:
                 "second_confidence": self.second.get(c.id),
                 "verdict": self.verdict.get(c.id),
                 "missing": self.missing.get(c.id, []),
+                "coverage": self.coverage.get(c.id),
                 **self.ablation.to_json(),
                 "full": self.ablation.is_full,
             }
@@ -174,6 +176,7 @@ def run_rca(
             result.second[case.id] = engine_ranker.second_confidence
             result.verdict[case.id] = engine_ranker.top_verdict
             result.missing[case.id] = list(engine_ranker.missing)
+            result.coverage[case.id] = engine_ranker.coverage
             if case.inner:
                 keys = inner.ranking(engine_ranker.causes, case.root_cause, case.inner)
                 result.inner[case.id] = (keys, f"{case.root_cause}:{case.inner}")

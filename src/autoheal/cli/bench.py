@@ -471,6 +471,12 @@ def calibration(
     datasets: str = typer.Option("all", "--datasets", help="without --cases: comma-separated, or all"),
     png: str = typer.Option(None, "--png", help="write the reliability diagram here (needs matplotlib)"),
     as_json: bool = typer.Option(False, "--json", help="print only the final JSON object"),
+    all_rows: bool = typer.Option(
+        False,
+        "--all-rows",
+        help="score every record of --cases, ablated rows too, each data set and row on its own "
+        "(default: only the data sets as published)",
+    ),
 ) -> None:
     """Reliability of the report's top-cause confidence on the real data sets: bins, ECE, Brier,
     before (raw) and after the map fitted on the simulator's scenarios only."""
@@ -497,7 +503,8 @@ def calibration(
         cmap = cal.fit(
             fitted,
             about={
-                "method": "logistic regression (maximum likelihood, ridge 0.01 on the weights) on the simulator's case records only",
+                "method": f"logistic regression (maximum likelihood, ridge {cal.RIDGE:g} on the weights) "
+                "on the simulator's case records only",
                 "fitted_on": {"records": len(fitted), "right": sum(p.hit for p in fitted), "rows": rows},
                 "command": "autoheal sim cases --out sim_cases.jsonl && autoheal bench calibration "
                 "--fit-on sim_cases.jsonl --map-out src/autoheal/reasoning/calibration_map.json --cases REAL.jsonl",
@@ -515,9 +522,13 @@ def calibration(
         for dataset in parse_datasets(datasets):
             result = run_rca(dataset, _data_dir(data_dir), with_baselines=False)
             records += result.case_records()
-    found = [p for p in cal.pairs(records) if p.dataset != "sim"]
+    real = [r for r in records if r.get("dataset") != "sim"]
+    found = cal.pairs(real, full_only=False, by_row=True) if all_rows else cal.pairs(real)
     if not found:
-        raise typer.BadParameter("no full-modality case records with a confidence to calibrate")
+        raise typer.BadParameter(
+            "no case records with a confidence to calibrate"
+            + ("" if all_rows else " on the full modality (--all-rows scores ablated rows too)")
+        )
     result_cal = cal.calibrate(found, cmap, fitted)
     if not as_json:
         for line in cal.render(result_cal):

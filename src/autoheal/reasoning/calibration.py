@@ -2,20 +2,22 @@
 right, by a map fitted on the simulator's scenarios only (docs/investigation.md, "Calibrated
 confidence"; docs/benchmarks.md, "Calibration").
 
-The map is not extrapolated: each continuous feature is read within the range it took on the cases
-the map was fitted on (``ranges`` in the file), at the nearest end outside it; a cause whose
-verdict the map never saw (every simulator top cause was ``supported``, so an ``inconclusive`` one
-lies outside) is not mapped at all: it keeps its raw confidence, because no fitted case says how
-often such a cause is right.
-
-The map reads three features of a cause in its report (:func:`features`): the logit of its raw
+The map reads five features of a cause in its report (:func:`features`): the logit of its raw
 confidence (clipped to [0.001, 0.999]), its lead over the best raw confidence of a cause on
 another service (``(c - other) / c``; negative below the top; ``other`` 0 when no other service has
-a cause) and whether its verdict is ``supported``; ``p = sigmoid(w . features + b)``. Its
-parameters are the data file ``calibration_map.json`` beside this module, written by
+a cause), whether its verdict is ``supported``, whether it is ``inconclusive``, and the report's
+evidence coverage (answered / asked modalities, ``evidence_coverage``: 1 with every modality, 2/3
+without logs, 1/3 on metrics alone); ``p = sigmoid(w . features + b)``. Its parameters are the
+data file ``calibration_map.json`` beside this module, written by
 ``autoheal bench calibration --fit-on SIM_CASES --map-out src/autoheal/reasoning/calibration_map.json``
 (the file records that command, what it was fitted on and when). It is never fitted on a real data
 set's cases.
+
+The map is not extrapolated: each feature is read within the range it took on the cases the map
+was fitted on (``ranges`` in the file), at the nearest end outside it; and a cause whose verdict
+(``verdicts``) or whose report's coverage (``coverages``) never occurred among those cases is not
+mapped at all: it keeps its raw confidence, because no fitted case says how often such a cause is
+right.
 
 The report keeps the raw confidence of every cause (``raw_confidence``) and its order: the ranking
 is decided on raw confidences, and no cause shows a calibrated confidence above the one ranked
@@ -33,8 +35,13 @@ from pathlib import Path
 from typing import Any
 
 MAP_FILE = Path(__file__).with_name("calibration_map.json")
-FEATURES = ("logit_confidence", "lead_over_next", "supported")
+FEATURES = ("logit_confidence", "lead_over_next", "supported", "inconclusive", "coverage")
 EPS = 1e-3
+NO_CAUSE = "none"  # the verdict key of a report without a cause
+
+
+def verdict_key(verdict: str | None) -> str:
+    return NO_CAUSE if verdict is None else str(verdict)
 
 
 def logit(c: float) -> float:
@@ -49,31 +56,51 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def features(confidence: float, other: float | None, verdict: str | None) -> list[float]:
+def features(
+    confidence: float, other: float | None, verdict: str | None, coverage: float = 1.0
+) -> list[float]:
     """The map's input for one cause: its raw confidence, the best raw confidence of another
-    service's cause (None reads as the cause's own: no lead) and its verdict."""
+    service's cause (None reads as the cause's own: no lead), its verdict and its report's
+    evidence coverage (answered / asked modalities)."""
     other = confidence if other is None else other
     lead = (confidence - other) / confidence if confidence > 0 else 0.0
-    return [logit(confidence), lead, 1.0 if verdict == "supported" else 0.0]
+    return [
+        logit(confidence),
+        lead,
+        1.0 if verdict == "supported" else 0.0,
+        1.0 if verdict == "inconclusive" else 0.0,
+        float(coverage),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceMap:
     """``p = sigmoid(w . features + b)``; ``about`` records how it was fitted. ``ranges`` (per
     feature, the range of the cases it was fitted on) bound its input: the map is not
-    extrapolated beyond what it saw (a feature outside its range is read at the nearest end)."""
+    extrapolated beyond what it saw (a feature outside its range is read at the nearest end).
+    ``verdicts`` and ``coverages``, when given, are the verdicts and coverages it saw: a cause
+    with another one keeps its raw confidence."""
 
     weights: tuple[float, ...]
     bias: float
     about: dict[str, Any] = field(default_factory=dict, compare=False)
     ranges: tuple[tuple[float, float], ...] | None = None
+    verdicts: tuple[str, ...] | None = None
+    coverages: tuple[float, ...] | None = None
 
-    def __call__(self, confidence: float, other: float | None, verdict: str | None) -> float:
-        x = features(confidence, other, verdict)
+    def covers(self, verdict: str | None, coverage: float) -> bool:
+        """Whether the map saw causes like this one (its verdict, its report's coverage)."""
+        if self.verdicts is not None and verdict_key(verdict) not in self.verdicts:
+            return False
+        return self.coverages is None or any(abs(coverage - c) < 1e-3 for c in self.coverages)
+
+    def __call__(
+        self, confidence: float, other: float | None, verdict: str | None, coverage: float = 1.0
+    ) -> float:
+        if not self.covers(verdict, coverage):  # nothing fitted says how often it is right
+            return confidence
+        x = features(confidence, other, verdict, coverage)
         if self.ranges is not None:
-            lo, hi = self.ranges[FEATURES.index("supported")]
-            if not lo <= x[-1] <= hi:  # a verdict the map never saw: nothing to say, raw kept
-                return confidence
             x = [min(hi, max(lo, v)) for v, (lo, hi) in zip(x, self.ranges, strict=True)]
         return sigmoid(sum(w * v for w, v in zip(self.weights, x, strict=True)) + self.bias)
 
@@ -88,6 +115,10 @@ class ConfidenceMap:
             out["ranges"] = dict(
                 zip(FEATURES, ([round(lo, 6), round(hi, 6)] for lo, hi in self.ranges), strict=True)
             )
+        if self.verdicts is not None:
+            out["verdicts"] = list(self.verdicts)
+        if self.coverages is not None:
+            out["coverages"] = [round(c, 4) for c in self.coverages]
         return out
 
     @classmethod
@@ -102,12 +133,17 @@ class ConfidenceMap:
                 if ranges is None
                 else tuple((float(ranges[n][0]), float(ranges[n][1])) for n in FEATURES)
             )
+            verdicts = data.get("verdicts")
+            coverages = data.get("coverages")
+            seen = None if verdicts is None else tuple(str(v) for v in verdicts)
+            covered = None if coverages is None else tuple(float(c) for c in coverages)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValueError(
                 f"not a confidence map (needs weights {', '.join(FEATURES)} and bias): {exc}"
             ) from exc
-        about = {k: v for k, v in data.items() if k not in {"weights", "bias", "features", "ranges"}}
-        return cls(values, bias, about, bounds)
+        skip = {"weights", "bias", "features", "ranges", "verdicts", "coverages"}
+        about = {k: v for k, v in data.items() if k not in skip}
+        return cls(values, bias, about, bounds, seen, covered)
 
 
 @cache
@@ -116,12 +152,14 @@ def default_map() -> ConfidenceMap:
     return ConfidenceMap.from_json(json.loads(MAP_FILE.read_text()))
 
 
-def calibrate(ranked: Sequence[tuple[str, float, str | None]], cmap: ConfidenceMap) -> list[float]:
-    """Calibrated confidences of ``ranked`` causes (service, raw confidence, verdict), in their
-    order; never above the cause ranked before."""
+def calibrate(
+    ranked: Sequence[tuple[str, float, str | None]], cmap: ConfidenceMap, coverage: float = 1.0
+) -> list[float]:
+    """Calibrated confidences of ``ranked`` causes (service, raw confidence, verdict) of a report
+    whose evidence coverage is ``coverage``, in their order; never above the cause ranked before."""
     out: list[float] = []
     for i, (service, raw, verdict) in enumerate(ranked):
         other = max((c for s, c, _ in ranked if s != service), default=0.0)
-        p = cmap(raw, other, verdict) if raw > 0 else 0.0
+        p = cmap(raw, other, verdict, coverage) if raw > 0 else 0.0
         out.append(round(min(p, out[i - 1]) if i else p, 4))
     return out

@@ -181,7 +181,9 @@ def build(
     ranked = [(h, v, c * factor) for h, v, c in ranked]
     causes = [RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ranked)]
     if confidence_map is not None:
-        mapped = calibrate([(h.service, c, v.verdict.value) for h, v, c in ranked], confidence_map)
+        mapped = calibrate(
+            [(h.service, c, v.verdict.value) for h, v, c in ranked], confidence_map, coverage=factor
+        )
         causes = [
             RankedCause(i + 1, h, v, p, raw_confidence=c)
             for i, ((h, v, c), p) in enumerate(zip(ranked, mapped, strict=True))

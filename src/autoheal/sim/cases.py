@@ -54,9 +54,10 @@ def _raw(cause: Mapping[str, Any]) -> float:
 def report_case(report: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the calibration reads of one report: the top cause's raw confidence (0 without a
     cause), the best raw confidence of another service's cause, the top verdict, the first five
-    services and the modalities the report said were missing."""
+    services, the modalities the report said were missing and its evidence coverage."""
     causes = list((report or {}).get("causes") or [])
     missing = sorted({str(g.get("modality")) for g in (report or {}).get("evidence_gaps") or []})
+    coverage = float(((report or {}).get("evidence_coverage") or {}).get("confidence_scale", 1.0))
     if not causes:
         return {
             "confidence": 0.0,
@@ -64,6 +65,7 @@ def report_case(report: Mapping[str, Any] | None) -> dict[str, Any]:
             "verdict": None,
             "ranking": [],
             "missing": missing,
+            "coverage": coverage,
         }
     top = causes[0]
     service = top["hypothesis"].get("service")
@@ -76,6 +78,7 @@ def report_case(report: Mapping[str, Any] | None) -> dict[str, Any]:
         "top_kind": top["hypothesis"].get("kind"),
         "ranking": ranking,
         "missing": missing,
+        "coverage": coverage,
     }
 
 

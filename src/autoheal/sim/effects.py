@@ -39,6 +39,7 @@ class Effects:
     throttle: np.ndarray = field(init=False)  # own CPU throttling, NaN = baseline
     steal: np.ndarray = field(init=False)  # CPU time lost to other workloads on the node, NaN = baseline
     node_cpu: np.ndarray = field(init=False)  # CPU usage of the service's node, NaN = baseline
+    silent_err: np.ndarray = field(init=False)  # failures its callers see, its own metrics do not
     amplify: float = 1.0
     reasons: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -58,6 +59,7 @@ class Effects:
         self.throttle = np.full(n, np.nan)
         self.steal = np.full(n, np.nan)
         self.node_cpu = np.full(n, np.nan)
+        self.silent_err = np.zeros(n)
 
     def add_err(self, sl: slice, ratio: np.ndarray | float) -> None:
         self.err[sl] = 1.0 - (1.0 - self.err[sl]) * (1.0 - np.clip(ratio, 0.0, 1.0))
@@ -235,6 +237,12 @@ def apply_fault(
             )
         eff.add_err(sl, deps[name] * p11.error_ratio)
         eff.reasons.append((sl.start, sl.stop, f"dns:{name}"))
+    elif kind is k.FaultKind.CODE_FAULT:
+        # its own metrics stay flat: only its callers' errors, its logs and its callers' spans show it
+        p12 = k.CodeFaultParams.model_validate(fault.params)
+        eff.silent_err[sl] = 1.0 - (1.0 - eff.silent_err[sl]) * (1.0 - p12.error_ratio)
+        eff.lat_add[sl] += p12.latency_ms * p12.error_ratio  # on the failing share of its answers
+        eff.reasons.append((sl.start, sl.stop, f"code:{p12.exception}"))
     elif kind is k.FaultKind.NETWORK_DELAY:
         p5 = k.NetworkDelayParams.model_validate(fault.params)
         eff.lat_add[sl] += p5.delay_ms

@@ -27,6 +27,7 @@ class FaultKind(StrEnum):
     RUNAWAY_PROCESS = "runaway_process"
     LOAD_SURGE = "load_surge"
     DNS_FAILURE = "dns_failure"
+    CODE_FAULT = "code_fault"
 
 
 class NoiseKind(StrEnum):
@@ -109,6 +110,18 @@ class DnsFailureParams(_Params):
     error_ratio: float = Field(default=1.0, gt=0, le=1)  # share of calls to that name failing
 
 
+class CodeFaultParams(_Params):
+    """An exception path in the service's own code, caught and answered with a fallback result
+    (the code-level faults of Nezha and of real services behave so): the signature is in the
+    service's own logs (one error line per failing answer) and the failure in what its callers
+    see (their errors, their failed spans); the service's own error rate and spans stay flat (it
+    answers 200), and its latency rises only by what the failing path costs."""
+
+    error_ratio: float = Field(default=0.3, gt=0, le=1)  # share of its answers its callers fail on
+    exception: str = "IllegalStateException"  # the exception its logs name
+    latency_ms: float = Field(default=40.0, ge=0)  # what a failing answer costs it (stack trace, fallback)
+
+
 class NetworkDelayParams(_Params):
     delay_ms: float = Field(default=400.0, gt=0)
     error_ratio: float = Field(default=0.01, ge=0, le=1)
@@ -149,6 +162,7 @@ FAULT_PARAMS: dict[FaultKind, type[_Params]] = {
     FaultKind.RUNAWAY_PROCESS: RunawayProcessParams,
     FaultKind.LOAD_SURGE: LoadSurgeParams,
     FaultKind.DNS_FAILURE: DnsFailureParams,
+    FaultKind.CODE_FAULT: CodeFaultParams,
 }
 
 

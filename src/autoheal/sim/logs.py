@@ -54,6 +54,12 @@ def _own_error(reason: str, svc: str, rng: np.random.Generator) -> tuple[str, st
             "error",
             f"unhandled {exc} in {cls}.process at line {int(rng.integers(40, 900))} (version {version}) request_id={rid}",
         )
+    if kind == "code":
+        cls = _CLASSES[int(rng.integers(0, len(_CLASSES)))]
+        return (
+            "error",
+            f"caught {rest} in {cls}.process at line {int(rng.integers(40, 900))}, answering with the fallback result request_id={rid}",
+        )
     if kind == "down":
         return (
             "critical",
@@ -166,7 +172,9 @@ def generate_logs(
             for _ in range(int(rng.poisson(info_lam))):
                 off = timedelta(seconds=float(rng.uniform(0, step)))
                 out.append(LogRecord(at + off, name, "info", _info(name, rng), {"service": name}))
-            lines = min(MAX_ERROR_LINES_PER_STEP, int(rng.poisson(err[i] * 20)))
+            # a code fault logs each failure it answers with, though its error metric stays flat
+            failing = err[i] if m.silent_err is None else max(err[i], m.silent_err[i])
+            lines = min(MAX_ERROR_LINES_PER_STEP, int(rng.poisson(failing * 20)))
             if own[i]:
                 lines = max(lines, 1)
             for _ in range(lines):

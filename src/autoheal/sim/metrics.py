@@ -55,6 +55,7 @@ class ServiceMetrics:
     caller_err: np.ndarray
     extra_p50: np.ndarray
     extra_p99: np.ndarray
+    silent_err: np.ndarray | None = None  # the part of ``caller_err`` its own metrics do not show
 
 
 def compute(
@@ -93,6 +94,9 @@ def compute(
         slowdown50 = p50 - svc.latency_p50_ms
         slowdown99 = p99 - svc.latency_p99_ms
         caller_err = np.where(eff.tls_fail, 1.0, np.where(eff.down, 1.0, err))
+        silent = eff.silent_err.any()
+        if silent:  # a code fault: its callers fail on answers its own metrics count as fine
+            caller_err = 1.0 - (1.0 - caller_err) * (1.0 - eff.silent_err)
 
         load = season * rng.lognormal(0.0, 0.03, n) * eff.load
         rate = svc.rps * load
@@ -160,5 +164,6 @@ def compute(
             extra_p99=np.maximum(slowdown99, 0.0)
             if eff.lat_add.any() or eff.lat_mult.max() > 1 or extra99.any()
             else np.zeros(n),
+            silent_err=eff.silent_err.copy() if silent else None,
         )
     return out

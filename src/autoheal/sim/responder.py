@@ -35,6 +35,7 @@ CONFIRMED: dict[FaultKind, tuple[str, str | None]] = {
     FaultKind.CERTIFICATE_EXPIRY: ("service_fault", None),
     FaultKind.THIRD_PARTY_DEGRADATION: ("service_fault", None),
     FaultKind.NETWORK_DELAY: ("service_fault", None),
+    FaultKind.CODE_FAULT: ("code_error", None),
 }
 
 MITIGATION = {
@@ -51,6 +52,7 @@ MITIGATION = {
     FaultKind.CERTIFICATE_EXPIRY: "renewed the certificate for {service}",
     FaultKind.THIRD_PARTY_DEGRADATION: "opened a ticket with the {service} vendor",
     FaultKind.NETWORK_DELAY: "moved traffic off the slow {service} nodes",
+    FaultKind.CODE_FAULT: "shipped a fix for the failing code path in {service}",
 }
 
 CAUSE_WORDS = {
@@ -63,6 +65,7 @@ CAUSE_WORDS = {
     "load_surge": "a load surge",
     "dns_failure": "a DNS failure",
     "service_fault": "an outage",
+    "code_error": "a code error",
 }
 
 

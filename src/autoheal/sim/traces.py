@@ -69,6 +69,10 @@ def _span(
     index = len(out)
     out.append(Span(trace_id, span_id, parent, name, "", at, 0.0))  # placeholder, filled below
     caller_err = float(metrics[name].caller_err[i])
+    silent_arr = metrics[name].silent_err
+    silent = float(silent_arr[i]) if silent_arr is not None else 0.0
+    if silent > 0:  # its own span answers fine; the caller fails on what it returned
+        caller_err = 1.0 - (1.0 - caller_err) / (1.0 - silent) if silent < 1 else 0.0
     for dep in topology.get(name).depends_on:
         if budget[0] <= 0 or rng.uniform() >= dep.weight:
             continue
@@ -91,6 +95,7 @@ def _span(
         rng.uniform() < max(caller_err, own_err) * (0.3 if child_failed else 1.0)
     )
     duration = own_ms + children_ms
+    returned_bad = silent > 0 and bool(rng.uniform() < silent)  # no draw without a code fault
     operation = f"{name}.{'query' if topology.get(name).kind.value in {'database', 'cache'} else 'handle'}"
     out[index] = Span(
         trace_id,
@@ -103,4 +108,4 @@ def _span(
         error,
         {"http.status_code": 500 if error else 200},
     )
-    return duration, error
+    return duration, error or returned_bad

@@ -55,6 +55,8 @@ ACCEPTED: dict[FaultKind, Accepted] = {
     FaultKind.DEPENDENCY_OUTAGE: Accepted(SERVICE_ITSELF, {}),
     FaultKind.CERTIFICATE_EXPIRY: Accepted(SERVICE_ITSELF, {}),
     FaultKind.THIRD_PARTY_DEGRADATION: Accepted(SERVICE_ITSELF | {"latency", "network_latency"}, {}),
+    # a fault in its own code: the log generator's code error on it, or the service itself failing
+    FaultKind.CODE_FAULT: Accepted(frozenset({"code_error"}) | SERVICE_ITSELF, {}),
     # slower calls into the service: a latency explanation, not an error one
     FaultKind.NETWORK_DELAY: Accepted(
         SERVICE_ITSELF | {"latency", "network_latency"},
