@@ -7,7 +7,6 @@ import random
 from sqlalchemy import func, select
 
 from autoheal.domain.alerts import Severity
-
 from autoheal.jobs import InlineQueue
 from autoheal.store.alerts import AlertFilter, AlertRepository
 from autoheal.store.models import AlertGroupRow, AlertRow, Payload, TransitionRow
@@ -197,7 +196,10 @@ def test_a_groups_status_and_severity_follow_its_alerts_through_any_sequence(mak
             {
                 "fp": f"r{rng.randrange(6)}",
                 "status": rng.choice(["firing", "firing", "resolved"]),
-                "labels": {"service": "cart", "severity": rng.choice(["critical", "high", "warning", "info"])},
+                "labels": {
+                    "service": "cart",
+                    "severity": rng.choice(["critical", "high", "warning", "info"]),
+                },
             }
             for _ in range(rng.randrange(1, 4))
         ]
