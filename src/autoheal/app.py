@@ -77,7 +77,7 @@ def build_queue(config: PipelineConfig, engine: Engine, clock: Clock, metrics: S
     return InProcessQueue(
         workers=config.workers,
         observer=metrics.job_observer,
-        repeat_share={"triage": config.triage_repeat_share} if config.triage_repeat_share < 1 else None,
+        repeat_share={"triage": config.triage_repeat_share},
     )
 
 

@@ -35,6 +35,7 @@ from autoheal.domain.alerts import Alert, AlertStatus, Severity
 from autoheal.governance.policy import Policy, parse_policy
 from autoheal.reasoning.base import Window
 from autoheal.reasoning.config import EngineConfig
+from autoheal.reasoning.coverage import report_scale
 from autoheal.store.db import create_db_engine, migrate
 from autoheal.telemetry.embedded import EmbeddedTelemetry
 from autoheal.tools.registry import ToolsConfig, TopologyConfig, build_tools
@@ -246,7 +247,7 @@ class EngineRanker:
         )
         self.top_verdict = str(top.get("verification", {}).get("verdict", ""))
         self.missing = [str(g.get("modality")) for g in run.report.get("evidence_gaps", [])]
-        self.coverage = float((run.report.get("evidence_coverage") or {}).get("confidence_scale", 1.0))
+        self.coverage = report_scale(run.report)
         return run.ranking
 
 

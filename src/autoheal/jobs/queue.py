@@ -181,10 +181,9 @@ class InProcessQueue(_Base):
             if not 0 < share <= 1:
                 raise ValueError(f"repeat_share[{kind!r}] must be in (0, 1], got {share}")
         self._share = dict(repeat_share or {})
-        self._ready: list[tuple[str, Job]] = []  # (identity, job) in submission order
         self._closing = False
         self._pending = 0
-        self._waiting: dict[str, Job] = {}
+        self._waiting: dict[str, Job] = {}  # identity -> job not started, in submission order
         self._started: dict[str, float] = {}  # identity -> when it last started (monotonic)
         self._next_repeat: dict[str, float] = {}  # kind -> when its next repeat may start
         self._pruned = time.monotonic()
@@ -203,7 +202,6 @@ class InProcessQueue(_Base):
                 return twin
             job = self._waiting[key] = self._new(kind, payload)
             self._pending += 1
-            self._ready.append((key, job))
             self._cond.notify_all()  # drain() waits on the same condition
         return job
 
@@ -213,19 +211,18 @@ class InProcessQueue(_Base):
         while True:
             now = time.monotonic()
             soonest: float | None = None
-            for i, (key, job) in enumerate(self._ready):
+            for key, job in self._waiting.items():
                 started = self._started.get(key)
                 repeat = (
                     job.kind in self._share and started is not None and now - started < self.REPEAT_WINDOW
                 )
                 due = self._next_repeat.get(job.kind, 0.0) if repeat else 0.0
                 if due <= now or self._closing:
-                    del self._ready[i]
-                    self._waiting.pop(key, None)
+                    del self._waiting[key]  # the loop ends here
                     self._started[key] = now
                     return job
                 soonest = due if soonest is None else min(soonest, due)
-            if self._closing and not self._ready:
+            if self._closing and not self._waiting:
                 return None
             self._cond.wait(None if soonest is None else soonest - now)
 

@@ -128,6 +128,11 @@ def scale(ctx: InvestigationContext, found: list[Gap]) -> dict[str, Any]:
     return {"asked": wanted, "answered": answered, "confidence_scale": round(factor, 4)}
 
 
+def report_scale(report: Mapping[str, Any] | None) -> float:
+    """A report's confidence factor (``evidence_coverage.confidence_scale``; 1.0 when absent)."""
+    return float(((report or {}).get("evidence_coverage") or {}).get("confidence_scale", 1.0))
+
+
 def narrative(found: list[Gap], coverage: dict[str, Any] | None = None) -> str:
     """The narrative's closing lines for the gaps (empty when there are none), and how the
     confidence was scaled for them."""

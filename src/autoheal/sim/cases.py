@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autoheal.reasoning.coverage import report_scale
 from autoheal.sim.engine import SimulatedRun
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def report_case(report: Mapping[str, Any] | None) -> dict[str, Any]:
     services, the modalities the report said were missing and its evidence coverage."""
     causes = list((report or {}).get("causes") or [])
     missing = sorted({str(g.get("modality")) for g in (report or {}).get("evidence_gaps") or []})
-    coverage = float(((report or {}).get("evidence_coverage") or {}).get("confidence_scale", 1.0))
+    coverage = report_scale(report)
     if not causes:
         return {
             "confidence": 0.0,
