@@ -21,7 +21,9 @@ from autoheal.errors import AuthError, ForbiddenError, UnknownSourceError
 from autoheal.store.tokens import Role, role_for_token
 
 
-def services(request: Request) -> Autoheal:
+async def services(request: Request) -> Autoheal:
+    """The application's services. ``async`` because it does no I/O: FastAPI runs a plain ``def``
+    dependency in its thread pool, a thread hop (and a turn of the interpreter lock) per request."""
     autoheal: Autoheal = request.app.state.autoheal
     return autoheal
 

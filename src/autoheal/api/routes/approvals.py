@@ -1,6 +1,7 @@
 """Approval requests over HTTP: list them (viewer), grant or refuse one (responder or admin).
 
-Mount it with the approval service::
+The service is the application's (``app.state.autoheal``); a test without one mounts the router
+and overrides it::
 
     app.include_router(approvals.router)
     app.dependency_overrides[approvals.get_approval_service] = lambda: governance.approvals
@@ -27,9 +28,13 @@ from autoheal.store.tokens import Role
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 
-def get_approval_service() -> ApprovalService:
-    """Overridden by the application with the real :class:`ApprovalService`."""
-    raise ConfigError("no approval service is configured for /api/v1/approvals")
+async def get_approval_service(request: Request) -> ApprovalService:
+    """The application's :class:`ApprovalService` (tests override it)."""
+    autoheal = getattr(request.app.state, "autoheal", None)
+    if autoheal is None:
+        raise ConfigError("no approval service is configured for /api/v1/approvals")
+    service: ApprovalService = autoheal.governance.approvals
+    return service
 
 
 def get_principal(request: Request, role: Role = Depends(require(Role.VIEWER))) -> Principal:

@@ -6,7 +6,8 @@ apart by the ``X-GitHub-Event`` header); see :mod:`autoheal.tools.change_payload
 for a GitHub ``ping``, 400 for a body that is not JSON, 413 above 1 MiB, 422 for JSON that is not a
 change (the message says which field and why).
 
-Mount it with the store (and, in tests, a clock)::
+The store and the clock are the application's (``app.state.autoheal``); a test without one mounts
+the router and overrides them::
 
     app.include_router(changes.router)
     app.dependency_overrides[changes.get_change_store] = lambda: telemetry.changes
@@ -29,13 +30,19 @@ router = APIRouter(tags=["changes"])
 MAX_BODY = 1_048_576
 
 
-def get_change_store() -> ChangeStore:
-    """Overridden by the application (``app.dependency_overrides``) with the real change store."""
-    raise ConfigError("no change store is configured for POST /api/v1/changes")
+async def get_change_store(request: Request) -> ChangeStore:
+    """The application's change store (tests override it)."""
+    autoheal = getattr(request.app.state, "autoheal", None)
+    if autoheal is None:
+        raise ConfigError("no change store is configured for POST /api/v1/changes")
+    store: ChangeStore = autoheal.telemetry.changes
+    return store
 
 
-def get_clock() -> Clock:
-    return SystemClock()
+async def get_clock(request: Request) -> Clock:
+    autoheal = getattr(request.app.state, "autoheal", None)
+    clock: Clock = autoheal.clock if autoheal is not None else SystemClock()
+    return clock
 
 
 def _error(request: Request, status: int, message: str) -> JSONResponse:
