@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from autoheal.app import Autoheal
 from autoheal.config import SourceConfig
-from autoheal.errors import AuthError, ForbiddenError, UnknownSourceError
+from autoheal.errors import AuthError, ConfigError, ForbiddenError, UnknownSourceError
 from autoheal.store.tokens import Role, role_for_token
 
 
@@ -25,6 +25,15 @@ async def services(request: Request) -> Autoheal:
     """The application's services. ``async`` because it does no I/O: FastAPI runs a plain ``def``
     dependency in its thread pool, a thread hop (and a turn of the interpreter lock) per request."""
     autoheal: Autoheal = request.app.state.autoheal
+    return autoheal
+
+
+def configured(request: Request, missing: str) -> Autoheal:
+    """The application, for a dependency that hands a route one of its services; a router mounted
+    without one (a test overrides the dependency instead) answers ``missing`` as a ConfigError."""
+    autoheal: Autoheal | None = getattr(request.app.state, "autoheal", None)
+    if autoheal is None:
+        raise ConfigError(missing)
     return autoheal
 
 

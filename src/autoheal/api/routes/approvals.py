@@ -19,9 +19,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from autoheal.api.auth import require, token_actor
+from autoheal.api.auth import configured, require, token_actor
 from autoheal.api.params import NO_NUL, id_path
-from autoheal.errors import ConfigError
 from autoheal.governance.approvals import ApprovalService, Principal
 from autoheal.store.tokens import Role
 
@@ -30,10 +29,8 @@ router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 async def get_approval_service(request: Request) -> ApprovalService:
     """The application's :class:`ApprovalService` (tests override it)."""
-    autoheal = getattr(request.app.state, "autoheal", None)
-    if autoheal is None:
-        raise ConfigError("no approval service is configured for /api/v1/approvals")
-    service: ApprovalService = autoheal.governance.approvals
+    app = configured(request, "no approval service is configured for /api/v1/approvals")
+    service: ApprovalService = app.governance.approvals
     return service
 
 

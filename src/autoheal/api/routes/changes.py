@@ -18,9 +18,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from autoheal.api.auth import configured
 from autoheal.api.problems import problem
 from autoheal.clock import Clock, SystemClock
-from autoheal.errors import ConfigError, InputError, PayloadError
+from autoheal.errors import InputError, PayloadError
 from autoheal.pipeline.ingest import parse_json
 from autoheal.telemetry.stores import ChangeStore
 from autoheal.tools.change_payloads import parse_generic, parse_github
@@ -32,10 +33,9 @@ MAX_BODY = 1_048_576
 
 async def get_change_store(request: Request) -> ChangeStore:
     """The application's change store (tests override it)."""
-    autoheal = getattr(request.app.state, "autoheal", None)
-    if autoheal is None:
-        raise ConfigError("no change store is configured for POST /api/v1/changes")
-    store: ChangeStore = autoheal.telemetry.changes
+    store: ChangeStore = configured(
+        request, "no change store is configured for POST /api/v1/changes"
+    ).telemetry.changes
     return store
 
 
