@@ -184,6 +184,29 @@ def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
         assert s.scalar(select(AlertRow)).status == "resolved"
 
 
+def test_one_body_twice_in_a_group_commit_is_one_payload_for_both(make_app):
+    """A re-delivery that lands in the same transaction as the first: one payload row, and each
+    delivery (the earlier one too) carries its id."""
+    from autoheal.pipeline.stage import Batch, StageContext
+
+    app = make_app()
+    body = am_payload({"fp": "twice", "labels": SVC})
+    first, second = (app.ingestor.prepare("alertmanager", body) for _ in range(2))
+    merged = Batch(
+        deliveries=[*first.deliveries, *second.deliveries], changes=[*first.changes, *second.changes]
+    )
+    with app.sessions() as s:
+        ctx = StageContext(
+            now=app.clock.now(), config=app.settings.pipeline, rules=app.settings.sources.rules, session=s
+        )
+        app.pipeline.run_commit(ctx, merged)
+        s.commit()
+    assert count(app, Payload) == 1
+    with app.sessions() as s:
+        only = s.scalar(select(Payload.id))
+    assert [d.payload_id for d in merged.deliveries] == [only, only]
+
+
 def test_a_groups_status_and_severity_follow_its_alerts_through_any_sequence(make_app, clock):
     """The roll-up (index probes per (status, severity)) against the rule computed from the alert
     rows themselves, after each of 40 random deliveries into one group: firing while any alert

@@ -138,7 +138,8 @@ class Record:
         """Each delivery's payload id: the stored one for a body already received (a re-delivery),
         else a new row. New rows go in one insert statement whose returned ids come with their
         digests (the ORM would insert them one statement each to keep their order on SQLite)."""
-        digests = {payload_digest(d.source, d.body): d for d in deliveries}
+        keyed = [(payload_digest(d.source, d.body), d) for d in deliveries]
+        digests = dict(keyed)  # a body delivered twice in one batch is one row
         ids: dict[str, int] = dict(
             ctx.db.execute(select(Payload.digest, Payload.id).where(Payload.digest.in_(list(digests))))
             .tuples()
@@ -159,8 +160,8 @@ class Record:
             ids.update(
                 ctx.db.connection().execute(insert(Payload).returning(Payload.digest, Payload.id), rows).all()
             )
-        for delivery in deliveries:
-            delivery.payload_id = ids[payload_digest(delivery.source, delivery.body)]
+        for digest, delivery in keyed:
+            delivery.payload_id = ids[digest]
 
     def _roll_up(self, ctx: StageContext, groups: list[AlertGroupRow]) -> None:
         """Status and severity of each touched group, from which (status, severity) pairs its
