@@ -156,17 +156,12 @@ def test_concurrent_deliveries_are_all_committed(make_app):
     assert count(app, AlertRow) == 120
 
 
-def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
-    """Two deliveries of one alert (firing, then resolved) committed in the same transaction."""
+def _commit_together(app, *batches):
+    """The prepared ``batches`` committed in one transaction, as the writer's group commit does."""
     from autoheal.pipeline.stage import Batch, StageContext
 
-    app = make_app()
-    first = app.ingestor.prepare("alertmanager", am_payload({"fp": "gc", "labels": SVC}))
-    second = app.ingestor.prepare(
-        "alertmanager", am_payload({"fp": "gc", "labels": SVC, "status": "resolved"})
-    )
     merged = Batch(
-        deliveries=[*first.deliveries, *second.deliveries], changes=[*first.changes, *second.changes]
+        deliveries=[d for b in batches for d in b.deliveries], changes=[c for b in batches for c in b.changes]
     )
     with app.sessions() as s:
         ctx = StageContext(
@@ -174,6 +169,17 @@ def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
         )
         app.pipeline.run_commit(ctx, merged)
         s.commit()
+    return merged
+
+
+def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
+    """Two deliveries of one alert (firing, then resolved) committed in the same transaction."""
+    app = make_app()
+    first = app.ingestor.prepare("alertmanager", am_payload({"fp": "gc", "labels": SVC}))
+    second = app.ingestor.prepare(
+        "alertmanager", am_payload({"fp": "gc", "labels": SVC, "status": "resolved"})
+    )
+    merged = _commit_together(app, first, second)
     assert [c.outcome.value for c in merged.changes] == ["new", "resolved"]
     with app.sessions() as s:
         transitions = s.scalars(select(TransitionRow).order_by(TransitionRow.id)).all()
@@ -187,20 +193,9 @@ def test_group_commit_credits_each_transition_to_its_own_delivery(make_app):
 def test_one_body_twice_in_a_group_commit_is_one_payload_for_both(make_app):
     """A re-delivery that lands in the same transaction as the first: one payload row, and each
     delivery (the earlier one too) carries its id."""
-    from autoheal.pipeline.stage import Batch, StageContext
-
     app = make_app()
     body = am_payload({"fp": "twice", "labels": SVC})
-    first, second = (app.ingestor.prepare("alertmanager", body) for _ in range(2))
-    merged = Batch(
-        deliveries=[*first.deliveries, *second.deliveries], changes=[*first.changes, *second.changes]
-    )
-    with app.sessions() as s:
-        ctx = StageContext(
-            now=app.clock.now(), config=app.settings.pipeline, rules=app.settings.sources.rules, session=s
-        )
-        app.pipeline.run_commit(ctx, merged)
-        s.commit()
+    merged = _commit_together(app, *(app.ingestor.prepare("alertmanager", body) for _ in range(2)))
     assert count(app, Payload) == 1
     with app.sessions() as s:
         only = s.scalar(select(Payload.id))
