@@ -72,7 +72,7 @@ def test_pairs_keep_full_modality_records_only_and_read_raw_confidences() -> Non
 
 
 def test_the_engine_keeps_the_order_and_never_shows_more_below() -> None:
-    m = ConfidenceMap((1.0, 2.0, 0.5, 0.0, 0.0), 0.0)
+    m = ConfidenceMap((1.0, 2.0, 0.5, 0.0, 0.0, 0.0), 0.0)
     ranked = [
         ("a", 0.8, "supported"),
         ("a", 0.79, "supported"),
@@ -188,6 +188,26 @@ def test_missing_evidence_and_an_inconclusive_verdict_lower_the_map() -> None:
     assert calibrate_causes([("a", 0.9, "inconclusive")], m, 1 / 3) == [round(inconclusive, 4)]
 
 
+def test_a_missing_call_graph_is_a_feature_and_unmapped_where_the_fit_never_saw_one() -> None:
+    # the same confidence and verdict: right with a call graph, right a third of the time without
+    graph = [Pair("sim", 0.6, True, 0.3, "supported", 1 / 3, True)] * 30
+    bare = [Pair("sim", 0.6, i % 3 == 0, 0.3, "supported", 1 / 3, False) for i in range(30)]
+    m = fit(graph + bare)
+    with_graph = apply(m, Pair("d", 0.6, True, 0.3, "supported", 1 / 3, True))
+    without = apply(m, Pair("d", 0.6, True, 0.3, "supported", 1 / 3, False))
+    assert with_graph > 0.8 and without < 0.5
+    assert calibrate_causes([("a", 0.6, "supported")], m, 1 / 3, call_graph=False) == [round(without, 4)]
+    # fitted with a call graph only: a report without one keeps its raw confidence
+    only = fit(graph + [Pair("sim", 0.6, False, 0.3, "supported", 1 / 3, True)] * 5)
+    assert apply(only, Pair("d", 0.6, True, 0.3, "supported", 1 / 3, False)) == 0.6
+    assert apply(only, Pair("d", 0.6, True, 0.3, "supported", 1 / 3, True)) != 0.6
+    back = ConfidenceMap.from_json(only.to_json())  # the range of call_graph survives the file
+    assert apply(back, Pair("d", 0.6, True, 0.3, "supported", 1 / 3, False)) == 0.6
+    # a record's call graph is read from its missing evidence
+    base = {"dataset": "d", "confidence": 0.8, "top1": True, "full": True}
+    assert [p.call_graph for p in pairs([{**base, "missing": ["logs", "topology"]}, base])] == [False, True]
+
+
 def test_the_coverage_of_a_record_is_its_answered_share() -> None:
     base = {"dataset": "d", "confidence": 0.8, "top1": True, "full": False, "row": "metrics"}
     assert pairs([{**base, "missing": ["logs", "traces"]}], full_only=False)[0].coverage == pytest.approx(
@@ -246,5 +266,13 @@ def test_the_committed_map_prices_missing_evidence_through_the_scaled_confidence
     full = committed(0.9, 0.3, "supported", 1.0)
     alone = committed(0.3, 0.1, "supported", 1 / 3)
     assert alone < full
-    # an inconclusive cause (no simulator record had one) keeps its raw confidence, below both
+    # with a call graph no simulator top cause was inconclusive: such a cause keeps its raw one
     assert committed(0.06, 0.02, "inconclusive", 1 / 3) == 0.06 < alone
+    # without a call graph the simulator's inconclusive top causes were right: its own map reads them
+    assert committed.about["design"] == "per call graph" and committed.bare is not None
+    assert "inconclusive" in committed.bare.verdicts
+    far_ahead = committed(0.06, 0.005, "inconclusive", 1 / 3, call_graph=False)
+    close = committed(0.06, 0.05, "inconclusive", 1 / 3, call_graph=False)
+    assert close < far_ahead and far_ahead > 0.5
+    # every modality without a call graph never occurred in the simulator: not mapped
+    assert committed(0.9, 0.1, "supported", 1.0, call_graph=False) == 0.9

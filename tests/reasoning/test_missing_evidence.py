@@ -122,3 +122,25 @@ def test_a_declared_service_outside_the_symptoms_dependencies_is_still_refuted()
     # with no declared topology a trace's root cannot be told from a lost caller: refuted as before
     ctx = _topology_ctx([], [("frontend", "gateway"), ("worker", "db")])
     assert _attack(ctx, "db") is CheckOutcome.FAILED
+
+
+def test_no_edge_from_either_source_is_a_call_graph_gap_that_scales_nothing() -> None:
+    ctx = _topology_ctx([], [])
+    assert _attack(ctx, "db") is CheckOutcome.UNKNOWN  # the check asked both sources: no edge
+    calls = len(ctx.evidence)
+    gaps = [g for g in coverage.gaps(ctx) if g.modality != "metrics"]  # canned tools: no metrics
+    assert [(g.modality, g.what) for g in gaps] == [("topology", "none")]
+    assert "no call graph" in gaps[0].detail and "abstained" in gaps[0].detail
+    assert len(ctx.evidence) == calls  # read from the calls made, nothing asked again
+    assert not coverage.has_call_graph(gaps)
+    assert coverage.scale(ctx, gaps)["confidence_scale"] == 1.0  # not a modality: no price
+    assert "Evidence missing — no call graph" in coverage.narrative(gaps)
+
+
+def test_a_call_graph_from_either_source_or_never_asked_is_no_gap() -> None:
+    for declared, seen in (([("frontend", "db")], []), ([], [("frontend", "db")])):
+        ctx = _topology_ctx(declared, seen)
+        _attack(ctx, "db")
+        found = coverage.gaps(ctx)
+        assert "topology" not in {g.modality for g in found} and coverage.has_call_graph(found)
+    assert coverage.gaps(_topology_ctx([], [])) == []  # no check asked for the call graph

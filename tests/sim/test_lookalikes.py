@@ -85,6 +85,21 @@ def test_modalities_are_removed_and_rows_checked() -> None:
     assert without(run, {"metrics"}).spans == []
     with pytest.raises(ValueError, match="unknown row spans"):
         parse_rows("all,spans")
+    assert parse_rows("metrics-no-topology,all") == ["metrics-no-topology", "all"]
+    with pytest.raises(ValueError, match="unknown row logs-no-topology"):
+        parse_rows("logs-no-topology")
+
+
+@pytest.mark.slow
+def test_a_row_without_the_declared_call_graph_reports_it_missing() -> None:
+    run = _run("dns_failure", "checkout")
+    bare = after_the_fact_records(run, "metrics-no-topology")
+    declared = after_the_fact_records(run, "metrics")
+    assert bare and all(r["topology"] is False and "topology" in r["missing"] for r in bare)
+    assert all(r["topology"] is True and "topology" not in r["missing"] for r in declared)
+    # with traces the call graph is seen in them: no gap though nothing was declared
+    traced = after_the_fact_records(run, "metrics+traces-no-topology")
+    assert all("topology" not in r["missing"] for r in traced)
 
 
 @pytest.mark.slow

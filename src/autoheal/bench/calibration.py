@@ -11,25 +11,28 @@ report has no cause) and whether that top cause is the labelled root cause (AS@1
 **The calibration map, and what it is fitted on.** The engine reports each cause's confidence
 through a logistic map (:mod:`autoheal.reasoning.calibration`: ``p = sigmoid(w . features + b)``
 on the logit of the raw confidence, its lead over the next service, whether the verdict is
-``supported``, whether it is ``inconclusive`` and the report's evidence coverage). :func:`fit` fits
+``supported``, whether it is ``inconclusive``, the report's evidence coverage and whether it had a
+call graph). :func:`fit` fits
 it by maximum likelihood (Newton's method with backtracking, a ridge of ``RIDGE`` on the weights,
 chosen before any real data set was scored) on **the simulator's case records only** (``autoheal sim
 cases``: every investigation the pipeline ran on every scenario, and the per-fault
-investigations with modalities removed); it is never fitted on a real data set's cases.
+investigations with modalities, and the declared call graph, removed); it is never fitted on a real data set's cases.
 :func:`calibrate` scores each real data set before (the raw confidence) and after (the map, as
 the engine reports it) (docs/benchmarks.md, "Calibration").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autoheal.reasoning.calibration import FEATURES, ConfidenceMap, features, verdict_key
+from autoheal.reasoning.coverage import TOPOLOGY
 
 BINS = 10
-# a Gaussian prior of variance 1 on each weight: with five features and a few hundred cases it keeps
+# a Gaussian prior of variance 1 on each weight: with six features and a few hundred cases it keeps
 # an indicator that separates the fit set (a verdict always wrong there) at a finite weight
 RIDGE = 1.0
 MODALITIES = ("metrics", "traces", "logs")
@@ -43,6 +46,12 @@ class Pair:
     second: float | None = None  # the next service's confidence
     verdict: str | None = None  # the top cause's verdict
     coverage: float = 1.0  # the report's evidence coverage (answered / asked modalities)
+    call_graph: bool = True  # the report had a call graph (no ``topology`` gap)
+
+
+def record_call_graph(r: dict[str, Any]) -> bool:
+    """Whether a case record's report had a call graph: no ``topology`` among its ``missing``."""
+    return TOPOLOGY not in (r.get("missing") or [])
 
 
 def record_coverage(r: dict[str, Any]) -> float:
@@ -83,6 +92,7 @@ def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True, by_row: 
                 None if second is None else float(second),
                 r.get("verdict"),
                 record_coverage(r),
+                record_call_graph(r),
             )
         )
     return out
@@ -90,7 +100,7 @@ def pairs(records: Iterable[dict[str, Any]], *, full_only: bool = True, by_row: 
 
 def apply(cmap: ConfidenceMap, p: Pair) -> float:
     """The map's probability for one case (what the engine reports as its top confidence)."""
-    return cmap(p.confidence, p.second, p.verdict, p.coverage) if p.confidence > 0 else 0.0
+    return cmap(p.confidence, p.second, p.verdict, p.coverage, p.call_graph) if p.confidence > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +158,7 @@ def fit(
     if not ps:
         raise ValueError("no cases to fit a calibration map on")
     n = len(FEATURES)
-    x = np.array([[*features(p.confidence, p.second, p.verdict, p.coverage), 1.0] for p in ps])
+    x = np.array([[*features(p.confidence, p.second, p.verdict, p.coverage, p.call_graph), 1.0] for p in ps])
     y = np.array([1.0 if p.hit else 0.0 for p in ps])
     theta = np.zeros(n + 1)
     penalty = np.diag([ridge] * n + [0.0])
@@ -180,6 +190,19 @@ def fit(
     )
 
 
+def fit_by_call_graph(ps: Sequence[Pair], *, about: dict[str, Any] | None = None) -> ConfidenceMap:
+    """One map for the reports with a call graph and one (``bare``) for those without, each
+    fitted by :func:`fit` on its own cases (the design cross-validation chose on the simulator's
+    records, :mod:`autoheal.bench.crossval`); a condition with no case gets no map: its causes
+    keep their raw confidence."""
+    graph = [p for p in ps if p.call_graph]
+    bare = [p for p in ps if not p.call_graph]
+    if not graph:
+        raise ValueError("no case with a call graph to fit the calibration map on")
+    main = fit(graph, about=about)
+    return dataclasses.replace(main, bare=fit(bare) if bare else None)
+
+
 @dataclass(slots=True)
 class Calibration:
     per_dataset: dict[str, dict[str, Any]]
@@ -193,7 +216,8 @@ class Calibration:
                 **self.per_dataset,
                 "overall": self.overall,
                 "method": "logistic map on (logit confidence, lead over the next service, supported, "
-                "inconclusive, evidence coverage), fitted on the simulator's case records only",
+                "inconclusive, evidence coverage), one per call-graph condition, fitted on the "
+                "simulator's case records only",
                 "map": self.cmap.to_json(),
                 "fit_set": self.fit_set,
             }
@@ -266,8 +290,11 @@ def render(cal: Calibration) -> list[str]:
             f"  after:  ECE {af['ECE']:.4f}, Brier {af['Brier']:.4f} (mean confidence {af['mean_confidence']:.3f})"
         )
     w = cal.cmap.to_json()
-    terms = " + ".join(f"{v} * {k}" for k, v in w["weights"].items())
-    lines.append(
-        f"map (fitted on {w.get('fitted_on', {}).get('records', '?')} simulator cases): p = sigmoid({terms} + {w['bias']})"
-    )
+    lines.append(f"map (fitted on {w.get('fitted_on', {}).get('records', '?')} simulator cases):")
+    for label, part in (("with a call graph", w), ("without a call graph", w.get("without_call_graph"))):
+        if part is None:
+            lines.append(f"  {label}: no map (raw confidence kept)")
+            continue
+        terms = " + ".join(f"{v} * {k}" for k, v in part["weights"].items() if k != "call_graph")
+        lines.append(f"  {label}: p = sigmoid({terms} + {part['bias']})")
     return lines

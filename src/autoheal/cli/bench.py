@@ -483,6 +483,7 @@ def calibration(
     from datetime import UTC, datetime
 
     from autoheal.bench import calibration as cal
+    from autoheal.bench import crossval
     from autoheal.bench.matrix import parse_datasets
     from autoheal.bench.runner import run_rca
     from autoheal.reasoning.calibration import default_map
@@ -491,7 +492,11 @@ def calibration(
         raise typer.BadParameter("--map-out needs --fit-on (the simulator case records to fit on)")
     fitted: list[cal.Pair] = []
     if fit_on:
-        train = [r for r in _read_records(fit_on) if r.get("dataset") == "sim"]
+        train = [
+            r
+            for r in _read_records(fit_on)
+            if r.get("dataset") == "sim" and r.get("raw_confidence", r.get("confidence")) is not None
+        ]
         fitted = cal.pairs(train, full_only=False)
         if not fitted:
             raise typer.BadParameter(
@@ -500,11 +505,20 @@ def calibration(
         rows: dict[str, int] = {}
         for r in train:
             rows[str(r.get("row", "all"))] = rows.get(str(r.get("row", "all")), 0) + 1
-        cmap = cal.fit(
+        # which design to fit: leave-one-scenario-out on the simulator's records (bench/crossval.py)
+        figures = crossval.cross_validate(fitted, [crossval.scenario_of(r) for r in train])
+        design = crossval.choose(figures)
+        fitter = cal.fit_by_call_graph if design == "per call graph" else cal.fit
+        if not as_json:
+            for line in crossval.render(figures):
+                typer.echo(line)
+        cmap = fitter(
             fitted,
             about={
                 "method": f"logistic regression (maximum likelihood, ridge {cal.RIDGE:g} on the weights) "
                 "on the simulator's case records only",
+                "design": design,
+                "cross_validation": figures,
                 "fitted_on": {"records": len(fitted), "right": sum(p.hit for p in fitted), "rows": rows},
                 "command": "autoheal sim cases --out sim_cases.jsonl && autoheal bench calibration "
                 "--fit-on sim_cases.jsonl --map-out src/autoheal/reasoning/calibration_map.json --cases REAL.jsonl",

@@ -122,11 +122,12 @@ def cases(
         None, help="scenario files or catalogue names (default: the catalogue)"
     ),
     out: Path = typer.Option(..., "--out", help="append one JSON line per investigation here"),
-    rows: str = typer.Option(
-        "all,metrics+traces,metrics+logs,metrics",
+    rows: str | None = typer.Option(
+        None,
         "--rows",
-        help="modalities per row: all (the pipeline's investigations and an after-the-fact one per "
-        "fault), metrics+traces, metrics+logs, metrics (after-the-fact, the others removed)",
+        help="comma-separated rows (default: every row): all (the pipeline's investigations and an "
+        "after-the-fact one per fault), metrics+traces, metrics+logs, metrics (after-the-fact, the "
+        "others removed); each also with -no-topology (after-the-fact, no declared call graph)",
     ),
 ) -> None:
     """Case records of the scenarios' investigations (the shape of bench rca --cases-out), for
@@ -134,11 +135,11 @@ def cases(
     import json
 
     from autoheal.sim import catalogue, load_scenario, simulate
-    from autoheal.sim.cases import after_the_fact_records, parse_rows, pipeline_records
+    from autoheal.sim.cases import ROWS, after_the_fact_records, parse_rows, pipeline_records
     from autoheal.sim.parity import play_on
 
     try:
-        chosen = parse_rows(rows)
+        chosen = parse_rows(rows) if rows is not None else list(ROWS)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--rows") from exc
     specs = [load_scenario(n) for n in scenarios] if scenarios else catalogue()

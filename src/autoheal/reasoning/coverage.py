@@ -9,6 +9,11 @@ empty while the other answered, is a gap. Each gap says what the engine could no
 so a reader weighs the conclusion accordingly (the report lists them under ``evidence_gaps`` and
 its narrative ends with them). A modality never asked for is no gap: no generator wanted it.
 
+The **call graph** is a gap too (``topology``, :func:`call_graph_gap`): when the dependency checks
+asked for it (the declared ``topology.graph`` and the traces' ``traces.service_graph``) and neither
+gave a single edge, those checks abstained, and no cause's place in the call chain was judged. It is
+evidence of another kind than the three modalities: it does not enter the confidence scale.
+
 **Confidence is priced for what is missing** (:func:`scale`): every cause's confidence is multiplied
 by the share of the modalities asked for that answered (two of three: 2/3). The engine's confidence
 is a judgement among the causes the answered evidence can show; a fault visible only in the missing
@@ -25,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from autoheal.domain.tools import ToolStatus
+from autoheal.reasoning import probe, reading
 from autoheal.reasoning.base import InvestigationContext
 
 # tool-name prefixes of each modality: any source of it that answers counts
@@ -50,6 +56,14 @@ LIMITS = {
         "and a fault visible only in request latency may rank lower or be missed"
     ),
 }
+
+TOPOLOGY = "topology"  # the gap of a missing call graph (not a modality: it scales nothing)
+TOPOLOGY_LIMIT = (
+    "no dependency was declared and the traces showed no call between services: the dependency "
+    "checks (topological consistency, peers) abstained, so no cause's place in the call chain was "
+    "judged, a caller failing because of its dependency could not be told from a cause, and the "
+    "ranking rests on each service's own evidence"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,23 @@ def gaps(ctx: InvestigationContext) -> list[Gap]:
                     f"in them could not be told from what is usual",
                 )
             )
-    return out
+    topology = call_graph_gap(ctx)
+    return [*out, topology] if topology else out
+
+
+def call_graph_gap(ctx: InvestigationContext) -> Gap | None:
+    """The ``topology`` gap: both call-graph sources were asked (by the checks) and gave no edge.
+    Read from the calls already made (:func:`probe.graph` answers from the context's cache)."""
+    tools = {e.tool for e in ctx.evidence if "." not in e.id}
+    if not {reading.TOPOLOGY, reading.SERVICE_GRAPH} <= tools:
+        return None  # nothing asked for the call graph: no check wanted it
+    graph, _ = probe.graph(ctx)
+    return None if graph.edges else Gap(TOPOLOGY, "none", f"no call graph: {TOPOLOGY_LIMIT}")
+
+
+def has_call_graph(found: list[Gap]) -> bool:
+    """Whether the investigation had a call graph (no ``topology`` gap among ``found``)."""
+    return all(g.modality != TOPOLOGY for g in found)
 
 
 def asked(ctx: InvestigationContext) -> list[str]:

@@ -182,7 +182,10 @@ def build(
     causes = [RankedCause(i + 1, h, v, c) for i, (h, v, c) in enumerate(ranked)]
     if confidence_map is not None:
         mapped = calibrate(
-            [(h.service, c, v.verdict.value) for h, v, c in ranked], confidence_map, coverage=factor
+            [(h.service, c, v.verdict.value) for h, v, c in ranked],
+            confidence_map,
+            coverage=factor,
+            call_graph=coverage.has_call_graph(gaps),
         )
         causes = [
             RankedCause(i + 1, h, v, p, raw_confidence=c)

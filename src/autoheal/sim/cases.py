@@ -11,6 +11,11 @@ Two sources, both judged by the same acceptance table as ``sim run`` (:mod:`auto
   (``metrics+traces``: no log line written; ``metrics+logs``: no span; ``metrics``: neither), and
   once with everything. Removing evidence is how the fit sees wrong answers: with every modality
   the engine names nearly every simulated fault.
+* the same four rows without the scenario's declared call graph (``-no-topology``: the topology
+  tool is given a file with no edge). A scenario always declares its call graph, and a real
+  system often does not (two of the three real data sets declare none): where traces are removed
+  as well, the dependency checks have nothing to read and abstain, and the top cause is
+  ``inconclusive`` — the only source of such causes in the fit.
 
 A record's ``confidence`` and ``second_confidence`` are the engine's *raw* confidences (the top
 cause's, and the best of a cause on another service, 0 when none): the features the map reads.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +37,27 @@ if TYPE_CHECKING:
     from autoheal.sim.judge import Judgement
 
 ALL = ("metrics", "traces", "logs")
-ROWS: dict[str, frozenset[str]] = {
+MODALITIES: dict[str, frozenset[str]] = {
     "all": frozenset(ALL),
     "metrics+traces": frozenset({"metrics", "traces"}),
     "metrics+logs": frozenset({"metrics", "logs"}),
     "metrics": frozenset({"metrics"}),
+}
+NO_TOPOLOGY = "-no-topology"  # a row's suffix: the declared call graph withheld
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What an after-the-fact investigation of a row may read: these modalities, and the
+    scenario's call graph as a declared topology or not."""
+
+    modalities: frozenset[str]
+    topology: bool = True
+
+
+ROWS: dict[str, Row] = {
+    **{name: Row(m) for name, m in MODALITIES.items()},
+    **{name + NO_TOPOLOGY: Row(m, topology=False) for name, m in MODALITIES.items()},
 }
 
 
@@ -94,12 +116,13 @@ def _record(
         "truth_kind": spec.kind.value,
         "top1": hit,
         **case,
-        "modalities": sorted(ROWS[row]),
+        "modalities": sorted(ROWS[row].modalities),
+        "topology": ROWS[row].topology,
         "row": row,
         "source": source,
         "drop_fraction": 0.0,
         "seed": run.scenario.seed,
-        "full": row == "all",
+        "full": row == "all",  # every modality and the declared call graph
     }
 
 
@@ -128,14 +151,16 @@ def after_the_fact_records(run: SimulatedRun, row: str) -> list[dict[str, Any]]:
     from autoheal.store.db import create_db_engine, migrate
     from autoheal.telemetry.embedded import EmbeddedTelemetry
 
-    ablated = without(run, ROWS[row])
+    ablated = without(run, ROWS[row].modalities)
     with tempfile.TemporaryDirectory(prefix="autoheal-sim-cases-") as tmp:
         telemetry = EmbeddedTelemetry(Path(tmp) / "telemetry.db")
         engine = create_db_engine("sqlite://")
         try:
             ablated.write_to(telemetry)
             migrate(engine)
-            outcomes = investigate_faults(ablated, telemetry, Path(tmp), engine)
+            outcomes = investigate_faults(
+                ablated, telemetry, Path(tmp), engine, declared_topology=ROWS[row].topology
+            )
         finally:
             telemetry.close()
             engine.dispose()

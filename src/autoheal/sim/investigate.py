@@ -102,8 +102,10 @@ def investigation_id(run: SimulatedRun, fault: int) -> str:
     return f"sim-{run.scenario.name}-fault-{fault}"
 
 
-def write_topology(run: SimulatedRun, path: Path) -> Path:
-    edges = [{"caller": a, "callee": b} for a, b, _ in run.topology.edges()]
+def write_topology(run: SimulatedRun, path: Path, *, declared: bool = True) -> Path:
+    """The scenario's call graph as a topology file; with ``declared`` false, a file with no edge
+    (a system that declares none: the call graph is then known from traces only)."""
+    edges = [{"caller": a, "callee": b} for a, b, _ in run.topology.edges()] if declared else []
     path.write_text(yaml.safe_dump({"edges": edges}))
     return path
 
@@ -120,6 +122,7 @@ def investigate_faults(
     prometheus_url: str | None = None,
     memory: Memory | None = None,
     compare: bool = False,
+    declared_topology: bool = True,
 ) -> list[InvestigationOutcome]:
     """Each fault's investigation, its tool calls audited into ``audit`` (a migrated database)
     under ``policy`` (default: the built-in default policy).
@@ -128,13 +131,14 @@ def investigate_faults(
     its alerts, then resolved by the simulated responder (:mod:`autoheal.sim.responder`) and
     learned; the run's changes are recorded as they happen. An investigation that memory anchored
     (with ``compare``: every one that was offered a prior) is run once more without memory, to
-    report the tool calls it saved and the ranking it would have had (``memory.without_memory``)."""
+    report the tool calls it saved and the ranking it would have had (``memory.without_memory``).
+    With ``declared_topology`` false the topology tool is given no edge (``write_topology``)."""
     from autoheal.assembly import assemble
     from autoheal.governance.policy import default_policy
     from autoheal.sim.cases import report_case
     from autoheal.tools.registry import PrometheusConfig, ToolsConfig, TopologyConfig, build_tools
 
-    topology = write_topology(run, Path(workdir) / "sim-topology.yaml")
+    topology = write_topology(run, Path(workdir) / "sim-topology.yaml", declared=declared_topology)
     tools_config = ToolsConfig(topology=TopologyConfig(file=topology))
     if prometheus_url:
         tools_config = tools_config.model_copy(
