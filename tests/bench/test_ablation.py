@@ -57,7 +57,8 @@ def test_engine_without_traces_and_logs_still_ranks_by_metrics_and_says_what_was
     ranker = EngineRanker()
     ranking = ranker(_case(), apply(_bundle(), Ablation(frozenset({"metrics"})), "g1"))
     assert ranking[0] == "db"
-    assert set(ranker.missing) == {"traces", "logs"}
+    # the bundle declares no call graph: without its traces there is none (a topology gap)
+    assert set(ranker.missing) == {"traces", "logs", "topology"}
     full = EngineRanker()
     assert full(_case(), _bundle())[0] == "db" and full.missing == []
 
