@@ -19,9 +19,11 @@ set's cases.
 lead over the next service is worth changes with them (the topology check no longer tells a
 caller from its failing dependency), so reports without a call graph get their own map
 (``without_call_graph`` in the file, the same five features fitted on those reports alone); a map
-with no such part leaves them their raw confidence. The choice of one map per condition over one
-map for all was made by grouped cross-validation on the simulator's records
-(:func:`autoheal.bench.calibration.cross_validate`), not on a real data set.
+with no such part leaves them their raw confidence. ``bench calibration --fit-on`` fits one map
+per condition or one map for all, whichever has the lower held-out log-loss in a
+leave-one-scenario-out cross-validation on the simulator's records
+(:func:`autoheal.bench.crossval.cross_validate`; docs/benchmarks.md "Without a call graph" says
+in which order the designs were tried).
 
 The map is not extrapolated: each feature is read within the range it took on the cases the map
 was fitted on (``ranges`` in the file), at the nearest end outside it; and a cause whose verdict
