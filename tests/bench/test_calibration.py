@@ -82,6 +82,11 @@ def test_the_engine_keeps_the_order_and_never_shows_more_below() -> None:
     out = calibrate_causes(ranked, m)
     assert out == sorted(out, reverse=True) and out[0] > 0.8  # a far ahead of b: more than its raw 0.8
     assert calibrate_causes([("a", 0.0, "inconclusive")], m) == [0.0]
+    # two causes of one service below the map's range read the same: the engine's order is kept
+    edge = ConfidenceMap((1.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.0, ranges=((0.0, 3.0),) + ((0.0, 1.0),) * 5)
+    query, backup = calibrate_causes([("db", 0.07, "supported"), ("db", 0.05, "supported")], edge)
+    assert query == 0.5 and backup == pytest.approx(0.5 * 0.05 / 0.07, abs=1e-4)
+    assert calibrate_causes([("db", 0.07, "x"), ("db", 0.07, "x")], edge) == [0.5, 0.5]  # a real tie
     committed = default_map()
     assert committed.about.get("command", "").startswith("autoheal sim cases")
     assert "simulator" in committed.about["method"] and committed.about["fitted_on"]["records"] > 100

@@ -196,10 +196,18 @@ def calibrate(
 ) -> list[float]:
     """Calibrated confidences of ``ranked`` causes (service, raw confidence, verdict) of a report
     whose evidence coverage is ``coverage`` (and which had a call graph or not), in their order;
-    never above the cause ranked before."""
+    never above the cause ranked before. Where the map cannot tell a cause from the one before it
+    although the engine could (both read at an end of the map's range, a lower raw confidence
+    mapped as high), the lower one shows its raw share of the one before: the map does not erase
+    an order the evidence gave."""
     out: list[float] = []
     for i, (service, raw, verdict) in enumerate(ranked):
         other = max((c for s, c, _ in ranked if s != service), default=0.0)
         p = cmap(raw, other, verdict, coverage, call_graph) if raw > 0 else 0.0
-        out.append(round(min(p, out[i - 1]) if i else p, 4))
+        if i:
+            before, before_raw = out[i - 1], ranked[i - 1][1]
+            if round(p, 4) >= before and 0 < raw < before_raw:
+                p = before * raw / before_raw
+            p = min(p, before)
+        out.append(round(p, 4))
     return out
