@@ -14,8 +14,8 @@ Two sources, both judged by the same acceptance table as ``sim run`` (:mod:`auto
 * the same four rows without the scenario's declared call graph (``-no-topology``: the topology
   tool is given a file with no edge). A scenario always declares its call graph, and a real
   system often does not (two of the three real data sets declare none): where traces are removed
-  as well, the dependency checks have nothing to read and abstain, and the top cause is
-  ``inconclusive`` — the only source of such causes in the fit.
+  as well, the dependency checks have nothing to read and abstain, and the top cause may be
+  ``inconclusive`` (10 of the 84 such records on the catalogue) — the fit's only such causes.
 
 A record's ``confidence`` and ``second_confidence`` are the engine's *raw* confidences (the top
 cause's, and the best of a cause on another service, 0 when none): the features the map reads.
