@@ -216,8 +216,9 @@ class Calibration:
                 **self.per_dataset,
                 "overall": self.overall,
                 "method": "logistic map on (logit confidence, lead over the next service, supported, "
-                "inconclusive, evidence coverage), one per call-graph condition, fitted on the "
-                "simulator's case records only",
+                "inconclusive, evidence coverage"
+                + ("), one per call-graph condition" if self.cmap.bare is not None else ", call graph)")
+                + ", fitted on the simulator's case records only",
                 "map": self.cmap.to_json(),
                 "fit_set": self.fit_set,
             }

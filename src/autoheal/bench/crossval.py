@@ -23,12 +23,9 @@ from typing import Any
 from autoheal.bench.calibration import Pair, apply, brier, ece, fit, fit_by_call_graph
 from autoheal.reasoning.calibration import ConfidenceMap
 
-Fitter = Callable[[Sequence[Pair]], ConfidenceMap | None]
-DESIGNS: dict[str, Fitter] = {
-    "raw": lambda ps: None,
-    "one map": lambda ps: fit(ps),
-    "per call graph": lambda ps: fit_by_call_graph(ps),
-}
+Fitter = Callable[..., ConfidenceMap]  # (cases, *, about=None) -> map
+DESIGNS: dict[str, Fitter] = {"one map": fit, "per call graph": fit_by_call_graph}
+RAW = "raw"  # the reference row: the engine's confidence, no map
 
 
 def scenario_of(record: dict[str, Any]) -> str:
@@ -47,12 +44,13 @@ def cross_validate(ps: Sequence[Pair], groups: Sequence[str]) -> dict[str, dict[
     if len(ps) != len(groups):
         raise ValueError("one group per case is needed")
     out: dict[str, dict[str, float]] = {}
-    for name, fitter in DESIGNS.items():
+    designs: dict[str, Fitter | None] = {RAW: None, **DESIGNS}
+    for name, fitter in designs.items():
         held: list[tuple[float, bool]] = []
         for g in sorted(set(groups)):
             train = [p for p, x in zip(ps, groups, strict=True) if x != g]
             test = [p for p, x in zip(ps, groups, strict=True) if x == g]
-            cmap = fitter(train) if any(p.call_graph for p in train) else None
+            cmap = fitter(train) if fitter is not None and any(p.call_graph for p in train) else None
             held += [(p.confidence if cmap is None else apply(cmap, p), p.hit) for p in test]
         out[name] = {
             "ECE": round(ece(held), 4),
@@ -66,7 +64,7 @@ def cross_validate(ps: Sequence[Pair], groups: Sequence[str]) -> dict[str, dict[
 
 def choose(figures: dict[str, dict[str, float]]) -> str:
     """The fitted design with the lowest held-out log-loss (``raw`` is the reference, not a choice)."""
-    return min((n for n in figures if n != "raw"), key=lambda n: figures[n]["log_loss"])
+    return min((n for n in figures if n in DESIGNS), key=lambda n: figures[n]["log_loss"])
 
 
 def render(figures: dict[str, dict[str, float]]) -> list[str]:

@@ -508,11 +508,10 @@ def calibration(
         # which design to fit: leave-one-scenario-out on the simulator's records (bench/crossval.py)
         figures = crossval.cross_validate(fitted, [crossval.scenario_of(r) for r in train])
         design = crossval.choose(figures)
-        fitter = cal.fit_by_call_graph if design == "per call graph" else cal.fit
         if not as_json:
             for line in crossval.render(figures):
                 typer.echo(line)
-        cmap = fitter(
+        cmap = crossval.DESIGNS[design](
             fitted,
             about={
                 "method": f"logistic regression (maximum likelihood, ridge {cal.RIDGE:g} on the weights) "
